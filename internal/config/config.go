@@ -1,0 +1,137 @@
+// Package config loads the server's configuration: a YAML file, then
+// PARTNER_* environment variables (and their _FILE variants), then defaults,
+// then one validation pass that reports every problem at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Config is the whole server configuration. The yaml tags are the key paths
+// of contract.md section 2; env names derive from them.
+type Config struct {
+	Listen                 string                  `yaml:"listen"`
+	PublicURL              string                  `yaml:"public_url"`
+	Database               Database                `yaml:"database"`
+	EncryptionKey          string                  `yaml:"encryption_key" secret:"true"`
+	PreviousEncryptionKeys []string                `yaml:"previous_encryption_keys" secret:"true"`
+	Vercel                 Vercel                  `yaml:"vercel"`
+	InternalAPI            Internal                `yaml:"internal_api"`
+	Products               []installations.Product `yaml:"products"`
+	Sessions               Sessions                `yaml:"sessions"`
+	Deliveries             Deliveries              `yaml:"deliveries"`
+	LogLevel               string                  `yaml:"log_level"`
+	MaxBodyBytes           int64                   `yaml:"max_body_bytes"`
+}
+
+// Database selects the storage driver.
+type Database struct {
+	Driver string `yaml:"driver"`
+	DSN    string `yaml:"dsn" secret:"true"`
+}
+
+// Vercel holds the integration's identity and Vercel's endpoints.
+type Vercel struct {
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret" secret:"true"`
+	APIURL       string `yaml:"api_url"`
+	Issuer       string `yaml:"issuer"`
+	JWKSURL      string `yaml:"jwks_url"`
+}
+
+// Internal configures the internal API for the partner's services.
+type Internal struct {
+	Tokens []string `yaml:"tokens" secret:"true"`
+}
+
+// Sessions configures dashboard sessions.
+type Sessions struct {
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	MaxAge      time.Duration `yaml:"max_age"`
+}
+
+// Deliveries configures the durable queue of writes forwarded to Vercel.
+type Deliveries struct {
+	FirstAttemptTimeout time.Duration `yaml:"first_attempt_timeout"`
+	MaxAge              time.Duration `yaml:"max_age"`
+	Workers             int           `yaml:"workers"`
+	PollInterval        time.Duration `yaml:"poll_interval"`
+}
+
+// Load reads the YAML file at path (optional when ""), applies environment
+// overrides from getenv, fills defaults and validates.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	var c Config
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&c, getenv); err != nil {
+		return nil, err
+	}
+	c.setDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) setDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Listen, "127.0.0.1:8080")
+	def(&c.PublicURL, "http://localhost:8080")
+	def(&c.Database.Driver, "sqlite")
+	def(&c.Database.DSN, "data/partner.db")
+	def(&c.Vercel.APIURL, "https://api.vercel.com")
+	def(&c.Vercel.Issuer, "https://marketplace.vercel.com")
+	if c.Vercel.JWKSURL == "" {
+		c.Vercel.JWKSURL = trimSlash(c.Vercel.Issuer) + "/.well-known/jwks"
+	}
+	def(&c.LogLevel, "info")
+	durDef := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	durDef(&c.Sessions.IdleTimeout, 2*time.Hour)
+	durDef(&c.Sessions.MaxAge, 12*time.Hour)
+	durDef(&c.Deliveries.FirstAttemptTimeout, 3*time.Second)
+	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
+	durDef(&c.Deliveries.PollInterval, time.Second)
+	if c.Deliveries.Workers == 0 {
+		c.Deliveries.Workers = 4
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// Catalog returns the configured products as a lookup.
+func (c *Config) Catalog() installations.Catalog { return c.Products }

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Error lists every missing or invalid key found in one pass.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return "config: " + strings.Join(e.Problems, "; ")
+}
+
+// Validate checks every key and reports all problems together.
+func (c *Config) Validate() error {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	required := func(key, val string) bool {
+		if strings.TrimSpace(val) == "" {
+			add("%s is required (set it in the file or %s)", key, EnvName(key))
+			return false
+		}
+		return true
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen: %q is not host:port", c.Listen)
+	}
+	checkURL(&p, "public_url", c.PublicURL)
+	switch c.Database.Driver {
+	case "sqlite", "postgres":
+	default:
+		add("database.driver: %q is not sqlite or postgres", c.Database.Driver)
+	}
+	if required("encryption_key", c.EncryptionKey) {
+		if _, err := DecodeKey(c.EncryptionKey); err != nil {
+			add("encryption_key: %v", err)
+		}
+	}
+	for i, k := range c.PreviousEncryptionKeys {
+		if _, err := DecodeKey(k); err != nil {
+			add("previous_encryption_keys[%d]: %v", i, err)
+		}
+	}
+	if required("vercel.client_id", c.Vercel.ClientID) && strings.ContainsAny(c.Vercel.ClientID, " \t\n") {
+		add("vercel.client_id: must not contain spaces")
+	}
+	required("vercel.client_secret", c.Vercel.ClientSecret)
+	checkURL(&p, "vercel.api_url", c.Vercel.APIURL)
+	checkURL(&p, "vercel.issuer", c.Vercel.Issuer)
+	checkURL(&p, "vercel.jwks_url", c.Vercel.JWKSURL)
+	for i, t := range c.InternalAPI.Tokens {
+		if len(t) < 16 {
+			add("internal_api.tokens[%d]: must be at least 16 characters", i)
+		}
+	}
+	c.validateProducts(add)
+	if c.Deliveries.Workers < 1 || c.Deliveries.Workers > 256 {
+		add("deliveries.workers: must be 1..256")
+	}
+	if c.MaxBodyBytes < 1024 {
+		add("max_body_bytes: must be at least 1024")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log_level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if len(p) > 0 {
+		return &Error{Problems: p}
+	}
+	return nil
+}
+
+func (c *Config) validateProducts(add func(string, ...any)) {
+	seen := map[string]bool{}
+	for i, pr := range c.Products {
+		if pr.ID == "" {
+			add("products[%d].id is required", i)
+		}
+		for j, pl := range pr.Plans {
+			switch {
+			case pl.ID == "" || pl.Name == "":
+				add("products[%d].plans[%d]: id and name are required", i, j)
+			case seen[pl.ID]:
+				add("products[%d].plans[%d]: duplicate plan id %q", i, j, pl.ID)
+			case pl.Type != "subscription" && pl.Type != "prepayment":
+				add("products[%d].plans[%d].type: must be subscription or prepayment", i, j)
+			}
+			seen[pl.ID] = true
+		}
+	}
+}
+
+func checkURL(p *[]string, key, v string) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		*p = append(*p, fmt.Sprintf("%s: %q is not an http(s) URL", key, v))
+	}
+}
+
+// DecodeKey decodes a base64 encryption key and checks it is 32 bytes.
+func DecodeKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("not valid base64")
+	}
+	if len(k) != 32 {
+		return nil, fmt.Errorf("must decode to 32 bytes, got %d", len(k))
+	}
+	return k, nil
+}
+

@@ -1,0 +1,102 @@
+// Package db is the storage adapter: SQLite (default, embedded) or
+// PostgreSQL through sqlx, with embedded migrations applied at start-up.
+package db
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// DB is the shared database handle.
+type DB struct {
+	*sqlx.DB
+	Driver string // "sqlite" or "postgres"
+}
+
+// Open connects, checks the connection and applies pending migrations.
+func Open(ctx context.Context, driver, dsn string) (*DB, error) {
+	var (
+		x   *sqlx.DB
+		err error
+	)
+	switch driver {
+	case "sqlite":
+		if dir := filepath.Dir(dsn); dir != "." && !strings.HasPrefix(dsn, "file:") {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("db: %w", err)
+			}
+		}
+		x, err = sqlx.Open("sqlite", SQLiteDSN(dsn))
+		if err == nil {
+			// One writer at a time; readers share the WAL.
+			x.SetMaxOpenConns(8)
+		}
+	case "postgres":
+		x, err = sqlx.Open("pgx", dsn)
+		if err == nil {
+			x.SetMaxOpenConns(16)
+			x.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	default:
+		return nil, fmt.Errorf("db: unknown driver %q", driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: open: %w", err)
+	}
+	d := &DB{DB: x, Driver: driver}
+	if err := d.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("db: ping: %w", err)
+	}
+	if err := d.Migrate(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// SQLiteDSN turns a file path into a DSN whose pragmas reach every pooled
+// connection: WAL, a busy timeout, foreign keys, and immediate write locks.
+func SQLiteDSN(path string) string {
+	if strings.HasPrefix(path, "file:") {
+		return path
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Tx runs fn in one transaction, committing when it returns nil.
+func (d *DB) Tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Millis stores times as integer milliseconds, portable across drivers.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// FromMillis is the inverse of Millis, in UTC.
+func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

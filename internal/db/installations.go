@@ -1,0 +1,173 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Installations implements installations.Store; tokens are sealed by Vault.
+type Installations struct {
+	db    *DB
+	vault *installations.Vault
+	now   func() time.Time
+}
+
+// NewInstallations returns the installation store.
+func NewInstallations(d *DB, v *installations.Vault) *Installations {
+	return &Installations{db: d, vault: v, now: time.Now}
+}
+
+type installationRow struct {
+	ID               string        `db:"id"`
+	Scopes           string        `db:"scopes"`
+	AcceptedPolicies string        `db:"accepted_policies"`
+	AccountName      string        `db:"account_name"`
+	AccountURL       string        `db:"account_url"`
+	ContactEmail     string        `db:"contact_email"`
+	ContactName      string        `db:"contact_name"`
+	BillingPlanID    string        `db:"billing_plan_id"`
+	Notification     string        `db:"notification"`
+	Status           string        `db:"status"`
+	CreatedAt        int64         `db:"created_at"`
+	UpdatedAt        int64         `db:"updated_at"`
+	DeletedAt        sql.NullInt64 `db:"deleted_at"`
+}
+
+const installationCols = `id, scopes, accepted_policies, account_name, account_url, contact_email,
+	contact_name, billing_plan_id, notification, status, created_at, updated_at, deleted_at`
+
+func (r installationRow) domain() installations.Installation {
+	in := installations.Installation{
+		ID:            r.ID,
+		Account:       installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
+		BillingPlanID: r.BillingPlanID,
+		Status:        r.Status,
+		CreatedAt:     FromMillis(r.CreatedAt),
+		UpdatedAt:     FromMillis(r.UpdatedAt),
+	}
+	json.Unmarshal([]byte(r.Scopes), &in.Scopes)
+	json.Unmarshal([]byte(r.AcceptedPolicies), &in.AcceptedPolicies)
+	if r.Notification != "" {
+		in.Notification = json.RawMessage(r.Notification)
+	}
+	if r.DeletedAt.Valid {
+		t := FromMillis(r.DeletedAt.Int64)
+		in.DeletedAt = &t
+	}
+	return in
+}
+
+// Upsert creates the installation or, on re-install, replaces token, scopes,
+// policies and account while keeping plan and notification.
+func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (installations.Installation, error) {
+	ct, keyID, err := s.vault.Seal(u.ID, u.Credentials.AccessToken)
+	if err != nil {
+		return installations.Installation{}, fmt.Errorf("seal token: %w", err)
+	}
+	scopes, _ := json.Marshal(u.Scopes)
+	policies, _ := json.Marshal(u.AcceptedPolicies)
+	now := Millis(s.now())
+	q := s.db.Rebind(`INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
+		contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, accepted_policies = excluded.accepted_policies,
+		account_name = excluded.account_name, account_url = excluded.account_url,
+		contact_email = excluded.contact_email, contact_name = excluded.contact_name,
+		status = excluded.status, token_type = excluded.token_type,
+		token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
+		updated_at = excluded.updated_at, deleted_at = NULL`)
+	a := u.Account
+	if _, err := s.db.ExecContext(ctx, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
+		a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
+		return installations.Installation{}, fmt.Errorf("upsert installation: %w", err)
+	}
+	return s.Get(ctx, u.ID)
+}
+
+// Get returns one installation, deleted ones included.
+func (s *Installations) Get(ctx context.Context, id string) (installations.Installation, error) {
+	return getInstallation(ctx, s.db.DB, s.db.Rebind, id)
+}
+
+func getInstallation(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, id string) (installations.Installation, error) {
+	var r installationRow
+	err := sqlx.GetContext(ctx, q, &r, rebind(`SELECT `+installationCols+` FROM installations WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return installations.Installation{}, apperr.NotFoundf("installation %s not found", id)
+	}
+	if err != nil {
+		return installations.Installation{}, fmt.Errorf("get installation: %w", err)
+	}
+	return r.domain(), nil
+}
+
+// List returns every installation, oldest first.
+func (s *Installations) List(ctx context.Context) ([]installations.Installation, error) {
+	var rows []installationRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+installationCols+` FROM installations ORDER BY created_at, id`); err != nil {
+		return nil, fmt.Errorf("list installations: %w", err)
+	}
+	out := make([]installations.Installation, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// SetPlan records the installation-level billing plan.
+func (s *Installations) SetPlan(ctx context.Context, id, planID string) (installations.Installation, error) {
+	return s.update(ctx, id, `UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.now()), id)
+}
+
+// MarkDeleted records the uninstall and, if wipeToken, erases the token.
+func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bool) (installations.Installation, error) {
+	now := Millis(s.now())
+	q := `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?`
+	if wipeToken {
+		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
+			token_ciphertext = '', token_key_id = '' WHERE id = ?`
+	}
+	return s.update(ctx, id, q, installations.StatusDeleted, now, now, id)
+}
+
+func (s *Installations) update(ctx context.Context, id, q string, args ...any) (installations.Installation, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return installations.Installation{}, fmt.Errorf("update installation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return installations.Installation{}, apperr.NotFoundf("installation %s not found", id)
+	}
+	return s.Get(ctx, id)
+}
+
+// ErrNoToken means the installation's token was wiped after finalization.
+var ErrNoToken = apperr.New(apperr.Conflict, "no_token", "the installation has no Vercel access token")
+
+// Token decrypts the installation's Vercel access token.
+func (s *Installations) Token(ctx context.Context, id string) (string, error) {
+	var r struct {
+		CT    string `db:"token_ciphertext"`
+		KeyID string `db:"token_key_id"`
+	}
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT token_ciphertext, token_key_id FROM installations WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.NotFoundf("installation %s not found", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read token: %w", err)
+	}
+	if r.CT == "" {
+		return "", ErrNoToken
+	}
+	return s.vault.Open(id, r.CT, r.KeyID)
+}

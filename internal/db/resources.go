@@ -1,0 +1,111 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Resources implements installations.ResourceStore.
+type Resources struct {
+	db  *DB
+	now func() time.Time
+}
+
+// NewResources returns the resource store.
+func NewResources(d *DB) *Resources { return &Resources{db: d, now: time.Now} }
+
+type resourceRow struct {
+	InstallationID string `db:"installation_id"`
+	ID             string `db:"id"`
+	ProductID      string `db:"product_id"`
+	Name           string `db:"name"`
+	Metadata       string `db:"metadata"`
+	BillingPlanID  string `db:"billing_plan_id"`
+	Status         string `db:"status"`
+	CreatedAt      int64  `db:"created_at"`
+	UpdatedAt      int64  `db:"updated_at"`
+}
+
+const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, created_at, updated_at`
+
+func (r resourceRow) domain() installations.Resource {
+	return installations.Resource{
+		ID: r.ID, InstallationID: r.InstallationID, ProductID: r.ProductID, Name: r.Name,
+		Metadata: json.RawMessage(r.Metadata), BillingPlanID: r.BillingPlanID, Status: r.Status,
+		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
+	}
+}
+
+// PutResource creates or replaces our copy of a resource.
+func (s *Resources) PutResource(ctx context.Context, r installations.Resource) (installations.Resource, error) {
+	var out installations.Resource
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = s.PutResourceTx(ctx, tx, r)
+		return err
+	})
+	return out, err
+}
+
+// PutResourceTx is PutResource inside a caller's transaction, so a local
+// change and the delivery it causes commit together.
+func (s *Resources) PutResourceTx(ctx context.Context, tx *sqlx.Tx, r installations.Resource) (installations.Resource, error) {
+	if len(r.Metadata) == 0 {
+		r.Metadata = json.RawMessage("{}")
+	}
+	now := Millis(s.now())
+	q := tx.Rebind(`INSERT INTO resources (` + resourceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
+		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
+		updated_at = excluded.updated_at`)
+	if _, err := tx.ExecContext(ctx, q, r.InstallationID, r.ID, r.ProductID, r.Name, string(r.Metadata),
+		r.BillingPlanID, r.Status, now, now); err != nil {
+		return installations.Resource{}, fmt.Errorf("put resource: %w", err)
+	}
+	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)
+}
+
+// GetResource returns one resource of an installation.
+func (s *Resources) GetResource(ctx context.Context, installationID, id string) (installations.Resource, error) {
+	return getResource(ctx, s.db.DB, s.db.Rebind, installationID, id)
+}
+
+// GetResourceTx is GetResource inside a transaction.
+func (s *Resources) GetResourceTx(ctx context.Context, tx *sqlx.Tx, installationID, id string) (installations.Resource, error) {
+	return getResource(ctx, tx, tx.Rebind, installationID, id)
+}
+
+func getResource(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, inst, id string) (installations.Resource, error) {
+	var r resourceRow
+	err := sqlx.GetContext(ctx, q, &r, rebind(`SELECT `+resourceCols+` FROM resources WHERE installation_id = ? AND id = ?`), inst, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return installations.Resource{}, apperr.NotFoundf("resource %s not found", id)
+	}
+	if err != nil {
+		return installations.Resource{}, fmt.Errorf("get resource: %w", err)
+	}
+	return r.domain(), nil
+}
+
+// ListResources returns an installation's resources by name.
+func (s *Resources) ListResources(ctx context.Context, installationID string) ([]installations.Resource, error) {
+	var rows []resourceRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+resourceCols+` FROM resources
+		WHERE installation_id = ? ORDER BY name, id`), installationID); err != nil {
+		return nil, fmt.Errorf("list resources: %w", err)
+	}
+	out := make([]installations.Resource, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

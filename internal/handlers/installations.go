@@ -1,0 +1,232 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// upsertRequest is Vercel's Upsert Installation body (vercel-api.md 6.1).
+// Unknown keys are tolerated: Vercel's schemas grow.
+type upsertRequest struct {
+	Scopes           *[]string          `json:"scopes"`
+	AcceptedPolicies *map[string]string `json:"acceptedPolicies"`
+	Credentials      *struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	} `json:"credentials"`
+	Account *struct {
+		Name    string `json:"name"`
+		URL     string `json:"url"`
+		Contact *struct {
+			Email string `json:"email"`
+			Name  string `json:"name"`
+		} `json:"contact"`
+	} `json:"account"`
+}
+
+// installationView is the body of GET/PUT/PATCH installation answers.
+type installationView struct {
+	BillingPlan  *installations.BillingPlan `json:"billingPlan,omitempty"`
+	Notification json.RawMessage            `json:"notification,omitempty"`
+}
+
+func (s *Server) view(in installations.Installation) installationView {
+	v := installationView{Notification: in.Notification}
+	if plan, ok := s.Catalog.Plan(in.BillingPlanID); ok {
+		v.BillingPlan = &plan
+	}
+	return v
+}
+
+func (s *Server) handleUpsertInstallation(w http.ResponseWriter, r *http.Request) {
+	body, err := ReadBody(r)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	var req upsertRequest
+	if err := DecodeJSON(body, &req, false); err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	u, err := req.validate(chi.URLParam(r, "installationId"))
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	in, err := s.Installations.Upsert(r.Context(), u)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	s.Log.InfoContext(r.Context(), "installation upserted", "installation_id", in.ID)
+	WriteJSON(w, http.StatusOK, s.view(in))
+}
+
+func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
+	var fields []apperr.Field
+	bad := func(key, msg string) { fields = append(fields, apperr.Field{Key: key, Message: msg}) }
+	u := installations.Upsert{ID: id}
+	if req.Scopes == nil {
+		bad("scopes", "required")
+	} else {
+		u.Scopes = *req.Scopes
+	}
+	if req.AcceptedPolicies == nil {
+		bad("acceptedPolicies", "required")
+	} else {
+		u.AcceptedPolicies = *req.AcceptedPolicies
+		for k, v := range u.AcceptedPolicies {
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				bad("acceptedPolicies."+k, "must be a date-time")
+			}
+		}
+	}
+	switch c := req.Credentials; {
+	case c == nil:
+		bad("credentials", "required")
+	default:
+		if strings.TrimSpace(c.AccessToken) == "" {
+			bad("credentials.access_token", "required")
+		}
+		if c.TokenType == "" {
+			bad("credentials.token_type", "required")
+		}
+		u.Credentials = installations.Credentials{AccessToken: c.AccessToken, TokenType: c.TokenType}
+	}
+	switch a := req.Account; {
+	case a == nil:
+		bad("account", "required")
+	default:
+		if a.URL == "" {
+			bad("account.url", "required")
+		}
+		if a.Contact == nil || a.Contact.Email == "" {
+			bad("account.contact.email", "required")
+		}
+		u.Account = installations.Account{Name: a.Name, URL: a.URL}
+		if a.Contact != nil {
+			u.Account.ContactEmail, u.Account.ContactName = a.Contact.Email, a.Contact.Name
+		}
+	}
+	if len(fields) > 0 {
+		return u, apperr.InvalidFields("Input has failed validation", fields...)
+	}
+	return u, nil
+}
+
+func (s *Server) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
+	in, err := s.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, s.view(in))
+}
+
+func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "installationId")
+	body, err := ReadBody(r)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	var req struct {
+		BillingPlanID *string `json:"billingPlanId"`
+	}
+	if err := DecodeJSON(body, &req, true); err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	in, err := s.Installations.Get(r.Context(), id)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	if in.Status == installations.StatusDeleted {
+		WriteError(w, r, s.Log, apperr.New(apperr.Conflict, "conflict", "the installation is deleted"))
+		return
+	}
+	if req.BillingPlanID != nil {
+		if _, ok := s.Catalog.Plan(*req.BillingPlanID); !ok {
+			WriteError(w, r, s.Log, apperr.InvalidFields("unknown billing plan",
+				apperr.Field{Key: "billingPlanId", Message: "no such plan"}))
+			return
+		}
+		if in, err = s.Installations.SetPlan(r.Context(), id, *req.BillingPlanID); err != nil {
+			WriteError(w, r, s.Log, err)
+			return
+		}
+	}
+	WriteJSON(w, http.StatusOK, s.view(in))
+}
+
+func (s *Server) handleDeleteInstallation(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "installationId")
+	body, err := ReadBody(r)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	var req struct {
+		CascadeResourceDeletion bool   `json:"cascadeResourceDeletion"`
+		Reason                  string `json:"reason"`
+	}
+	if err := DecodeJSON(body, &req, true); err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	in, err := s.Installations.Get(r.Context(), id)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	finalized, err := s.nothingBillable(r, in)
+	if err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	if _, err := s.Installations.MarkDeleted(r.Context(), id, finalized); err != nil {
+		WriteError(w, r, s.Log, err)
+		return
+	}
+	s.Log.InfoContext(r.Context(), "installation deleted", "installation_id", id, "finalized", finalized)
+	WriteJSON(w, http.StatusOK, map[string]bool{"finalized": finalized})
+}
+
+// nothingBillable reports whether the installation can be finalized now:
+// its plan and every resource's plan are known free plans (or absent).
+func (s *Server) nothingBillable(r *http.Request, in installations.Installation) (bool, error) {
+	if !s.freePlan(in.BillingPlanID) {
+		return false, nil
+	}
+	if s.Resources == nil {
+		return true, nil
+	}
+	res, err := s.Resources.ListResources(r.Context(), in.ID)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return false, err
+	}
+	for _, rs := range res {
+		if !s.freePlan(rs.BillingPlanID) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (s *Server) freePlan(id string) bool {
+	if id == "" {
+		return true
+	}
+	plan, ok := s.Catalog.Plan(id)
+	return ok && plan.Free()
+}

@@ -1,0 +1,69 @@
+// Package installations is the domain of the server: an installation of our
+// integration in a Vercel account, its resources, and the vault that keeps
+// the installation's Vercel access token encrypted at rest.
+package installations
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Status of an installation on our side.
+const (
+	StatusActive  = "active"
+	StatusDeleted = "deleted"
+)
+
+// Installation is one installation of the integration (icfg_...). It never
+// carries the access token: that is read through Store.Token only.
+type Installation struct {
+	ID               string            `json:"id"`
+	Scopes           []string          `json:"scopes"`
+	AcceptedPolicies map[string]string `json:"acceptedPolicies"`
+	Account          Account           `json:"account"`
+	BillingPlanID    string            `json:"billingPlanId,omitempty"`
+	Notification     json.RawMessage   `json:"notification,omitempty"`
+	Status           string            `json:"status"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	UpdatedAt        time.Time         `json:"updatedAt"`
+	DeletedAt        *time.Time        `json:"deletedAt,omitempty"`
+}
+
+// Account is what Vercel told us about the installing account.
+type Account struct {
+	Name         string `json:"name,omitempty"`
+	URL          string `json:"url"`
+	ContactEmail string `json:"contactEmail"`
+	ContactName  string `json:"contactName,omitempty"`
+}
+
+// Credentials is the Vercel access token for one installation.
+type Credentials struct {
+	AccessToken string
+	TokenType   string
+}
+
+// Upsert is Vercel's Upsert Installation request, validated.
+type Upsert struct {
+	ID               string
+	Scopes           []string
+	AcceptedPolicies map[string]string
+	Account          Account
+	Credentials      Credentials
+}
+
+// Store keeps installations. Implementations encrypt the token with a Vault.
+type Store interface {
+	// Upsert creates or re-installs; a repeat replaces the token and account
+	// and keeps plan and notification.
+	Upsert(ctx context.Context, u Upsert) (Installation, error)
+	Get(ctx context.Context, id string) (Installation, error)
+	List(ctx context.Context) ([]Installation, error)
+	SetPlan(ctx context.Context, id, planID string) (Installation, error)
+	// MarkDeleted records the uninstall; wipeToken drops the token when
+	// nothing more can be billed.
+	MarkDeleted(ctx context.Context, id string, wipeToken bool) (Installation, error)
+	// Token decrypts the installation's Vercel access token.
+	Token(ctx context.Context, id string) (string, error)
+}
