@@ -82,12 +82,13 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("config: %s: %w", path, err)
 		}
 	}
-	if err := applyEnv(&c, getenv); err != nil {
-		return nil, err
-	}
+	problems := applyEnv(&c, getenv)
 	c.setDefaults()
-	if err := c.Validate(); err != nil {
-		return nil, err
+	if err, ok := c.Validate().(*Error); ok && err != nil {
+		problems = append(problems, err.Problems...)
+	}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
 	}
 	return &c, nil
 }

@@ -29,7 +29,7 @@ func Keys() []string {
 	return keys
 }
 
-func applyEnv(c *Config, getenv func(string) string) error {
+func applyEnv(c *Config, getenv func(string) string) []string {
 	var problems []string
 	walk(reflect.ValueOf(c).Elem(), "", func(key string, v reflect.Value, _ bool) error {
 		raw, ok, err := lookup(key, getenv)
@@ -45,10 +45,7 @@ func applyEnv(c *Config, getenv func(string) string) error {
 		}
 		return nil
 	})
-	if len(problems) > 0 {
-		return &Error{Problems: problems}
-	}
-	return nil
+	return problems
 }
 
 // lookup returns the value from KEY or from the file named by KEY_FILE.

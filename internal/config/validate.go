@@ -115,4 +115,3 @@ func DecodeKey(s string) ([]byte, error) {
 	}
 	return k, nil
 }
-

@@ -1,0 +1,100 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Invoices implements installations.InvoiceStore.
+type Invoices struct {
+	db  *DB
+	now func() time.Time
+}
+
+// NewInvoices returns the invoice store.
+func NewInvoices(d *DB) *Invoices { return &Invoices{db: d, now: time.Now} }
+
+type invoiceRow struct {
+	InstallationID string `db:"installation_id"`
+	ID             string `db:"id"`
+	ExternalID     string `db:"external_id"`
+	Total          string `db:"total"`
+	State          string `db:"state"`
+	Test           bool   `db:"test"`
+	PeriodStart    int64  `db:"period_start"`
+	PeriodEnd      int64  `db:"period_end"`
+	CreatedAt      int64  `db:"created_at"`
+	UpdatedAt      int64  `db:"updated_at"`
+}
+
+const invoiceCols = `installation_id, id, external_id, total, state, test, period_start, period_end, created_at, updated_at`
+
+func (r invoiceRow) domain() installations.Invoice {
+	return installations.Invoice{
+		InstallationID: r.InstallationID, ID: r.ID, ExternalID: r.ExternalID, Total: r.Total, State: r.State,
+		Test: r.Test, PeriodStart: FromMillis(r.PeriodStart), PeriodEnd: FromMillis(r.PeriodEnd),
+		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
+	}
+}
+
+// PutInvoice records an invoice or updates its known state; an empty
+// state or total keeps the stored one.
+func (s *Invoices) PutInvoice(ctx context.Context, inv installations.Invoice) error {
+	return s.put(ctx, s.db.DB, inv)
+}
+
+// PutInvoiceTx is PutInvoice inside a caller's transaction.
+func (s *Invoices) PutInvoiceTx(ctx context.Context, tx *sqlx.Tx, inv installations.Invoice) error {
+	return s.put(ctx, tx, inv)
+}
+
+func (s *Invoices) put(ctx context.Context, x sqlx.ExtContext, inv installations.Invoice) error {
+	now := Millis(s.now())
+	q := x.Rebind(`INSERT INTO invoices (` + invoiceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (installation_id, id) DO UPDATE SET
+		external_id = CASE WHEN excluded.external_id = '' THEN invoices.external_id ELSE excluded.external_id END,
+		total = CASE WHEN excluded.total = '' THEN invoices.total ELSE excluded.total END,
+		state = CASE WHEN excluded.state = '' THEN invoices.state ELSE excluded.state END,
+		updated_at = excluded.updated_at`)
+	_, err := x.ExecContext(ctx, q, inv.InstallationID, inv.ID, inv.ExternalID, inv.Total, inv.State, inv.Test,
+		Millis(inv.PeriodStart), Millis(inv.PeriodEnd), now, now)
+	if err != nil {
+		return fmt.Errorf("put invoice: %w", err)
+	}
+	return nil
+}
+
+// GetInvoice returns one recorded invoice.
+func (s *Invoices) GetInvoice(ctx context.Context, installationID, id string) (installations.Invoice, error) {
+	var r invoiceRow
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices WHERE installation_id = ? AND id = ?`), installationID, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return installations.Invoice{}, apperr.NotFoundf("invoice %s not found", id)
+	}
+	if err != nil {
+		return installations.Invoice{}, fmt.Errorf("get invoice: %w", err)
+	}
+	return r.domain(), nil
+}
+
+// ListInvoices returns an installation's invoices, newest first.
+func (s *Invoices) ListInvoices(ctx context.Context, installationID string) ([]installations.Invoice, error) {
+	var rows []invoiceRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices
+		WHERE installation_id = ? ORDER BY created_at DESC, id`), installationID); err != nil {
+		return nil, fmt.Errorf("list invoices: %w", err)
+	}
+	out := make([]installations.Invoice, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

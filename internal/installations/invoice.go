@@ -1,0 +1,29 @@
+package installations
+
+import (
+	"context"
+	"time"
+)
+
+// Invoice is our record of an invoice submitted to Vercel. Vercel has no
+// list API, so this is how we know which invoices exist; their state is
+// read from Vercel (getInvoice) or learned from webhooks.
+type Invoice struct {
+	InstallationID string    `json:"installationId" db:"installation_id"`
+	ID             string    `json:"invoiceId" db:"id"`
+	ExternalID     string    `json:"externalId,omitempty" db:"external_id"`
+	Total          string    `json:"total" db:"total"`
+	State          string    `json:"state,omitempty" db:"state"`
+	Test           bool      `json:"test" db:"test"`
+	PeriodStart    time.Time `json:"periodStart"`
+	PeriodEnd      time.Time `json:"periodEnd"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// InvoiceStore keeps our record of invoices.
+type InvoiceStore interface {
+	PutInvoice(ctx context.Context, inv Invoice) error
+	GetInvoice(ctx context.Context, installationID, id string) (Invoice, error)
+	ListInvoices(ctx context.Context, installationID string) ([]Invoice, error)
+}
