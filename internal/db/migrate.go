@@ -18,27 +18,36 @@ var migrations embed.FS
 // migrationLock is the PostgreSQL advisory lock key serialising replicas.
 const migrationLock = 7346617001
 
-// Migrate applies every embedded migration not yet recorded, in order, each
-// in its own transaction. Safe to run twice and from several replicas.
+// Migrate applies every embedded migration not yet recorded, in order, in
+// one transaction. Safe to run twice and from several replicas at once: on
+// PostgreSQL an advisory lock serialises them, on SQLite the immediate
+// write lock does.
 func (d *DB) Migrate(ctx context.Context) error {
-	if _, err := d.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version BIGINT PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("db: migrations table: %w", err)
-	}
 	files, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(files)
-	for _, f := range files {
-		if err := d.applyOne(ctx, f); err != nil {
-			return err
+	return d.Tx(ctx, func(tx *sqlx.Tx) error {
+		if d.Driver == "postgres" {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+				return fmt.Errorf("db: migration lock: %w", err)
+			}
 		}
-	}
-	return nil
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version BIGINT PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("db: migrations table: %w", err)
+		}
+		for _, f := range files {
+			if err := applyOne(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-func (d *DB) applyOne(ctx context.Context, file string) error {
+func applyOne(ctx context.Context, tx *sqlx.Tx, file string) error {
 	name := strings.TrimPrefix(file, "migrations/")
 	num, _, _ := strings.Cut(name, "_")
 	version, err := strconv.ParseInt(num, 10, 64)
@@ -49,27 +58,20 @@ func (d *DB) applyOne(ctx context.Context, file string) error {
 	if err != nil {
 		return err
 	}
-	return d.Tx(ctx, func(tx *sqlx.Tx) error {
-		if d.Driver == "postgres" {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-				return fmt.Errorf("db: migration lock: %w", err)
-			}
-		}
-		var n int
-		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
+	var n int
+	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
+		return fmt.Errorf("db: migration %s: %w", name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range splitStatements(string(body)) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("db: migration %s: %w", name, err)
 		}
-		if n > 0 {
-			return nil
-		}
-		for _, stmt := range splitStatements(string(body)) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("db: migration %s: %w", name, err)
-			}
-		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`), version, name)
-		return err
-	})
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`), version, name)
+	return err
 }
 
 // splitStatements splits a migration on semicolons at line ends; migrations

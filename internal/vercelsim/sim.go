@@ -49,6 +49,8 @@ type Sim struct {
 	exchanges []SSOExchange
 	requests  []Request
 	faults    map[string][]Fault
+
+	redirectLoginURL string
 }
 
 // Start listens and serves the simulator until Close.
