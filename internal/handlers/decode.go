@@ -23,6 +23,15 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
+// ReadJSON reads the request body and decodes it with DecodeJSON.
+func ReadJSON(r *http.Request, v any, allowEmpty bool) error {
+	data, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return DecodeJSON(data, v, allowEmpty)
+}
+
 // DecodeJSON decodes a JSON object body into v, tolerating unknown keys
 // (Vercel adds fields over time). An empty body decodes as {} when
 // allowEmpty. Errors are 400s naming the bad key.

@@ -47,13 +47,8 @@ func (s *Server) view(in installations.Installation) installationView {
 }
 
 func (s *Server) handleUpsertInstallation(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r)
-	if err != nil {
-		WriteError(w, r, s.Log, err)
-		return
-	}
 	var req upsertRequest
-	if err := DecodeJSON(body, &req, false); err != nil {
+	if err := ReadJSON(r, &req, false); err != nil {
 		WriteError(w, r, s.Log, err)
 		return
 	}
@@ -134,15 +129,10 @@ func (s *Server) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "installationId")
-	body, err := ReadBody(r)
-	if err != nil {
-		WriteError(w, r, s.Log, err)
-		return
-	}
 	var req struct {
 		BillingPlanID *string `json:"billingPlanId"`
 	}
-	if err := DecodeJSON(body, &req, true); err != nil {
+	if err := ReadJSON(r, &req, true); err != nil {
 		WriteError(w, r, s.Log, err)
 		return
 	}
@@ -171,16 +161,11 @@ func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request
 
 func (s *Server) handleDeleteInstallation(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "installationId")
-	body, err := ReadBody(r)
-	if err != nil {
-		WriteError(w, r, s.Log, err)
-		return
-	}
 	var req struct {
 		CascadeResourceDeletion bool   `json:"cascadeResourceDeletion"`
 		Reason                  string `json:"reason"`
 	}
-	if err := DecodeJSON(body, &req, true); err != nil {
+	if err := ReadJSON(r, &req, true); err != nil {
 		WriteError(w, r, s.Log, err)
 		return
 	}
