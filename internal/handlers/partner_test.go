@@ -8,11 +8,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +32,7 @@ const testInstallation = "icfg_9bceb8ccT32d3U417ezb5c8p"
 // partnerEnv is a running partner API in front of a file-backed SQLite
 // database, trusting a simulator's issuer.
 type partnerEnv struct {
+	logs   syncBuffer
 	sim    *vercelsim.Sim
 	srv    *httptest.Server
 	db     *db.DB
@@ -70,7 +73,8 @@ func (e *partnerEnv) open(t testing.TB) {
 	}
 	e.db, e.store = d, db.NewInstallations(d, vault)
 	e.srv = httptest.NewServer(handlers.New(handlers.Deps{
-		DB: d, Installations: e.store, Resources: db.NewResources(d), Idempotency: db.NewIdempotency(d),
+		Log: slog.New(slog.NewJSONHandler(&e.logs, nil)),
+		DB:  d, Installations: e.store, Resources: db.NewResources(d), Idempotency: db.NewIdempotency(d),
 		Verifier: vercelauth.NewVerifier(context.Background(), e.sim.Issuer(), e.sim.JWKSURL(), e.sim.ClientID(), nil),
 		Catalog:  testCatalog,
 	}))
@@ -411,6 +415,43 @@ func BenchmarkUpsertInstallation(b *testing.B) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestLogsNeverHoldTokens(t *testing.T) {
+	t.Parallel()
+	e := newPartnerEnv(t)
+	const access = "vercel_tok_LogMarker77"
+	bearer := e.sim.Sign(e.claims("ADMIN"))
+	e.do(t, "PUT", "/v1/installations/"+testInstallation, bearer, upsertBody(access))
+	e.do(t, "PUT", "/v1/installations/"+testInstallation, bearer+"x", upsertBody(access))
+	e.do(t, "PUT", "/v1/installations/"+testInstallation, e.sim.Sign(e.claims("USER")), upsertBody(access))
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"route":"/v1/installations/{installationId}"`) || !strings.Contains(logs, `"status":401`) {
+		t.Fatalf("expected request logs, got %s", logs)
+	}
+	sig := bearer[strings.LastIndex(bearer, ".")+1:]
+	for _, secret := range []string{access, sig, bearer[:40]} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs hold a token: %s", logs)
 		}
 	}
 }
