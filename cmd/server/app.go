@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
@@ -22,6 +24,9 @@ type app struct {
 	db      *db.DB
 	handler http.Handler
 	cancel  context.CancelFunc
+	// actions forwards dashboard writes to Vercel durably.
+	actions    *deliveries.Service
+	deliveryWG sync.WaitGroup
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
@@ -36,16 +41,34 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	bg, cancel := context.WithCancel(context.Background())
 	a := &app{cfg: cfg, log: log, db: d, cancel: cancel}
 	m := metrics.New()
+	installs := db.NewInstallations(d, vault)
+	actions, internalAPI, err := newDeliveries(cfg, log, d, installs, vault, m)
+	if err != nil {
+		cancel()
+		d.Close()
+		return nil, err
+	}
+	a.actions = actions
+	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
+	browser, err := newBrowser(cfg, log, d, installs, verifier, actions)
+	if err != nil {
+		cancel()
+		d.Close()
+		return nil, err
+	}
+	a.deliveryWG.Go(func() { actions.Run(bg) })
 	a.handler = handlers.New(handlers.Deps{
 		Log:           log,
 		DB:            d,
-		Installations: db.NewInstallations(d, vault),
+		Installations: installs,
 		Resources:     db.NewResources(d),
 		Idempotency:   db.NewIdempotency(d),
-		Verifier:      vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil),
+		Verifier:      verifier,
 		Catalog:       cfg.Catalog(),
 		Metrics:       m,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Internal:      internalAPI,
+		Browser:       browser,
 	})
 	return a, nil
 }
@@ -71,8 +94,10 @@ func (a *app) Serve(ctx context.Context, ln net.Listener) error {
 	return serveUntilDone(ctx, newHTTPServer(a.handler, a.log), ln, a.log)
 }
 
-// Close stops background work and closes the database.
+// Close stops background work and closes the database. Pending
+// deliveries stay in the database for the next start.
 func (a *app) Close() {
 	a.cancel()
+	a.deliveryWG.Wait()
 	a.db.Close()
 }

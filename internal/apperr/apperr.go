@@ -3,6 +3,7 @@
 package apperr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -21,6 +22,9 @@ const (
 	Upstream
 	Unavailable
 	TooLarge
+	Unprocessable // 422, e.g. Vercel refused a forwarded write with 422
+	Gone          // 410
+	Timeout       // 504: an upstream did not answer in time
 )
 
 // Field names one invalid input key.
@@ -35,7 +39,10 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []Field
-	Err     error // cause, logged but never shown
+	// Vercel carries Vercel's status and body when Vercel refused a
+	// forwarded write (code vercel_rejected); shown as error.vercel.
+	Vercel json.RawMessage
+	Err    error // cause, logged but never shown
 }
 
 func (e *Error) Error() string {

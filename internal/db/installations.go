@@ -86,11 +86,27 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 		token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
 		updated_at = excluded.updated_at, deleted_at = NULL`)
 	a := u.Account
-	if _, err := s.db.ExecContext(ctx, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
-		a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
-		return installations.Installation{}, fmt.Errorf("upsert installation: %w", err)
-	}
-	return s.Get(ctx, u.ID)
+	var out installations.Installation
+	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		var existed int
+		if err := tx.GetContext(ctx, &existed, tx.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), u.ID); err != nil {
+			return fmt.Errorf("upsert installation: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
+			a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
+			return fmt.Errorf("upsert installation: %w", err)
+		}
+		typ := EventInstallationCreated
+		if existed > 0 {
+			typ = EventInstallationUpdated
+		}
+		if err := AppendEventTx(ctx, tx, typ, u.ID, u.ID, map[string]string{"reason": "upsert"}); err != nil {
+			return err
+		}
+		out, err = getInstallation(ctx, tx, tx.Rebind, u.ID)
+		return err
+	})
+	return out, err
 }
 
 // Get returns one installation, deleted ones included.
@@ -125,7 +141,8 @@ func (s *Installations) List(ctx context.Context) ([]installations.Installation,
 
 // SetPlan records the installation-level billing plan.
 func (s *Installations) SetPlan(ctx context.Context, id, planID string) (installations.Installation, error) {
-	return s.update(ctx, id, `UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.now()), id)
+	return s.update(ctx, id, EventInstallationUpdated, map[string]string{"billingPlanId": planID},
+		`UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.now()), id)
 }
 
 // MarkDeleted records the uninstall and, if wipeToken, erases the token.
@@ -136,18 +153,28 @@ func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bo
 		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
 			token_ciphertext = '', token_key_id = '' WHERE id = ?`
 	}
-	return s.update(ctx, id, q, installations.StatusDeleted, now, now, id)
+	return s.update(ctx, id, EventInstallationDeleted, map[string]bool{"finalized": wipeToken},
+		q, installations.StatusDeleted, now, now, id)
 }
 
-func (s *Installations) update(ctx context.Context, id, q string, args ...any) (installations.Installation, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
-	if err != nil {
-		return installations.Installation{}, fmt.Errorf("update installation: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return installations.Installation{}, apperr.NotFoundf("installation %s not found", id)
-	}
-	return s.Get(ctx, id)
+// update runs q and appends an event of type typ in one transaction.
+func (s *Installations) update(ctx context.Context, id, typ string, data any, q string, args ...any) (installations.Installation, error) {
+	var out installations.Installation
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
+		if err != nil {
+			return fmt.Errorf("update installation: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFoundf("installation %s not found", id)
+		}
+		if err := AppendEventTx(ctx, tx, typ, id, id, data); err != nil {
+			return err
+		}
+		out, err = getInstallation(ctx, tx, tx.Rebind, id)
+		return err
+	})
+	return out, err
 }
 
 // ErrNoToken means the installation's token was wiped after finalization.

@@ -40,6 +40,12 @@ func StatusOf(k apperr.Kind) int {
 		return http.StatusBadGateway
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
+	case apperr.Unprocessable:
+		return http.StatusUnprocessableEntity
+	case apperr.Gone:
+		return http.StatusGone
+	case apperr.Timeout:
+		return http.StatusGatewayTimeout
 	default:
 		return http.StatusInternalServerError
 	}
@@ -56,7 +62,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status >= 500 && log != nil {
 		log.ErrorContext(r.Context(), "request failed", "route", RoutePattern(r), "err", err)
 	}
-	body := errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}}
+	body := errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Vercel: e.Vercel}}
 	if e.Kind == apperr.Invalid {
 		body.Error.Fields = e.Fields
 	}

@@ -1,0 +1,105 @@
+package deliveries
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+)
+
+// ResourcePatch is a change to our copy of a resource; nil fields stay.
+type ResourcePatch struct {
+	Name     *string
+	Status   *string
+	Metadata json.RawMessage
+}
+
+// UpdateResource changes our copy of a resource and, in the same
+// transaction, queues resource.updated so Vercel re-reads it. It returns
+// the resource as changed.
+func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID string, p ResourcePatch, idemKey string) (installations.Resource, Delivery, error) {
+	if p.Name != nil && strings.TrimSpace(*p.Name) == "" {
+		return installations.Resource{}, Delivery{}, apperr.InvalidFields("name must not be empty", apperr.Field{Key: "name", Message: "required"})
+	}
+	cur, err := s.Resources.GetResource(ctx, installationID, resourceID)
+	if err != nil {
+		return installations.Resource{}, Delivery{}, err
+	}
+	fp, _ := json.Marshal(p)
+	var out installations.Resource
+	d, err := s.Enqueue(ctx, Request{
+		InstallationID: installationID, Operation: OpCreateEvent, Target: resourceID,
+		Body:           &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, cur.ProductID)},
+		IdempotencyKey: idemKey, Fingerprint: string(fp),
+		Local: func(ctx context.Context, tx *sqlx.Tx) error {
+			r, err := s.Resources.GetResourceTx(ctx, tx, installationID, resourceID)
+			if err != nil {
+				return err
+			}
+			old := r.Name
+			if p.Name != nil {
+				r.Name = *p.Name
+			}
+			if p.Status != nil {
+				r.Status = *p.Status
+			}
+			if p.Metadata != nil {
+				r.Metadata = p.Metadata
+			}
+			if out, err = s.Resources.PutResourceTx(ctx, tx, r); err != nil {
+				return err
+			}
+			if r.Name == old {
+				return nil
+			}
+			return db.AppendEventTx(ctx, tx, db.EventResourceRenamed, installationID, resourceID,
+				map[string]string{"resourceId": resourceID, "oldName": old, "name": r.Name})
+		},
+	})
+	if out.ID == "" && err == nil {
+		// An idempotent replay: the change was made by the first request.
+		out, err = s.Resources.GetResource(ctx, installationID, resourceID)
+	}
+	return out, d, err
+}
+
+// RenameResource implements installations.Actions.
+func (s *Service) RenameResource(ctx context.Context, installationID, resourceID, name string) (installations.ActionResult, error) {
+	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{Name: &name}, "")
+	return actionResult(d, err)
+}
+
+// UpdateSecrets implements installations.Actions.
+func (s *Service) UpdateSecrets(ctx context.Context, installationID, resourceID string, secrets []installations.Secret, partial bool) (installations.ActionResult, error) {
+	req := &vercelapi.SecretsUpdate{Secrets: make([]vercelapi.Secret, len(secrets)), Partial: partial}
+	for i, sec := range secrets {
+		req.Secrets[i] = vercelapi.Secret{Name: sec.Name, Value: sec.Value}
+		if len(sec.EnvironmentOverrides) > 0 {
+			eo := sec.EnvironmentOverrides
+			req.Secrets[i].EnvironmentOverrides = &vercelapi.EnvironmentOverrides{
+				Development: eo["development"], Preview: eo["preview"], Production: eo["production"]}
+		}
+	}
+	d, err := s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpUpdateSecrets, Target: resourceID, Body: req})
+	return actionResult(d, err)
+}
+
+// RefundInvoice implements installations.Actions.
+func (s *Service) RefundInvoice(ctx context.Context, installationID, invoiceID, reason, total string) (installations.ActionResult, error) {
+	d, err := s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpUpdateInvoice, Target: invoiceID,
+		Body: &vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: reason, Total: vercelapi.Money(total)}})
+	return actionResult(d, err)
+}
+
+func actionResult(d Delivery, err error) (installations.ActionResult, error) {
+	if err != nil {
+		return installations.ActionResult{DeliveryID: d.ID, Status: d.Status}, err
+	}
+	return installations.ActionResult{DeliveryID: d.ID, Status: d.Status}, nil
+}

@@ -1,0 +1,211 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+)
+
+// deliveryView is a delivery in write answers and GET /deliveries/{id}.
+type deliveryView struct {
+	ID             string          `json:"id"`
+	Status         string          `json:"status"`
+	Operation      string          `json:"operation,omitempty"`
+	InstallationID string          `json:"installation_id,omitempty"`
+	Target         string          `json:"target,omitempty"`
+	Attempts       *int            `json:"attempts,omitempty"`
+	NextAttemptAt  string          `json:"next_attempt_at,omitempty"`
+	LastError      *string         `json:"last_error,omitempty"`
+	CreatedAt      string          `json:"created_at,omitempty"`
+	FinishedAt     string          `json:"finished_at,omitempty"`
+	Result         json.RawMessage `json:"result,omitempty"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// writeView is the short form of contract section 6: id and status, plus
+// attempts, next attempt and last error while pending.
+func writeView(d deliveries.Delivery) deliveryView {
+	v := deliveryView{ID: d.ID, Status: d.Status}
+	if d.Status == deliveries.StatusPending {
+		v.Attempts, v.LastError = &d.Attempts, &d.LastError
+		v.NextAttemptAt = rfc3339(d.NextAttemptAt)
+	}
+	return v
+}
+
+// writeDelivery answers a forwarded write: 200/201 with Vercel's result
+// once delivered, 202 while pending, the refusal otherwise.
+func (a *InternalAPI) writeDelivery(w http.ResponseWriter, r *http.Request, d deliveries.Delivery, err error, extra map[string]any) {
+	if err == nil {
+		err = d.Err()
+	}
+	if err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	body := map[string]any{"delivery": writeView(d)}
+	for k, v := range extra {
+		body[k] = v
+	}
+	status := http.StatusAccepted
+	if d.Status == deliveries.StatusDelivered {
+		status = d.ResultStatus
+		body["result"] = d.Result
+	}
+	WriteJSON(w, status, body)
+}
+
+// decodeStrict reads the body and decodes it as Vercel's schema would.
+func decodeStrict(r *http.Request, v any) error {
+	data, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return deliveries.ValidationFields(vercelapi.DecodeStrict(data, v))
+}
+
+// idempotencyKey reads the optional Idempotency-Key header.
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if len(k) > 255 || slices.ContainsFunc([]byte(k), func(c byte) bool { return c < 0x20 || c > 0x7e }) {
+		return "", apperr.InvalidFields("bad Idempotency-Key header",
+			apperr.Field{Key: "Idempotency-Key", Message: "must be at most 255 printable ASCII characters"})
+	}
+	return k, nil
+}
+
+// enqueue decodes into body, then queues op for the path's installation.
+func (a *InternalAPI) enqueue(w http.ResponseWriter, r *http.Request, op, target string, body any, decoded func() string) {
+	if err := decodeStrict(r, body); err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	if decoded != nil {
+		target = decoded()
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
+		InstallationID: chi.URLParam(r, "installationId"), Operation: op, Target: target,
+		Body: body, IdempotencyKey: key,
+	})
+	a.writeDelivery(w, r, d, err, nil)
+}
+
+func (a *InternalAPI) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
+	var req vercelapi.EventRequest
+	a.enqueue(w, r, deliveries.OpCreateEvent, "", &req, func() string {
+		return req.Event.ResourceID // orders events by resource; "" for the installation
+	})
+}
+
+func (a *InternalAPI) handleUpdateSecrets(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpUpdateSecrets, chi.URLParam(r, "resourceId"), &vercelapi.SecretsUpdate{}, nil)
+}
+
+func (a *InternalAPI) handleSubmitBilling(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpSubmitBillingData, "", &vercelapi.BillingData{}, nil)
+}
+
+func (a *InternalAPI) handleSubmitInvoice(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpSubmitInvoice, "", &vercelapi.InvoiceRequest{}, nil)
+}
+
+// refundRequest is the internal refund body; it becomes updateInvoice's
+// {"action":"refund", reason, total}.
+type refundRequest struct {
+	Reason string          `json:"reason" vercel:"required"`
+	Total  vercelapi.Money `json:"total" vercel:"required"`
+}
+
+func (q *refundRequest) Validate() error {
+	return (&vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: q.Reason, Total: q.Total}).Validate()
+}
+
+func (a *InternalAPI) handleRefundInvoice(w http.ResponseWriter, r *http.Request) {
+	var req refundRequest
+	if err := decodeStrict(r, &req); err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
+		InstallationID: chi.URLParam(r, "installationId"), Operation: deliveries.OpUpdateInvoice,
+		Target: chi.URLParam(r, "invoiceId"), IdempotencyKey: key,
+		Body: &vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: req.Reason, Total: req.Total},
+	})
+	a.writeDelivery(w, r, d, err, nil)
+}
+
+// resourcePatch is the PATCH resource body: the fields of our copy a
+// service may change. Unknown keys are refused.
+type resourcePatch struct {
+	Name     *string        `json:"name,omitempty"`
+	Status   *string        `json:"status,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+var resourceStatuses = []string{"ready", "pending", "onboarding", "suspended", "resumed", "uninstalled", "error"}
+
+func (p *resourcePatch) validate() error {
+	var fields []apperr.Field
+	if p.Name == nil && p.Status == nil && p.Metadata == nil {
+		fields = append(fields, apperr.Field{Key: "body", Message: "name, status or metadata is required"})
+	}
+	if p.Name != nil && (*p.Name == "" || len(*p.Name) > 256) {
+		fields = append(fields, apperr.Field{Key: "name", Message: "must be 1 to 256 characters"})
+	}
+	if p.Status != nil && !slices.Contains(resourceStatuses, *p.Status) {
+		fields = append(fields, apperr.Field{Key: "status", Message: "must be one of ready, pending, onboarding, suspended, resumed, uninstalled, error"})
+	}
+	if len(fields) > 0 {
+		return apperr.InvalidFields("invalid resource change", fields...)
+	}
+	return nil
+}
+
+func (a *InternalAPI) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
+	var req resourcePatch
+	if err := decodeStrict(r, &req); err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		WriteError(w, r, a.Log, err)
+		return
+	}
+	patch := deliveries.ResourcePatch{Name: req.Name, Status: req.Status}
+	if req.Metadata != nil {
+		patch.Metadata, _ = json.Marshal(req.Metadata)
+	}
+	res, d, err := a.Deliveries.UpdateResource(r.Context(), chi.URLParam(r, "installationId"),
+		chi.URLParam(r, "resourceId"), patch, key)
+	var extra map[string]any
+	if res.ID != "" {
+		extra = map[string]any{"resource": res}
+	}
+	a.writeDelivery(w, r, d, err, extra)
+}
+
+var _ installations.Actions = (*deliveries.Service)(nil)

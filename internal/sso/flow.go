@@ -1,0 +1,221 @@
+// Package sso is "Open in Provider" sign-in: the code exchange, id_token
+// verification, member role lookup, dashboard sessions and the deep links
+// Vercel's redirect carries. It knows nothing of HTTP handlers or cookies.
+package sso
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelauth"
+)
+
+// Member roles a session can hold.
+const (
+	RoleAdmin = vercelauth.RoleAdmin
+	RoleUser  = vercelauth.RoleUser
+)
+
+// Bounds on what Vercel's redirect and id_token may carry.
+const (
+	maxCodeLen  = 512
+	maxStateLen = 1024
+	maxNameLen  = 200
+	maxEmailLen = 320
+	maxURLLen   = 2048
+)
+
+// Timeouts of the calls one sign-in makes to Vercel.
+const (
+	exchangeTimeout  = 10 * time.Second
+	getMemberTimeout = 5 * time.Second
+)
+
+// validRef bounds ids that come from Vercel (installation, user, resource,
+// invoice, project and check ids).
+var validRef = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+
+// Vercel is the part of Vercel's API a sign-in uses.
+type Vercel interface {
+	ExchangeSSOToken(ctx context.Context, req *vercelapi.SSOTokenRequest) (*vercelapi.SSOToken, error)
+	GetMember(ctx context.Context, token, installationID, memberID string) (*vercelapi.Member, error)
+}
+
+// Verifier checks a Vercel-signed token (vercelauth.Verifier).
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (*vercelauth.Claims, error)
+}
+
+// Flow signs a Vercel user in from an SSO code.
+type Flow struct {
+	Vercel        Vercel
+	Verifier      Verifier
+	Installations installations.Store
+	ClientID      string
+	ClientSecret  string
+	Log           *slog.Logger
+}
+
+// Identity is who signed in: a member of an installation we hold.
+type Identity struct {
+	InstallationID string
+	UserID         string
+	Name           string
+	Email          string
+	AvatarURL      string
+	Role           string
+	// RoleFromToken is set when getMember was unreachable and the role
+	// came from the id_token.
+	RoleFromToken bool
+}
+
+// SignIn exchanges code and state for Vercel's id_token, verifies it,
+// checks that we hold its installation and looks the member's role up.
+// The id_token and the code live only in this call: never stored, logged,
+// or put in an error. Errors are apperr kinds: Invalid (bad or used code),
+// Unauthorized (token did not verify), Forbidden (not ours or not a
+// member), Upstream (Vercel failed).
+func (f *Flow) SignIn(ctx context.Context, code, state string) (*Identity, error) {
+	if code == "" || len(code) > maxCodeLen || len(state) > maxStateLen {
+		return nil, apperr.New(apperr.Invalid, "bad_request", "The sign-in link is incomplete or malformed.")
+	}
+	claims, err := f.exchange(ctx, code, state)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := f.Installations.Get(ctx, claims.InstallationID)
+	if apperr.KindOf(err) == apperr.NotFound || (err == nil && inst.Status != installations.StatusActive) {
+		f.Log.WarnContext(ctx, "sso: id_token for an installation we do not hold", "installation_id", claims.InstallationID)
+		return nil, apperr.New(apperr.Forbidden, "unknown_installation", "This installation is not connected to our service.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{
+		InstallationID: claims.InstallationID,
+		UserID:         claims.UserID,
+		Name:           bounded(claims.UserName, maxNameLen),
+		Email:          bounded(claims.UserEmail, maxEmailLen),
+		AvatarURL:      safeAvatar(claims.UserAvatarURL),
+	}
+	if err := f.resolveRole(ctx, id, claims.UserRole); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// exchange trades the code for an id_token and verifies it.
+func (f *Flow) exchange(ctx context.Context, code, state string) (*vercelauth.Claims, error) {
+	ectx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
+	tok, err := f.Vercel.ExchangeSSOToken(ectx, &vercelapi.SSOTokenRequest{
+		Code: code, State: state, ClientID: f.ClientID, ClientSecret: f.ClientSecret,
+	})
+	if err != nil {
+		return nil, f.exchangeError(ctx, err)
+	}
+	claims, err := f.Verifier.Verify(ctx, tok.IDToken)
+	if err != nil {
+		// vercelauth errors name the reason only, never the token.
+		f.Log.WarnContext(ctx, "sso: id_token rejected", "err", err)
+		return nil, apperr.New(apperr.Unauthorized, "invalid_token", "Vercel's sign-in token could not be verified.")
+	}
+	switch {
+	case claims.Type != "" && claims.Type != vercelauth.TypeIDToken:
+		f.Log.WarnContext(ctx, "sso: token is not an id_token", "type", bounded(claims.Type, 32))
+		return nil, apperr.New(apperr.Unauthorized, "invalid_token", "Vercel's sign-in token could not be verified.")
+	case !validRef.MatchString(claims.InstallationID) || !validRef.MatchString(claims.UserID):
+		f.Log.WarnContext(ctx, "sso: id_token lacks a valid installation_id or user_id")
+		return nil, apperr.New(apperr.Unauthorized, "invalid_token", "Vercel's sign-in token does not name a user of an installation.")
+	}
+	return claims, nil
+}
+
+// exchangeError maps a failed exchange to what the user sees. APIError and
+// TransportError texts never carry the code or the client secret.
+func (f *Flow) exchangeError(ctx context.Context, err error) error {
+	if ae, ok := errors.AsType[*vercelapi.APIError](err); ok {
+		switch {
+		case ae.StatusCode == 400:
+			f.Log.WarnContext(ctx, "sso: code exchange refused", "status", ae.StatusCode, "vercel_code", ae.Code)
+			return apperr.New(apperr.Invalid, "exchange_refused", "This sign-in link has expired or was already used. Open the integration from Vercel again.")
+		case ae.StatusCode == 401 || ae.StatusCode == 403:
+			// Our client credentials were refused: an operator problem.
+			f.Log.ErrorContext(ctx, "sso: code exchange refused our client credentials", "status", ae.StatusCode, "vercel_code", ae.Code)
+		default:
+			f.Log.ErrorContext(ctx, "sso: code exchange failed", "status", ae.StatusCode, "vercel_code", ae.Code)
+		}
+	} else {
+		f.Log.ErrorContext(ctx, "sso: code exchange failed", "err", err)
+	}
+	return &apperr.Error{Kind: apperr.Upstream, Code: "exchange_failed", Message: "Vercel could not confirm the sign-in. Try again from Vercel in a moment."}
+}
+
+// resolveRole asks Vercel for the member's current role with the
+// installation's token. The id_token's role is used only when Vercel is
+// unreachable, and the log says so.
+func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) error {
+	token, err := f.Installations.Token(ctx, id.InstallationID)
+	if err != nil || token == "" {
+		f.Log.WarnContext(ctx, "sso: installation has no usable access token", "installation_id", id.InstallationID, "err", err)
+		return apperr.New(apperr.Forbidden, "unknown_installation", "This installation is not connected to our service.")
+	}
+	mctx, cancel := context.WithTimeout(ctx, getMemberTimeout)
+	defer cancel()
+	m, err := f.Vercel.GetMember(mctx, token, id.InstallationID, id.UserID)
+	switch {
+	case err == nil:
+		if m.Role != RoleAdmin && m.Role != RoleUser {
+			f.Log.WarnContext(ctx, "sso: member has no dashboard role", "installation_id", id.InstallationID, "role", bounded(m.Role, 16))
+			return apperr.New(apperr.Forbidden, "not_a_member", "Your Vercel account is not a member of this installation.")
+		}
+		id.Role = m.Role
+		if id.Email == "" {
+			id.Email = bounded(m.UserEmail, maxEmailLen)
+		}
+		return nil
+	case vercelapi.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
+		if tokenRole != RoleAdmin && tokenRole != RoleUser {
+			f.Log.ErrorContext(ctx, "sso: getMember unreachable and the id_token has no role", "err", err)
+			return apperr.New(apperr.Upstream, "member_lookup_failed", "Vercel could not confirm your role. Try again in a moment.")
+		}
+		f.Log.WarnContext(ctx, "sso: getMember unreachable; falling back to the id_token's role",
+			"installation_id", id.InstallationID, "role", tokenRole, "err", err)
+		id.Role, id.RoleFromToken = tokenRole, true
+		return nil
+	}
+	if ae, ok := errors.AsType[*vercelapi.APIError](err); ok && ae.StatusCode == 404 {
+		f.Log.WarnContext(ctx, "sso: user is not a member of the installation", "installation_id", id.InstallationID)
+		return apperr.New(apperr.Forbidden, "not_a_member", "Your Vercel account is not a member of this installation.")
+	}
+	f.Log.ErrorContext(ctx, "sso: getMember failed", "installation_id", id.InstallationID, "err", err)
+	return &apperr.Error{Kind: apperr.Upstream, Code: "member_lookup_failed", Message: "Vercel could not confirm your role. Try again in a moment.", Err: err}
+}
+
+// bounded cuts s to at most n bytes, dropping a rune cut in half.
+func bounded(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// safeAvatar keeps an avatar URL only when it is an absolute https URL.
+func safeAvatar(raw string) string {
+	if raw == "" || len(raw) > maxURLLen {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
+}

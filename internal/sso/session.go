@@ -1,0 +1,127 @@
+package sso
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+)
+
+// Session is a signed-in dashboard user of one installation. It is keyed by
+// a hash of the random id the browser holds; the id itself is never stored.
+type Session struct {
+	InstallationID string
+	UserID         string
+	Name           string
+	Email          string
+	AvatarURL      string
+	Role           string // ADMIN or USER
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+	ExpiresAt      time.Time // absolute expiry; idle expiry is LastSeenAt + idle timeout
+}
+
+// IsAdmin reports whether the member may act (rename, rotate, refund).
+func (s Session) IsAdmin() bool { return s.Role == RoleAdmin }
+
+// Store keeps sessions by id hash. Get answers an apperr NotFound error for
+// an unknown hash.
+type Store interface {
+	CreateSession(ctx context.Context, idHash string, s Session) error
+	GetSession(ctx context.Context, idHash string) (Session, error)
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteExpiredSessions removes sessions past their absolute expiry or
+	// idle since before idleBefore.
+	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error)
+}
+
+// ErrNoSession means the id names no live session (unknown, malformed,
+// idle too long or past its absolute expiry).
+var ErrNoSession = apperr.New(apperr.Unauthorized, "no_session", "no session")
+
+// touchEvery limits last-seen writes to one per interval per session.
+const touchEvery = time.Minute
+
+// validID matches ids made by crypto/rand.Text (26 base32 characters).
+var validID = regexp.MustCompile(`^[A-Z2-7]{26}$`)
+
+// Sessions creates, finds and ends sessions with idle and absolute expiry.
+type Sessions struct {
+	Store       Store
+	IdleTimeout time.Duration
+	MaxAge      time.Duration
+	Now         func() time.Time // default time.Now
+}
+
+func (m *Sessions) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// HashID is the stored key of a session id.
+func HashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// Create starts a new session and returns its fresh random id, the value
+// of the browser's cookie. Expired sessions are swept on the way.
+func (m *Sessions) Create(ctx context.Context, s Session) (string, Session, error) {
+	now := m.now()
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = now, now, now.Add(m.MaxAge)
+	id := rand.Text()
+	if err := m.Store.CreateSession(ctx, HashID(id), s); err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	// Best effort: a failed sweep must not fail the sign-in.
+	_, _ = m.Store.DeleteExpiredSessions(ctx, now, now.Add(-m.IdleTimeout))
+	return id, s, nil
+}
+
+// Lookup returns the live session of id, refreshing its idle clock.
+func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
+	if !validID.MatchString(id) {
+		return Session{}, ErrNoSession
+	}
+	hash := HashID(id)
+	s, err := m.Store.GetSession(ctx, hash)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	now := m.now()
+	if !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(m.IdleTimeout)) {
+		_ = m.Store.DeleteSession(ctx, hash)
+		return Session{}, ErrNoSession
+	}
+	if now.Sub(s.LastSeenAt) >= touchEvery {
+		if err := m.Store.TouchSession(ctx, hash, now); err != nil {
+			return Session{}, err
+		}
+		s.LastSeenAt = now
+	}
+	return s, nil
+}
+
+// End deletes the session of id; an unknown id is not an error.
+func (m *Sessions) End(ctx context.Context, id string) error {
+	if !validID.MatchString(id) {
+		return nil
+	}
+	err := m.Store.DeleteSession(ctx, HashID(id))
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	return nil
+}
