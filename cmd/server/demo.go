@@ -11,9 +11,12 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
@@ -55,6 +58,12 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	// The simulated Vercel keeps its state in memory, so the demo's database
+	// starts afresh too: stored invoices and deliveries would name things the
+	// new simulator has never seen.
+	if err := resetDemoDB(filepath.Join(*dataDir, "demo.db")); err != nil {
+		return err
+	}
 	sim, err := vercelsim.Start(vercelsim.Options{ClientID: demoClientID, ClientSecret: secrets.ClientSecret, Addr: *simAddr})
 	if err != nil {
 		return fmt.Errorf("demo: start simulator: %w", err)
@@ -92,6 +101,9 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	errc := make(chan error, 1)
 	go func() { errc <- a.Serve(ctx, ln) }()
 	if err := seedDemo(ctx, sim, a.db, public); err != nil {
+		return err
+	}
+	if err := seedInvoice(ctx, public, secrets.InternalToken); err != nil {
 		return err
 	}
 	printDemo(stdout, sim, public, filepath.Join(*dataDir, "demo-secrets.json"), *dataDir)
@@ -159,6 +171,43 @@ func seedDemo(ctx context.Context, sim *vercelsim.Sim, d *db.DB, public string) 
 	return nil
 }
 
+func resetDemoDB(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedInvoice submits last month's test invoice through the internal API,
+// the way a partner's billing job would.
+func seedInvoice(ctx context.Context, public, token string) error {
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	start := end.AddDate(0, -1, 0)
+	stamp := func(t time.Time) string { return t.Format("2006-01-02T15:04:05.000Z") }
+	body := fmt.Sprintf(`{"externalId":"demo-%s","invoiceDate":"%s","memo":"Demo invoice",
+	 "period":{"start":"%s","end":"%s"},
+	 "items":[{"billingPlanId":"pro200","resourceId":"db_main","name":"Pro plan","price":"20.00","quantity":1,"units":"month","total":"20.00"}],
+	 "test":{"validate":true,"result":"paid"}}`, start.Format("2006-01"), stamp(end.Add(-time.Hour)), stamp(start), stamp(end))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, public+"/internal/v1/installations/"+demoInstallation+"/invoices", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("demo: seed invoice: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
+		return fmt.Errorf("demo: seed invoice: %d %s", res.StatusCode, msg)
+	}
+	return nil
+}
+
 func printDemo(w io.Writer, sim *vercelsim.Sim, public, secretsPath, dataDir string) {
 	fmt.Fprintf(w, `
 Demo is running.
@@ -171,7 +220,8 @@ Demo is running.
 Internal API (what your services call; the token is in %[5]s):
   curl -H "Authorization: Bearer $(sed -n 's/.*"internal_token": "\(.*\)".*/\1/p' %[5]s)" %[4]s/internal/v1/installations
 
-Stop with Ctrl-C. State is kept in %[6]s (delete it to start over).
+Stop with Ctrl-C. Generated secrets are kept in %[6]s; the demo database
+starts afresh each run, like the simulated Vercel.
 `, sim.URL(), sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil),
 		sim.OpenInProviderURL(demoInstallation, demoViewer, url.Values{}), public, secretsPath, dataDir)
 }
