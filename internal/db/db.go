@@ -35,11 +35,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 				return nil, fmt.Errorf("db: %w", err)
 			}
 		}
-		x, err = sqlx.Open("sqlite", SQLiteDSN(dsn))
-		if err == nil {
-			// One writer at a time; readers share the WAL.
-			x.SetMaxOpenConns(8)
-		}
+		x = sqlx.NewDb(openSQLite(SQLiteDSN(dsn)), "sqlite")
+		// SQLite has one writer at a time; with one connection writers
+		// queue in Go instead of polling SQLite's busy lock, and the
+		// connection's page and statement caches stay warm.
+		x.SetMaxOpenConns(1)
 	case "postgres":
 		x, err = sqlx.Open("pgx", dsn)
 		if err == nil {

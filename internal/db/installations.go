@@ -84,27 +84,23 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 		contact_email = excluded.contact_email, contact_name = excluded.contact_name,
 		status = excluded.status, token_type = excluded.token_type,
 		token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
-		updated_at = excluded.updated_at, deleted_at = NULL`)
+		updated_at = excluded.updated_at, deleted_at = NULL
+		RETURNING ` + installationCols)
 	a := u.Account
 	var out installations.Installation
 	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		var existed int
-		if err := tx.GetContext(ctx, &existed, tx.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), u.ID); err != nil {
-			return fmt.Errorf("upsert installation: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
+		var r installationRow
+		if err := tx.GetContext(ctx, &r, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
 			a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
 			return fmt.Errorf("upsert installation: %w", err)
 		}
+		out = r.domain()
+		// created_at is kept on conflict, so only a new row carries now.
 		typ := EventInstallationCreated
-		if existed > 0 {
+		if r.CreatedAt != now {
 			typ = EventInstallationUpdated
 		}
-		if err := AppendEventTx(ctx, tx, typ, u.ID, u.ID, map[string]string{"reason": "upsert"}); err != nil {
-			return err
-		}
-		out, err = getInstallation(ctx, tx, tx.Rebind, u.ID)
-		return err
+		return AppendEventTx(ctx, tx, typ, u.ID, u.ID, map[string]string{"reason": "upsert"})
 	})
 	return out, err
 }

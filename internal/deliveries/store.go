@@ -87,11 +87,13 @@ func (s *store) byIdemKey(ctx context.Context, tx *sqlx.Tx, key string) (Deliver
 	return r.delivery(), r.RequestHash, true, nil
 }
 
-// pendingBefore counts pending deliveries with the same ordering key; called
-// right after taking a new seq, every such delivery is an earlier one.
+// pendingBefore is 1 when a delivery with the same ordering key is pending
+// (0 otherwise); called right after taking a new seq, any such delivery is
+// an earlier one.
 func (s *store) pendingBefore(ctx context.Context, tx *sqlx.Tx, key string) (int, error) {
 	var n int
-	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM deliveries WHERE order_key = ? AND status = ?`), key, StatusPending)
+	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
+		WHERE order_key = ? AND status = ? LIMIT 1) earlier`), key, StatusPending)
 	if err != nil {
 		return 0, fmt.Errorf("count earlier deliveries: %w", err)
 	}
@@ -137,10 +139,12 @@ func (s *store) claim(ctx context.Context, owner string, now, leaseUntil time.Ti
 	var out []Delivery
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		var ids []string
+		// The heads (first pending seq of each ordering key) come from one
+		// range scan of the (status, order_key, seq) index.
 		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT d.id FROM deliveries d
-			WHERE d.status = ? AND d.next_attempt_at <= ? AND d.lease_until < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = d.order_key AND e.status = ? AND e.seq < d.seq)
-			ORDER BY d.seq LIMIT ?`), StatusPending, db.Millis(now), db.Millis(now), StatusPending, limit); err != nil {
+			JOIN (SELECT order_key, MIN(seq) AS seq FROM deliveries WHERE status = ? GROUP BY order_key) h ON d.seq = h.seq
+			WHERE d.next_attempt_at <= ? AND d.lease_until < ?
+			ORDER BY d.seq LIMIT ?`), StatusPending, db.Millis(now), db.Millis(now), limit); err != nil {
 			return fmt.Errorf("find due deliveries: %w", err)
 		}
 		if len(ids) == 0 {

@@ -75,7 +75,7 @@ func BenchmarkDeliveries(b *testing.B) {
 	ctx := context.Background()
 	for i := range b.N {
 		if _, err := e.svc.Enqueue(ctx, deliveries.Request{InstallationID: testInstallation, Operation: deliveries.OpCreateEvent,
-			Target: fmt.Sprintf("r%d", i%256), Body: eventRequest(fmt.Sprintf("r%d", i%256))}); err != nil {
+			Target: fmt.Sprintf("r%d", i%64), Body: eventRequest(fmt.Sprintf("r%d", i%64))}); err != nil {
 			b.Fatal(err)
 		}
 	}
