@@ -120,7 +120,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	if c.Deliveries.Workers == 0 {
-		c.Deliveries.Workers = 4
+		c.Deliveries.Workers = 8
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 1 << 20

@@ -27,7 +27,7 @@ type Options struct {
 	MaxAge              time.Duration // a delivery still failing after this is dead; 72h
 	BaseBackoff         time.Duration // wait after the first failure; 1s
 	MaxBackoff          time.Duration // cap on the wait; 5m
-	Workers             int           // concurrent background attempts; 4
+	Workers             int           // concurrent background attempts; 8
 	PollInterval        time.Duration // idle re-check of the table; 1s
 }
 
@@ -44,7 +44,7 @@ func (o *Options) defaults() {
 	def(&o.MaxBackoff, 5*time.Minute)
 	def(&o.PollInterval, time.Second)
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 8
 	}
 }
 

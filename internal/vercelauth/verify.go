@@ -95,6 +95,8 @@ func reason(err error) string {
 	switch {
 	case errors.As(err, &exp):
 		return "expired"
+	case strings.Contains(err.Error(), "fetching keys"):
+		return "signing keys unavailable"
 	case strings.Contains(err.Error(), "issuer"):
 		return "wrong issuer"
 	case strings.Contains(err.Error(), "audience"):

@@ -51,7 +51,7 @@ func (s *Sim) handleSubmitBillingData(w http.ResponseWriter, r *http.Request, in
 		return
 	}
 	s.mu.Lock()
-	in.billing = append(in.billing, raw)
+	in.billing = appendCapped(in.billing, raw)
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusCreated)
 }
@@ -62,7 +62,7 @@ func (s *Sim) handleSubmitPrepaymentBalances(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	s.mu.Lock()
-	in.balances = append(in.balances, raw)
+	in.balances = appendCapped(in.balances, raw)
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusCreated)
 }

@@ -239,7 +239,7 @@ func (s *Sim) handleCreateEvent(w http.ResponseWriter, r *http.Request, in *inst
 	}
 	ev, _ := json.Marshal(body["event"])
 	s.mu.Lock()
-	in.events = append(in.events, ev)
+	in.events = appendCapped(in.events, ev)
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusCreated)
 }
@@ -251,7 +251,7 @@ func (s *Sim) handleUpdateInstallation(w http.ResponseWriter, r *http.Request, i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in.updates = append(in.updates, raw)
+	in.updates = appendCapped(in.updates, raw)
 	if v, ok := body["status"].(string); ok {
 		in.Status = v
 	}

@@ -18,10 +18,25 @@ type Request struct {
 func (s *Sim) record(r Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, r)
+	s.requests = appendCapped(s.requests, r)
 }
 
-// Requests returns every request received since Start or Reset, in order.
+// appendCapped appends v, first dropping the oldest half of list when it
+// holds MaxRecorded items: a long-running demo must not grow forever.
+func appendCapped[T any](list []T, v T) []T {
+	if len(list) >= MaxRecorded {
+		list = append(list[:0], list[len(list)-MaxRecorded/2:]...)
+	}
+	return append(list, v)
+}
+
+// MaxRecorded bounds each list the simulator keeps for inspection
+// (requests, and each installation's events and submissions); past it the
+// oldest half is dropped.
+const MaxRecorded = 20000
+
+// Requests returns the requests received since Start or Reset, in order
+// (at most the newest MaxRecorded).
 func (s *Sim) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
