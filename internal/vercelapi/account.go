@@ -23,18 +23,7 @@ type AccountInfo struct {
 //
 // GET /v1/installations/{installationId}/account
 func (c *Client) GetAccountInfo(ctx context.Context, token, installationID string) (*AccountInfo, error) {
-	if err := checkCall(token, []string{"installationId", installationID}, nil); err != nil {
-		return nil, err
-	}
-	out := new(AccountInfo)
-	r, err := newRequest(http.MethodGet, pathf("/v1/installations/%s/account", installationID), token, nil, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[AccountInfo](ctx, c, http.MethodGet, token, pathf("/v1/installations/%s/account", installationID), []string{"installationId", installationID}, nil)
 }
 
 // Member roles.
@@ -56,16 +45,5 @@ type Member struct {
 //
 // GET /v1/installations/{installationId}/member/{memberId}
 func (c *Client) GetMember(ctx context.Context, token, installationID, memberID string) (*Member, error) {
-	if err := checkCall(token, []string{"installationId", installationID, "memberId", memberID}, nil); err != nil {
-		return nil, err
-	}
-	out := new(Member)
-	r, err := newRequest(http.MethodGet, pathf("/v1/installations/%s/member/%s", installationID, memberID), token, nil, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[Member](ctx, c, http.MethodGet, token, pathf("/v1/installations/%s/member/%s", installationID, memberID), []string{"installationId", installationID, "memberId", memberID}, nil)
 }

@@ -1,7 +1,6 @@
 package vercelapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,24 +149,16 @@ func (b Billing) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON strictly decodes either form, refusing unknown keys.
 func (b *Billing) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	var items []Item
+	var obj billingObject
+	isObject, err := decodeUnion(data, &items, &obj, errBillingShape)
 	switch {
-	case len(data) > 0 && data[0] == '[':
-		var items []Item
-		if err := dec.Decode(&items); err != nil {
-			return err
-		}
-		*b = Billing{Form: BillingFormArray, Items: items}
-	case len(data) > 0 && data[0] == '{':
-		var obj billingObject
-		if err := dec.Decode(&obj); err != nil {
-			return err
-		}
+	case err != nil:
+		return err
+	case isObject:
 		*b = Billing{Form: BillingFormObject, Items: obj.Items, Discounts: obj.Discounts}
 	default:
-		return errBillingShape
+		*b = Billing{Form: BillingFormArray, Items: items}
 	}
 	return nil
 }

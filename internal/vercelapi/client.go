@@ -224,6 +224,29 @@ func (c *Client) send(ctx context.Context, r *request) error {
 	return nil
 }
 
+// validatable is a request body that can check itself before sending.
+type validatable interface{ Validate() error }
+
+// callJSON validates and sends a call whose answer is a JSON T.
+func callJSON[T any](ctx context.Context, c *Client, method, token, path string, params []string, body validatable) (*T, error) {
+	if err := checkCall(token, params, body); err != nil {
+		return nil, err
+	}
+	var b any
+	if body != nil {
+		b = body
+	}
+	out := new(T)
+	r, err := newRequest(method, path, token, b, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.do(ctx, r); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // bearer builds the Authorization value, accepting a token that already
 // carries the scheme (as the SDK does).
 func bearer(token string) string {

@@ -68,18 +68,7 @@ type SubmitInvoiceResult struct {
 //
 // POST /v1/installations/{installationId}/billing/invoices
 func (c *Client) SubmitInvoice(ctx context.Context, token, installationID string, inv *InvoiceRequest) (*SubmitInvoiceResult, error) {
-	if err := checkCall(token, []string{"installationId", installationID}, inv); err != nil {
-		return nil, err
-	}
-	out := new(SubmitInvoiceResult)
-	r, err := newRequest(http.MethodPost, pathf("/v1/installations/%s/billing/invoices", installationID), token, inv, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[SubmitInvoiceResult](ctx, c, http.MethodPost, token, pathf("/v1/installations/%s/billing/invoices", installationID), []string{"installationId", installationID}, inv)
 }
 
 // Invoice states.
@@ -122,18 +111,7 @@ type Invoice struct {
 //
 // GET /v1/installations/{installationId}/billing/invoices/{invoiceId}
 func (c *Client) GetInvoice(ctx context.Context, token, installationID, invoiceID string) (*Invoice, error) {
-	if err := checkCall(token, []string{"installationId", installationID, "invoiceId", invoiceID}, nil); err != nil {
-		return nil, err
-	}
-	out := new(Invoice)
-	r, err := newRequest(http.MethodGet, pathf("/v1/installations/%s/billing/invoices/%s", installationID, invoiceID), token, nil, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[Invoice](ctx, c, http.MethodGet, token, pathf("/v1/installations/%s/billing/invoices/%s", installationID, invoiceID), []string{"installationId", installationID, "invoiceId", invoiceID}, nil)
 }
 
 // ActionRefund is the only invoice action.

@@ -173,18 +173,7 @@ func (c *Client) GetIntegrationResources(ctx context.Context, token, installatio
 //
 // GET /v1/installations/{installationId}/resources/{resourceId}
 func (c *Client) GetIntegrationResource(ctx context.Context, token, installationID, resourceID string) (*Resource, error) {
-	if err := checkCall(token, []string{"installationId", installationID, "resourceId", resourceID}, nil); err != nil {
-		return nil, err
-	}
-	out := new(Resource)
-	r, err := newRequest(http.MethodGet, pathf("/v1/installations/%s/resources/%s", installationID, resourceID), token, nil, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[Resource](ctx, c, http.MethodGet, token, pathf("/v1/installations/%s/resources/%s", installationID, resourceID), []string{"installationId", installationID, "resourceId", resourceID}, nil)
 }
 
 // ImportResource upserts a resource created on our side.
@@ -202,18 +191,7 @@ func (c *Client) UpdateResource(ctx context.Context, token, installationID, reso
 }
 
 func (c *Client) writeResource(ctx context.Context, method, token, installationID, resourceID string, body interface{ Validate() error }) (*ResourceWriteResult, error) {
-	if err := checkCall(token, []string{"installationId", installationID, "resourceId", resourceID}, body); err != nil {
-		return nil, err
-	}
-	out := new(ResourceWriteResult)
-	r, err := newRequest(method, pathf("/v1/installations/%s/resources/%s", installationID, resourceID), token, body, out)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.do(ctx, r); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return callJSON[ResourceWriteResult](ctx, c, method, token, pathf("/v1/installations/%s/resources/%s", installationID, resourceID), []string{"installationId", installationID, "resourceId", resourceID}, body)
 }
 
 // DeleteIntegrationResource removes a resource from Vercel.

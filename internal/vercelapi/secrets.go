@@ -1,7 +1,6 @@
 package vercelapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,24 +114,16 @@ func (r ResourceSecrets) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON strictly decodes either form, refusing unknown keys.
 func (r *ResourceSecrets) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	var list []Secret
+	var obj resourceSecretsObject
+	isObject, err := decodeUnion(data, &list, &obj, errSecretsShape)
 	switch {
-	case len(data) > 0 && data[0] == '[':
-		var s []Secret
-		if err := dec.Decode(&s); err != nil {
-			return err
-		}
-		*r = ResourceSecrets{Secrets: s}
-	case len(data) > 0 && data[0] == '{':
-		var o resourceSecretsObject
-		if err := dec.Decode(&o); err != nil {
-			return err
-		}
-		*r = ResourceSecrets{Object: true, Secrets: o.Secrets, Partial: o.Partial}
+	case err != nil:
+		return err
+	case isObject:
+		*r = ResourceSecrets{Object: true, Secrets: obj.Secrets, Partial: obj.Partial}
 	default:
-		return errSecretsShape
+		*r = ResourceSecrets{Secrets: list}
 	}
 	return nil
 }
