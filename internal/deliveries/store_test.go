@@ -11,17 +11,35 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 func TestClaimLeasesOnlyHeadsAndNeverTwice(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	d, err := db.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "p.db"))
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "p.db")
+		testClaims(t, func() *db.DB { return open(t, "sqlite", path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		// Each claimer has a handle of its own, like separate replicas.
+		dsn := dbtest.PostgresDSN(t)
+		testClaims(t, func() *db.DB { return open(t, "postgres", dsn) })
+	})
+}
+
+func open(t *testing.T, driver, dsn string) *db.DB {
+	d, err := db.Open(context.Background(), driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func testClaims(t *testing.T, replica func() *db.DB) {
+	ctx := context.Background()
+	d := replica()
 	vault, _ := installations.NewVault(make([]byte, 32))
 	if _, err := db.NewInstallations(d, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
 		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
@@ -48,9 +66,10 @@ func TestClaimLeasesOnlyHeadsAndNeverTwice(t *testing.T) {
 	seen := map[string]string{}
 	var wg sync.WaitGroup
 	for w := range 4 {
+		rs := &store{db: replica()}
 		wg.Go(func() {
 			owner := fmt.Sprintf("w%d", w)
-			got, err := s.claim(ctx, owner, now.Add(time.Second), now.Add(time.Minute), 100)
+			got, err := rs.claim(ctx, owner, now.Add(time.Second), now.Add(time.Minute), 100)
 			if err != nil {
 				t.Error(err)
 			}
