@@ -10,22 +10,19 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
-	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 )
 
 // app is the wired server: storage, stores, verifier and HTTP handler.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	db      *db.DB
-	handler http.Handler
-	cancel  context.CancelFunc
-	// actions forwards dashboard writes to Vercel durably.
-	actions    *deliveries.Service
+	log        *slog.Logger
+	db         *db.DB
+	handler    http.Handler
+	cancel     context.CancelFunc
 	deliveryWG sync.WaitGroup
 }
 
@@ -38,19 +35,19 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	if err != nil {
 		return nil, err
 	}
-	bg, cancel := context.WithCancel(context.Background())
-	a := &app{cfg: cfg, log: log, db: d, cancel: cancel}
-	m := metrics.New()
-	installs := db.NewInstallations(d, vault)
-	actions, internalAPI, err := newDeliveries(cfg, log, d, installs, vault, m)
+	// One client (one connection pool) for every call to Vercel.
+	client, err := vercelapi.NewClient(cfg.Vercel.APIURL, vercelapi.WithVersion(Version()))
 	if err != nil {
-		cancel()
 		d.Close()
 		return nil, err
 	}
-	a.actions = actions
+	bg, cancel := context.WithCancel(context.Background())
+	a := &app{log: log, db: d, cancel: cancel}
+	m := metrics.New()
+	installs := db.NewInstallations(d, vault)
+	actions, internalAPI := newDeliveries(cfg, log, d, installs, vault, m, client)
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
-	browser, err := newBrowser(cfg, log, d, installs, verifier, actions)
+	browser, err := newBrowser(cfg, log, d, installs, verifier, actions, client)
 	if err != nil {
 		cancel()
 		d.Close()

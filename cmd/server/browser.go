@@ -21,11 +21,8 @@ var browserRetry = vercelapi.RetryPolicy{MaxAttempts: 2, InitialInterval: 200 * 
 // newBrowser wires "Open in Provider" sign-in and the dashboard. actions
 // is the durable delivery queue (installations.Actions).
 func newBrowser(cfg *config.Config, log *slog.Logger, d *db.DB, store installations.Store,
-	verifier *vercelauth.Verifier, actions installations.Actions) (http.Handler, error) {
-	client, err := vercelapi.NewClient(cfg.Vercel.APIURL, vercelapi.WithVersion(Version()), vercelapi.WithRetryPolicy(browserRetry))
-	if err != nil {
-		return nil, err
-	}
+	verifier *vercelauth.Verifier, actions installations.Actions, vercel *vercelapi.Client) (http.Handler, error) {
+	client := vercel.WithRetryPolicy(browserRetry)
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {

@@ -16,11 +16,7 @@ import (
 // newDeliveries wires the durable delivery queue (which also implements
 // installations.Actions for the dashboard) and the internal API over it.
 func newDeliveries(cfg *config.Config, log *slog.Logger, d *db.DB, store installations.Store,
-	vault *installations.Vault, m *metrics.Metrics) (*deliveries.Service, http.Handler, error) {
-	client, err := vercelapi.NewClient(cfg.Vercel.APIURL, vercelapi.WithVersion(Version()))
-	if err != nil {
-		return nil, nil, err
-	}
+	vault *installations.Vault, m *metrics.Metrics, client *vercelapi.Client) (*deliveries.Service, http.Handler) {
 	svc := deliveries.New(deliveries.Deps{
 		DB: d, Installations: store, Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Vault: vault, Client: client, Metrics: m, Log: log,
@@ -34,5 +30,5 @@ func newDeliveries(cfg *config.Config, log *slog.Logger, d *db.DB, store install
 		Log: log, Tokens: cfg.InternalAPI.Tokens, Installations: store, Deliveries: svc,
 		Events: db.NewEvents(d), Client: client, MaxBodyBytes: cfg.MaxBodyBytes,
 	})
-	return svc, api, nil
+	return svc, api
 }

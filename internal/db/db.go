@@ -100,3 +100,12 @@ func Millis(t time.Time) int64 { return t.UnixMilli() }
 
 // FromMillis is the inverse of Millis, in UTC.
 func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// domains converts scanned rows to their domain values.
+func domains[R interface{ domain() T }, T any](rows []R) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
+}

@@ -128,11 +128,7 @@ func (s *Installations) List(ctx context.Context) ([]installations.Installation,
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+installationCols+` FROM installations ORDER BY created_at, id`); err != nil {
 		return nil, fmt.Errorf("list installations: %w", err)
 	}
-	out := make([]installations.Installation, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return domains(rows), nil
 }
 
 // SetPlan records the installation-level billing plan.

@@ -92,9 +92,5 @@ func (s *Invoices) ListInvoices(ctx context.Context, installationID string) ([]i
 		WHERE installation_id = ? ORDER BY created_at DESC, id`), installationID); err != nil {
 		return nil, fmt.Errorf("list invoices: %w", err)
 	}
-	out := make([]installations.Invoice, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return domains(rows), nil
 }

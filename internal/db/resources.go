@@ -103,9 +103,5 @@ func (s *Resources) ListResources(ctx context.Context, installationID string) ([
 		WHERE installation_id = ? ORDER BY name, id`), installationID); err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
-	out := make([]installations.Resource, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return domains(rows), nil
 }

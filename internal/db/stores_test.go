@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +30,7 @@ func TestInstallationStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
 		s := db.NewInstallations(d, vault(t))
-		if _, err := s.Get(ctx, "icfg_1"); !errors.Is(err, apperr.ErrNotFound) && apperr.KindOf(err) != apperr.NotFound {
+		if _, err := s.Get(ctx, "icfg_1"); apperr.KindOf(err) != apperr.NotFound {
 			t.Fatalf("missing: %v", err)
 		}
 		if _, err := s.Upsert(ctx, upsert); err != nil {

@@ -11,45 +11,46 @@ import (
 // send makes one call to Vercel for d with the stored (already validated)
 // body and returns Vercel's success body (nil when it has none).
 func (s *Service) send(ctx context.Context, token string, d Delivery, body []byte) (json.RawMessage, error) {
-	c := s.client
+	c, id := s.client, d.InstallationID
 	switch d.Operation {
 	case OpCreateEvent:
-		var req vercelapi.EventRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("stored body: %w", err)
-		}
-		return nil, c.CreateEvent(ctx, token, d.InstallationID, req.Event)
+		return nil, withBody(body, func(req *vercelapi.EventRequest) error {
+			return c.CreateEvent(ctx, token, id, req.Event)
+		})
 	case OpUpdateSecrets:
-		var req vercelapi.SecretsUpdate
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("stored body: %w", err)
-		}
-		return nil, c.UpdateResourceSecrets(ctx, token, d.InstallationID, d.Target, &req)
+		return nil, withBody(body, func(req *vercelapi.SecretsUpdate) error {
+			return c.UpdateResourceSecrets(ctx, token, id, d.Target, req)
+		})
 	case OpSubmitBillingData:
-		var req vercelapi.BillingData
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("stored body: %w", err)
-		}
-		return nil, c.SubmitBillingData(ctx, token, d.InstallationID, &req)
+		return nil, withBody(body, func(req *vercelapi.BillingData) error {
+			return c.SubmitBillingData(ctx, token, id, req)
+		})
 	case OpSubmitInvoice:
-		var req vercelapi.InvoiceRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("stored body: %w", err)
-		}
-		res, err := c.SubmitInvoice(ctx, token, d.InstallationID, &req)
+		var res *vercelapi.SubmitInvoiceResult
+		err := withBody(body, func(req *vercelapi.InvoiceRequest) (err error) {
+			res, err = c.SubmitInvoice(ctx, token, id, req)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
 		return json.Marshal(res)
 	case OpUpdateInvoice:
-		var req vercelapi.InvoiceAction
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("stored body: %w", err)
-		}
-		return nil, c.UpdateInvoice(ctx, token, d.InstallationID, d.Target, &req)
+		return nil, withBody(body, func(req *vercelapi.InvoiceAction) error {
+			return c.UpdateInvoice(ctx, token, id, d.Target, req)
+		})
 	default:
 		return nil, fmt.Errorf("unknown operation %q", d.Operation)
 	}
+}
+
+// withBody decodes a stored body into a new T and calls fn with it.
+func withBody[T any](body []byte, fn func(*T) error) error {
+	req := new(T)
+	if err := json.Unmarshal(body, req); err != nil {
+		return fmt.Errorf("stored body: %w", err)
+	}
+	return fn(req)
 }
 
 // validate checks a body for op the way Vercel would, before it is queued.

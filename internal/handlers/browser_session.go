@@ -16,8 +16,6 @@ const (
 	secureSessionCookie = "__Host-partner_session"
 )
 
-const sessionKey ctxKey = iota + 100
-
 // reqSession is the signed-in member of a dashboard request.
 type reqSession struct {
 	sso.Session

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -197,7 +196,7 @@ func (s *Server) nothingBillable(r *http.Request, in installations.Installation)
 		return true, nil
 	}
 	res, err := s.Resources.ListResources(r.Context(), in.ID)
-	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+	if err != nil {
 		return false, err
 	}
 	for _, rs := range res {

@@ -308,3 +308,30 @@ func TestOpenAPIIsServedAndMetricsShowBacklog(t *testing.T) {
 		t.Error("metrics are JSON?")
 	}
 }
+
+func TestQueuedSecretValuesAreSealedAtRest(t *testing.T) {
+	t.Parallel()
+	e := newInternalEnv(t, fastRetries)
+	e.sim.SetDown(true)
+	const value = "postgres://app:PlainSecretMarker@db/main"
+	status, body := e.call(t, "PUT", "/installations/"+testInstallation+"/resources/"+testResource+"/secrets",
+		`{"secrets":[{"name":"DATABASE_URL","value":"`+value+`"}]}`)
+	if status != 202 {
+		t.Fatalf("status %d: %v", status, body)
+	}
+	var stored []string
+	if err := e.db.Select(&stored, `SELECT body FROM deliveries`); err != nil || len(stored) != 1 {
+		t.Fatalf("stored bodies %d, %v", len(stored), err)
+	}
+	if strings.Contains(stored[0], "PlainSecretMarker") {
+		t.Error("the queued secret value is stored in plaintext")
+	}
+	e.sim.SetDown(false)
+	id := body["delivery"].(map[string]any)["id"].(string)
+	if d := e.waitDelivery(t, id); d["status"] != "delivered" {
+		t.Fatalf("delivery %v", d)
+	}
+	if got := e.sim.Secrets(testInstallation, testResource); len(got) != 1 || got[0].Value != value {
+		t.Errorf("Vercel holds %+v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -161,8 +162,6 @@ type resourcePatch struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
-var resourceStatuses = []string{"ready", "pending", "onboarding", "suspended", "resumed", "uninstalled", "error"}
-
 func (p *resourcePatch) validate() error {
 	var fields []apperr.Field
 	if p.Name == nil && p.Status == nil && p.Metadata == nil {
@@ -171,8 +170,8 @@ func (p *resourcePatch) validate() error {
 	if p.Name != nil && (*p.Name == "" || len(*p.Name) > 256) {
 		fields = append(fields, apperr.Field{Key: "name", Message: "must be 1 to 256 characters"})
 	}
-	if p.Status != nil && !slices.Contains(resourceStatuses, *p.Status) {
-		fields = append(fields, apperr.Field{Key: "status", Message: "must be one of ready, pending, onboarding, suspended, resumed, uninstalled, error"})
+	if p.Status != nil && !slices.Contains(vercelapi.Statuses, *p.Status) {
+		fields = append(fields, apperr.Field{Key: "status", Message: "must be one of " + strings.Join(vercelapi.Statuses, ", ")})
 	}
 	if len(fields) > 0 {
 		return apperr.InvalidFields("invalid resource change", fields...)

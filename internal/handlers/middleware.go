@@ -16,7 +16,12 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+// Context keys of this package, in one block so they stay distinct.
+const (
+	requestIDKey ctxKey = iota
+	claimsKey           // *vercelauth.Claims of a partner-API request
+	sessionKey          // *reqSession of a dashboard request
+)
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ const testInstallation = "icfg_9bceb8ccT32d3U417ezb5c8p"
 // partnerEnv is a running partner API in front of a file-backed SQLite
 // database, trusting a simulator's issuer.
 type partnerEnv struct {
-	logs   syncBuffer
+	logs   logSink
 	sim    *vercelsim.Sim
 	srv    *httptest.Server
 	db     *db.DB
@@ -417,23 +416,6 @@ func BenchmarkUpsertInstallation(b *testing.B) {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestLogsNeverHoldTokens(t *testing.T) {

@@ -11,8 +11,6 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 )
 
-const claimsKey ctxKey = iota + 100
-
 // VercelClaims returns the verified claims of the request's Vercel token.
 func VercelClaims(ctx context.Context) *vercelauth.Claims {
 	c, _ := ctx.Value(claimsKey).(*vercelauth.Claims)

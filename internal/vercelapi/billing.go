@@ -166,14 +166,7 @@ func (b *Billing) UnmarshalJSON(data []byte) error {
 var errBillingShape = errors.New("must be an array of items or an object {items, discounts}")
 
 func (*Billing) checkStrict(s *strictState, path string, val any) {
-	switch val := val.(type) {
-	case []any:
-		s.check(path, val, reflect.TypeFor[[]Item]())
-	case map[string]any:
-		s.object(path, val, structFields(reflect.TypeFor[billingObject]()))
-	default:
-		s.add(path, errBillingShape.Error())
-	}
+	checkUnion(s, path, val, reflect.TypeFor[[]Item](), reflect.TypeFor[billingObject](), errBillingShape)
 }
 
 func (b *Billing) validate(v *validator, path string) {

@@ -19,7 +19,8 @@ const (
 	StatusError       = "error"
 )
 
-var statuses = []string{StatusReady, StatusPending, StatusOnboarding, StatusSuspended, StatusResumed, StatusUninstalled, StatusError}
+// Statuses lists every installation and resource status Vercel accepts.
+var Statuses = []string{StatusReady, StatusPending, StatusOnboarding, StatusSuspended, StatusResumed, StatusUninstalled, StatusError}
 
 // PlanDetail is one line of a plan's details or highlightedDetails.
 type PlanDetail struct {
@@ -88,7 +89,7 @@ func (u *InstallationUpdate) Validate() error {
 		return nilBody()
 	}
 	v := &validator{}
-	v.oneOf("status", u.Status, false, statuses...)
+	v.oneOf("status", u.Status, false, Statuses...)
 	if u.BillingPlan != nil {
 		u.BillingPlan.validate(v, "billingPlan")
 	}

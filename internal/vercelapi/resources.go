@@ -73,7 +73,7 @@ func (r *ImportResourceRequest) Validate() error {
 	v.oneOf("ownership", r.Ownership, false, OwnershipOwned, OwnershipLinked, OwnershipSandbox)
 	v.required("productId", r.ProductID)
 	v.required("name", r.Name)
-	v.oneOf("status", r.Status, true, statuses...)
+	v.oneOf("status", r.Status, true, Statuses...)
 	v.metadata("metadata", r.Metadata)
 	if r.BillingPlan != nil {
 		r.BillingPlan.validate(v, "billingPlan")
@@ -105,7 +105,7 @@ func (r *UpdateResourceRequest) Validate() error {
 	}
 	v := &validator{}
 	v.oneOf("ownership", r.Ownership, false, OwnershipOwned, OwnershipLinked, OwnershipSandbox)
-	v.oneOf("status", r.Status, false, statuses...)
+	v.oneOf("status", r.Status, false, Statuses...)
 	v.metadata("metadata", r.Metadata)
 	if r.BillingPlan != nil {
 		r.BillingPlan.validate(v, "billingPlan")

@@ -131,14 +131,7 @@ func (r *ResourceSecrets) UnmarshalJSON(data []byte) error {
 var errSecretsShape = errors.New("must be an array of secrets or an object {secrets, partial}")
 
 func (*ResourceSecrets) checkStrict(s *strictState, path string, val any) {
-	switch val := val.(type) {
-	case []any:
-		s.check(path, val, reflect.TypeFor[[]Secret]())
-	case map[string]any:
-		s.object(path, val, structFields(reflect.TypeFor[resourceSecretsObject]()))
-	default:
-		s.add(path, errSecretsShape.Error())
-	}
+	checkUnion(s, path, val, reflect.TypeFor[[]Secret](), reflect.TypeFor[resourceSecretsObject](), errSecretsShape)
 }
 
 func (r *ResourceSecrets) validate(v *validator, path string) {
