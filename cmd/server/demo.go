@@ -100,7 +100,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	defer a.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- a.Serve(ctx, ln) }()
-	if err := seedDemo(ctx, sim, a.db, public); err != nil {
+	if err := seedDemo(ctx, sim, a.DB, public); err != nil {
 		return err
 	}
 	if err := seedInvoice(ctx, public, secrets.InternalToken); err != nil {

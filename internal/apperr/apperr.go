@@ -1,5 +1,5 @@
 // Package apperr is the one error story of the server: a few kinds, each
-// mapped to one HTTP status in one place (handlers.writeError).
+// mapped to one HTTP status in one place (handlers.StatusOf).
 package apperr
 
 import (
@@ -11,20 +11,19 @@ import (
 // Kind classifies an error for the caller.
 type Kind int
 
-// The kinds of error the server reports.
+// The kinds of error the server reports. handlers.StatusOf maps each to
+// one HTTP status.
 const (
-	Internal Kind = iota
-	Invalid
-	Unauthorized
-	Forbidden
-	NotFound
-	Conflict
-	Upstream
-	Unavailable
-	TooLarge
-	Unprocessable // 422, e.g. Vercel refused a forwarded write with 422
-	Gone          // 410
-	Timeout       // 504: an upstream did not answer in time
+	Internal      Kind = iota // a bug or a broken dependency; details are logged, not shown
+	Invalid                   // the input is malformed or breaks a rule (Fields name the keys)
+	TooLarge                  // the input is over a size limit
+	Unauthorized              // no valid credentials
+	Forbidden                 // valid credentials that may not do this
+	NotFound                  // no such thing
+	Conflict                  // the request clashes with the current state
+	Unprocessable             // well-formed but refused on its meaning (Vercel's 422)
+	Unavailable               // a dependency is busy or unreachable; try again later
+	Upstream                  // a dependency answered wrongly or refused our credentials
 )
 
 // Field names one invalid input key.

@@ -19,7 +19,15 @@ import (
 // DB is the shared database handle.
 type DB struct {
 	*sqlx.DB
-	Driver string // "sqlite" or "postgres"
+	Driver string           // "sqlite" or "postgres"
+	Now    func() time.Time // the stores' clock; default time.Now
+}
+
+func (d *DB) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // Open connects, checks the connection and applies pending migrations.

@@ -7,32 +7,14 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// Event types of the feed internal services follow.
-const (
-	EventInstallationCreated = "installation.created"
-	EventInstallationUpdated = "installation.updated"
-	EventInstallationDeleted = "installation.deleted"
-	EventResourceRenamed     = "resource.renamed"
-	EventDeliveryDead        = "delivery.dead"
-)
-
-// Event is one entry of the feed. ID is its cursor: ids only grow and
-// commit in order, so "everything after cursor N" never skips or repeats.
-type Event struct {
-	ID             int64           `json:"id"`
-	Type           string          `json:"type"`
-	InstallationID string          `json:"installationId,omitempty"`
-	Subject        string          `json:"subject,omitempty"` // e.g. a resource or delivery id
-	Data           json.RawMessage `json:"data"`
-	CreatedAt      time.Time       `json:"createdAt"`
-}
-
-// NextSeqTx takes the next number of a counter (a row of counters) inside
+// nextSeq takes the next number of a counter (a row of counters) inside
 // tx. On PostgreSQL the row stays locked until tx ends, so numbers of one
 // counter commit in the order they were taken.
-func NextSeqTx(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
+func nextSeq(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 	var n int64
 	err := tx.GetContext(ctx, &n, tx.Rebind(`UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value`), name)
 	if err != nil {
@@ -41,30 +23,29 @@ func NextSeqTx(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 	return n, nil
 }
 
-// AppendEventTx adds an event to the feed inside the caller's transaction;
-// data is marshalled to JSON (nil gives {}).
-func AppendEventTx(ctx context.Context, tx *sqlx.Tx, typ, installationID, subject string, data any) error {
+// appendEvent adds an event to the feed inside the caller's transaction.
+func appendEvent(ctx context.Context, tx *sqlx.Tx, e installations.NewEvent, now time.Time) error {
 	raw := []byte("{}")
-	if data != nil {
-		b, err := json.Marshal(data)
+	if e.Data != nil {
+		b, err := json.Marshal(e.Data)
 		if err != nil {
 			return fmt.Errorf("event data: %w", err)
 		}
 		raw = b
 	}
-	id, err := NextSeqTx(ctx, tx, "events")
+	id, err := nextSeq(ctx, tx, "events")
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (id, type, installation_id, subject, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`), id, typ, installationID, subject, string(raw), Millis(time.Now()))
+		VALUES (?, ?, ?, ?, ?, ?)`), id, e.Type, e.InstallationID, e.Subject, string(raw), Millis(now))
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
 	return nil
 }
 
-// Events reads the feed.
+// Events implements installations.EventStore.
 type Events struct{ db *DB }
 
 // NewEvents returns the feed reader.
@@ -79,16 +60,16 @@ type eventRow struct {
 	CreatedAt      int64  `db:"created_at"`
 }
 
-// After returns up to limit events with an id greater than after, oldest first.
-func (s *Events) After(ctx context.Context, after int64, limit int) ([]Event, error) {
+// EventsAfter returns up to limit events with an id greater than after, oldest first.
+func (s *Events) EventsAfter(ctx context.Context, after int64, limit int) ([]installations.Event, error) {
 	var rows []eventRow
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, type, installation_id, subject, data, created_at
 		FROM events WHERE id > ? ORDER BY id LIMIT ?`), after, limit); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	out := make([]Event, len(rows))
+	out := make([]installations.Event, len(rows))
 	for i, r := range rows {
-		out[i] = Event{ID: r.ID, Type: r.Type, InstallationID: r.InstallationID, Subject: r.Subject,
+		out[i] = installations.Event{ID: r.ID, Type: r.Type, InstallationID: r.InstallationID, Subject: r.Subject,
 			Data: json.RawMessage(r.Data), CreatedAt: FromMillis(r.CreatedAt)}
 	}
 	return out, nil

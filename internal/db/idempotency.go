@@ -6,16 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// IdempotentResponse is the first response to a write with an Idempotency-Key.
-type IdempotentResponse struct {
-	RequestHash string `db:"request_hash"`
-	Status      int    `db:"status"`
-	Body        string `db:"body"`
-}
-
-// Idempotency stores first responses, keyed by scope and key.
+// Idempotency implements installations.IdempotencyStore. A key is claimed
+// with a row (status 0 while its request runs); the unique primary key
+// makes the claim exclusive across replicas.
 type Idempotency struct {
 	db *DB
 }
@@ -23,27 +20,64 @@ type Idempotency struct {
 // NewIdempotency returns the idempotency store.
 func NewIdempotency(d *DB) *Idempotency { return &Idempotency{db: d} }
 
-// Get returns the stored response, or ok=false when the key is new.
-func (s *Idempotency) Get(ctx context.Context, scope, key string) (IdempotentResponse, bool, error) {
-	var r IdempotentResponse
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT request_hash, status, body FROM idempotency_keys
-		WHERE scope = ? AND idem_key = ?`), scope, key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("get idempotency key: %w", err)
-	}
-	return r, true, nil
+type idemRow struct {
+	RequestHash string `db:"request_hash"`
+	Status      int    `db:"status"`
+	Body        string `db:"body"`
+	CreatedAt   int64  `db:"created_at"`
 }
 
-// Put stores the first response; a later Put for the same key is ignored.
-func (s *Idempotency) Put(ctx context.Context, scope, key string, r IdempotentResponse) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO idempotency_keys
-		(scope, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (scope, idem_key) DO NOTHING`), scope, key, r.RequestHash, r.Status, r.Body, Millis(time.Now()))
+// ClaimKey implements installations.IdempotencyStore.
+func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now time.Time, staleAfter time.Duration) (installations.Claim, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO idempotency_keys
+		(scope, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, 0, '', ?)
+		ON CONFLICT (scope, idem_key) DO NOTHING`), scope, key, hash, Millis(now))
 	if err != nil {
-		return fmt.Errorf("put idempotency key: %w", err)
+		return installations.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return installations.Claim{Owned: true}, nil
+	}
+	var r idemRow
+	err = s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT request_hash, status, body, created_at FROM idempotency_keys
+		WHERE scope = ? AND idem_key = ?`), scope, key)
+	if errors.Is(err, sql.ErrNoRows) { // released meanwhile: try once more
+		return s.ClaimKey(ctx, scope, key, hash, now, staleAfter)
+	}
+	if err != nil {
+		return installations.Claim{}, fmt.Errorf("read idempotency key: %w", err)
+	}
+	c := installations.Claim{Done: r.Status != 0,
+		Response: installations.IdempotentResponse{RequestHash: r.RequestHash, Status: r.Status, Body: r.Body}}
+	if c.Done || now.Sub(FromMillis(r.CreatedAt)) < staleAfter || r.RequestHash != hash {
+		return c, nil
+	}
+	// An abandoned claim (its request died): take it over.
+	res, err = s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
+		WHERE scope = ? AND idem_key = ? AND status = 0 AND created_at = ?`), Millis(now), scope, key, r.CreatedAt)
+	if err != nil {
+		return installations.Claim{}, fmt.Errorf("take over idempotency key: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	c.Owned = n == 1
+	return c, nil
+}
+
+// CompleteKey implements installations.IdempotencyStore.
+func (s *Idempotency) CompleteKey(ctx context.Context, scope, key string, r installations.IdempotentResponse) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET status = ?, body = ?
+		WHERE scope = ? AND idem_key = ? AND status = 0`), r.Status, r.Body, scope, key)
+	if err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	return nil
+}
+
+// ReleaseKey implements installations.IdempotencyStore.
+func (s *Idempotency) ReleaseKey(ctx context.Context, scope, key string) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0`), scope, key)
+	if err != nil {
+		return fmt.Errorf("release idempotency key: %w", err)
 	}
 	return nil
 }

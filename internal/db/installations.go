@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -18,12 +17,11 @@ import (
 type Installations struct {
 	db    *DB
 	vault *installations.Vault
-	now   func() time.Time
 }
 
 // NewInstallations returns the installation store.
 func NewInstallations(d *DB, v *installations.Vault) *Installations {
-	return &Installations{db: d, vault: v, now: time.Now}
+	return &Installations{db: d, vault: v}
 }
 
 type installationRow struct {
@@ -75,7 +73,7 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 	}
 	scopes, _ := json.Marshal(u.Scopes)
 	policies, _ := json.Marshal(u.AcceptedPolicies)
-	now := Millis(s.now())
+	now := Millis(s.db.now())
 	q := s.db.Rebind(`INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
 		contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -96,11 +94,11 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 		}
 		out = r.domain()
 		// created_at is kept on conflict, so only a new row carries now.
-		typ := EventInstallationCreated
+		typ := installations.EventInstallationCreated
 		if r.CreatedAt != now {
-			typ = EventInstallationUpdated
+			typ = installations.EventInstallationUpdated
 		}
-		return AppendEventTx(ctx, tx, typ, u.ID, u.ID, map[string]string{"reason": "upsert"})
+		return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: map[string]string{"reason": "upsert"}}, s.db.now())
 	})
 	return out, err
 }
@@ -133,19 +131,19 @@ func (s *Installations) List(ctx context.Context) ([]installations.Installation,
 
 // SetPlan records the installation-level billing plan.
 func (s *Installations) SetPlan(ctx context.Context, id, planID string) (installations.Installation, error) {
-	return s.update(ctx, id, EventInstallationUpdated, map[string]string{"billingPlanId": planID},
-		`UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.now()), id)
+	return s.update(ctx, id, installations.EventInstallationUpdated, map[string]string{"billingPlanId": planID},
+		`UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.db.now()), id)
 }
 
 // MarkDeleted records the uninstall and, if wipeToken, erases the token.
 func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bool) (installations.Installation, error) {
-	now := Millis(s.now())
+	now := Millis(s.db.now())
 	q := `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?`
 	if wipeToken {
 		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
 			token_ciphertext = '', token_key_id = '' WHERE id = ?`
 	}
-	return s.update(ctx, id, EventInstallationDeleted, map[string]bool{"finalized": wipeToken},
+	return s.update(ctx, id, installations.EventInstallationDeleted, map[string]bool{"finalized": wipeToken},
 		q, installations.StatusDeleted, now, now, id)
 }
 
@@ -160,7 +158,7 @@ func (s *Installations) update(ctx context.Context, id, typ string, data any, q 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("installation %s not found", id)
 		}
-		if err := AppendEventTx(ctx, tx, typ, id, id, data); err != nil {
+		if err := appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: id, Subject: id, Data: data}, s.db.now()); err != nil {
 			return err
 		}
 		out, err = getInstallation(ctx, tx, tx.Rebind, id)

@@ -15,12 +15,11 @@ import (
 
 // Invoices implements installations.InvoiceStore.
 type Invoices struct {
-	db  *DB
-	now func() time.Time
+	db *DB
 }
 
 // NewInvoices returns the invoice store.
-func NewInvoices(d *DB) *Invoices { return &Invoices{db: d, now: time.Now} }
+func NewInvoices(d *DB) *Invoices { return &Invoices{db: d} }
 
 type invoiceRow struct {
 	InstallationID string `db:"installation_id"`
@@ -48,16 +47,11 @@ func (r invoiceRow) domain() installations.Invoice {
 // PutInvoice records an invoice or updates its known state; an empty
 // state or total keeps the stored one.
 func (s *Invoices) PutInvoice(ctx context.Context, inv installations.Invoice) error {
-	return s.put(ctx, s.db.DB, inv)
+	return putInvoice(ctx, s.db.DB, inv, s.db.now())
 }
 
-// PutInvoiceTx is PutInvoice inside a caller's transaction.
-func (s *Invoices) PutInvoiceTx(ctx context.Context, tx *sqlx.Tx, inv installations.Invoice) error {
-	return s.put(ctx, tx, inv)
-}
-
-func (s *Invoices) put(ctx context.Context, x sqlx.ExtContext, inv installations.Invoice) error {
-	now := Millis(s.now())
+func putInvoice(ctx context.Context, x sqlx.ExtContext, inv installations.Invoice, at time.Time) error {
+	now := Millis(at)
 	q := x.Rebind(`INSERT INTO invoices (` + invoiceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET
 		external_id = CASE WHEN excluded.external_id = '' THEN invoices.external_id ELSE excluded.external_id END,

@@ -16,12 +16,11 @@ import (
 
 // Resources implements installations.ResourceStore.
 type Resources struct {
-	db  *DB
-	now func() time.Time
+	db *DB
 }
 
 // NewResources returns the resource store.
-func NewResources(d *DB) *Resources { return &Resources{db: d, now: time.Now} }
+func NewResources(d *DB) *Resources { return &Resources{db: d} }
 
 type resourceRow struct {
 	InstallationID string `db:"installation_id"`
@@ -50,19 +49,17 @@ func (s *Resources) PutResource(ctx context.Context, r installations.Resource) (
 	var out installations.Resource
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		out, err = s.PutResourceTx(ctx, tx, r)
+		out, err = putResource(ctx, tx, r, s.db.now())
 		return err
 	})
 	return out, err
 }
 
-// PutResourceTx is PutResource inside a caller's transaction, so a local
-// change and the delivery it causes commit together.
-func (s *Resources) PutResourceTx(ctx context.Context, tx *sqlx.Tx, r installations.Resource) (installations.Resource, error) {
+func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at time.Time) (installations.Resource, error) {
 	if len(r.Metadata) == 0 {
 		r.Metadata = json.RawMessage("{}")
 	}
-	now := Millis(s.now())
+	now := Millis(at)
 	q := tx.Rebind(`INSERT INTO resources (` + resourceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
 		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
@@ -77,11 +74,6 @@ func (s *Resources) PutResourceTx(ctx context.Context, tx *sqlx.Tx, r installati
 // GetResource returns one resource of an installation.
 func (s *Resources) GetResource(ctx context.Context, installationID, id string) (installations.Resource, error) {
 	return getResource(ctx, s.db.DB, s.db.Rebind, installationID, id)
-}
-
-// GetResourceTx is GetResource inside a transaction.
-func (s *Resources) GetResourceTx(ctx context.Context, tx *sqlx.Tx, installationID, id string) (installations.Resource, error) {
-	return getResource(ctx, tx, tx.Rebind, installationID, id)
 }
 
 func getResource(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, inst, id string) (installations.Resource, error) {

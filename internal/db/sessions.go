@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// Sessions implements sso.Store: dashboard sessions keyed by id hash.
+// Sessions implements installations.SessionStore: dashboard sessions keyed by id hash.
 type Sessions struct {
 	db *DB
 }
@@ -34,7 +34,7 @@ type sessionRow struct {
 const sessionCols = `installation_id, user_id, user_name, user_email, avatar_url, role, created_at, last_seen_at, expires_at`
 
 // CreateSession stores a new session under idHash.
-func (s *Sessions) CreateSession(ctx context.Context, idHash string, se sso.Session) error {
+func (s *Sessions) CreateSession(ctx context.Context, idHash string, se installations.Session) error {
 	q := s.db.Rebind(`INSERT INTO sessions (id_hash, ` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	_, err := s.db.ExecContext(ctx, q, idHash, se.InstallationID, se.UserID, se.Name, se.Email, se.AvatarURL, se.Role,
 		Millis(se.CreatedAt), Millis(se.LastSeenAt), Millis(se.ExpiresAt))
@@ -45,16 +45,16 @@ func (s *Sessions) CreateSession(ctx context.Context, idHash string, se sso.Sess
 }
 
 // GetSession returns the session stored under idHash.
-func (s *Sessions) GetSession(ctx context.Context, idHash string) (sso.Session, error) {
+func (s *Sessions) GetSession(ctx context.Context, idHash string) (installations.Session, error) {
 	var r sessionRow
 	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+sessionCols+` FROM sessions WHERE id_hash = ?`), idHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sso.Session{}, apperr.ErrNotFound
+		return installations.Session{}, apperr.ErrNotFound
 	}
 	if err != nil {
-		return sso.Session{}, fmt.Errorf("get session: %w", err)
+		return installations.Session{}, fmt.Errorf("get session: %w", err)
 	}
-	return sso.Session{
+	return installations.Session{
 		InstallationID: r.InstallationID, UserID: r.UserID, Name: r.UserName, Email: r.UserEmail,
 		AvatarURL: r.AvatarURL, Role: r.Role, CreatedAt: FromMillis(r.CreatedAt),
 		LastSeenAt: FromMillis(r.LastSeenAt), ExpiresAt: FromMillis(r.ExpiresAt),
@@ -92,7 +92,7 @@ func (s *Sessions) DeleteExpiredSessions(ctx context.Context, now, idleBefore ti
 // marketplace.member.changed webhook); role NONE ends them.
 func (s *Sessions) SetMemberRole(ctx context.Context, installationID, userID, role string) error {
 	var err error
-	if role == sso.RoleAdmin || role == sso.RoleUser {
+	if role == installations.RoleAdmin || role == installations.RoleUser {
 		_, err = s.db.ExecContext(ctx, s.db.Rebind(`UPDATE sessions SET role = ? WHERE installation_id = ? AND user_id = ?`),
 			role, installationID, userID)
 	} else {
@@ -101,6 +101,14 @@ func (s *Sessions) SetMemberRole(ctx context.Context, installationID, userID, ro
 	}
 	if err != nil {
 		return fmt.Errorf("set member role: %w", err)
+	}
+	return nil
+}
+
+// EndInstallationSessions ends every session of an installation.
+func (s *Sessions) EndInstallationSessions(ctx context.Context, installationID string) error {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE installation_id = ?`), installationID); err != nil {
+		return fmt.Errorf("end installation sessions: %w", err)
 	}
 	return nil
 }

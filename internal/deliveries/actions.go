@@ -3,12 +3,7 @@ package deliveries
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
-	"github.com/jmoiron/sqlx"
-
-	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
@@ -22,56 +17,56 @@ type ResourcePatch struct {
 
 // UpdateResource changes our copy of a resource and, in the same
 // transaction, queues resource.updated so Vercel re-reads it. It returns
-// the resource as changed.
-func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID string, p ResourcePatch, idemKey string) (installations.Resource, Delivery, error) {
-	if p.Name != nil && strings.TrimSpace(*p.Name) == "" {
-		return installations.Resource{}, Delivery{}, apperr.InvalidFields("name must not be empty", apperr.Field{Key: "name", Message: "required"})
+// the resource as changed. A new name must pass installations.ResourceName.
+func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID string, p ResourcePatch) (installations.Resource, Delivery, error) {
+	if p.Name != nil {
+		name, err := installations.ResourceName(*p.Name)
+		if err != nil {
+			return installations.Resource{}, Delivery{}, err
+		}
+		p.Name = &name
 	}
 	cur, err := s.Resources.GetResource(ctx, installationID, resourceID)
 	if err != nil {
 		return installations.Resource{}, Delivery{}, err
 	}
-	fp, _ := json.Marshal(p)
 	var out installations.Resource
 	d, err := s.Enqueue(ctx, Request{
 		InstallationID: installationID, Operation: OpCreateEvent, Target: resourceID,
-		Body:           &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, cur.ProductID)},
-		IdempotencyKey: idemKey, Fingerprint: string(fp),
-		Local: func(ctx context.Context, tx *sqlx.Tx) error {
-			r, err := s.Resources.GetResourceTx(ctx, tx, installationID, resourceID)
+		Body: &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, cur.ProductID)},
+		Local: func(ctx context.Context, tx installations.Tx) error {
+			r, err := tx.Resource(ctx, installationID, resourceID)
 			if err != nil {
 				return err
 			}
 			old := r.Name
-			if p.Name != nil {
-				r.Name = *p.Name
-			}
-			if p.Status != nil {
-				r.Status = *p.Status
-			}
-			if p.Metadata != nil {
-				r.Metadata = p.Metadata
-			}
-			if out, err = s.Resources.PutResourceTx(ctx, tx, r); err != nil {
+			p.apply(&r)
+			if out, err = tx.PutResource(ctx, r); err != nil || r.Name == old {
 				return err
 			}
-			if r.Name == old {
-				return nil
-			}
-			return db.AppendEventTx(ctx, tx, db.EventResourceRenamed, installationID, resourceID,
-				map[string]string{"resourceId": resourceID, "oldName": old, "name": r.Name})
+			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceRenamed,
+				InstallationID: installationID, Subject: resourceID,
+				Data: map[string]string{"resourceId": resourceID, "oldName": old, "name": r.Name}})
 		},
 	})
-	if out.ID == "" && err == nil {
-		// An idempotent replay: the change was made by the first request.
-		out, err = s.Resources.GetResource(ctx, installationID, resourceID)
-	}
 	return out, d, err
+}
+
+func (p ResourcePatch) apply(r *installations.Resource) {
+	if p.Name != nil {
+		r.Name = *p.Name
+	}
+	if p.Status != nil {
+		r.Status = *p.Status
+	}
+	if p.Metadata != nil {
+		r.Metadata = p.Metadata
+	}
 }
 
 // RenameResource implements installations.Actions.
 func (s *Service) RenameResource(ctx context.Context, installationID, resourceID, name string) (installations.ActionResult, error) {
-	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{Name: &name}, "")
+	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{Name: &name})
 	return actionResult(d, err)
 }
 

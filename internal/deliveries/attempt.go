@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/jmoiron/sqlx"
-
-	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // maxLastError bounds last_error; it holds our summary of Vercel's answer
@@ -25,7 +22,7 @@ const maxLastError = 500
 func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Delivery {
 	result, err := s.call(ctx, d)
 	if err != nil && errors.Is(err, context.Canceled) {
-		if rerr := s.store.release(context.WithoutCancel(ctx), d.ID, owner); rerr != nil {
+		if rerr := s.Store.ReleaseDelivery(context.WithoutCancel(ctx), d.ID, owner); rerr != nil {
 			s.Log.Warn("release delivery lease", "delivery_id", d.ID, "err", rerr)
 		}
 		return d
@@ -56,7 +53,7 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 	default:
 		d.Status = StatusRejected
 		if ae, ok := errors.AsType[*vercelapi.APIError](err); ok {
-			d.ResultStatus, d.Result = ae.StatusCode, vercelDetail(ae.StatusCode, ae.Body)
+			d.ResultStatus, d.Result = ae.StatusCode, vercelcall.Detail(ae.StatusCode, ae.Body)
 		}
 	}
 	if d.Final() {
@@ -70,53 +67,46 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 	return d
 }
 
-// call reads the token and makes the Vercel call.
+// call opens the stored body and makes the Vercel call with the
+// installation's token.
 func (s *Service) call(ctx context.Context, d Delivery) (json.RawMessage, error) {
 	body, err := s.body(d)
 	if err != nil {
 		return nil, fmt.Errorf("open delivery body: %w", err)
 	}
-	token, err := s.Installations.Token(ctx, d.InstallationID)
-	if err != nil {
-		if ae, ok := errors.AsType[*apperr.Error](err); ok {
-			return nil, fmt.Errorf("installation token: %s", ae.Message)
-		}
-		// A database hiccup: try again later.
-		return nil, &vercelapi.TransportError{Method: "token", Path: d.InstallationID, Err: errors.New("could not read the installation token")}
-	}
-	return s.send(ctx, token, d, body)
+	var out json.RawMessage
+	err = s.Vercel.Call(ctx, d.InstallationID, func(ctx context.Context, v *vercelapi.Client, token string) (err error) {
+		out, err = send(ctx, v, token, d, body)
+		return err
+	})
+	return out, err
 }
 
 // finish stores the attempt's outcome with what it implies locally: a
 // delivered invoice is recorded, a dead delivery announced on the feed.
 func (s *Service) finish(ctx context.Context, d Delivery, owner string) error {
-	if d.Status != StatusDead && (d.Status != StatusDelivered || d.Operation != OpSubmitInvoice) {
-		_, err := s.store.finish(ctx, s.DB.DB, owner, d) // one statement: no transaction needed
-		return err
+	var local installations.LocalChange
+	switch {
+	case d.Status == StatusDelivered && d.Operation == OpSubmitInvoice:
+		local = func(ctx context.Context, tx installations.Tx) error { return s.recordInvoice(ctx, tx, d) }
+	case d.Status == StatusDead:
+		local = func(ctx context.Context, tx installations.Tx) error {
+			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventDeliveryDead,
+				InstallationID: d.InstallationID, Subject: d.ID, Data: map[string]any{
+					"deliveryId": d.ID, "operation": d.Operation, "target": d.Target,
+					"attempts": d.Attempts, "lastError": d.LastError,
+				}})
+		}
 	}
-	return s.DB.Tx(ctx, func(tx *sqlx.Tx) error {
-		ok, err := s.store.finish(ctx, tx, owner, d)
-		if err != nil || !ok {
-			return err // lost the lease: whoever holds it records instead
-		}
-		switch {
-		case d.Status == StatusDelivered && d.Operation == OpSubmitInvoice:
-			return s.recordInvoice(ctx, tx, d)
-		case d.Status == StatusDead:
-			return db.AppendEventTx(ctx, tx, db.EventDeliveryDead, d.InstallationID, d.ID, map[string]any{
-				"deliveryId": d.ID, "operation": d.Operation, "target": d.Target,
-				"attempts": d.Attempts, "lastError": d.LastError,
-			})
-		}
-		return nil
-	})
+	_, err := s.Store.FinishDelivery(ctx, d, owner, local)
+	return err
 }
 
 // recordInvoice keeps Vercel's invoiceId of a submitted invoice, so the
 // dashboard can list invoices and refunds can name them.
-func (s *Service) recordInvoice(ctx context.Context, tx *sqlx.Tx, d Delivery) error {
+func (s *Service) recordInvoice(ctx context.Context, tx installations.Tx, d Delivery) error {
 	var res vercelapi.SubmitInvoiceResult
-	if json.Unmarshal(d.Result, &res) != nil || res.InvoiceID == "" || s.Invoices == nil {
+	if json.Unmarshal(d.Result, &res) != nil || res.InvoiceID == "" {
 		return nil
 	}
 	body, err := s.body(d)
@@ -127,7 +117,7 @@ func (s *Service) recordInvoice(ctx context.Context, tx *sqlx.Tx, d Delivery) er
 	if err := json.Unmarshal(body, &req); err != nil {
 		return err
 	}
-	return s.Invoices.PutInvoiceTx(ctx, tx, installations.Invoice{
+	return tx.PutInvoice(ctx, installations.Invoice{
 		InstallationID: d.InstallationID, ID: res.InvoiceID, ExternalID: req.ExternalID,
 		Total: invoiceTotal(req), Test: req.Test != nil, State: vercelapi.InvoicePending,
 		PeriodStart: req.Period.Start.Time, PeriodEnd: req.Period.End.Time,

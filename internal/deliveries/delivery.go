@@ -11,22 +11,24 @@
 package deliveries
 
 import (
-	"encoding/json"
+	"context"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// Delivery states. A pending delivery is still being tried; delivered,
-// rejected (Vercel refused it for good) and dead (too old) are final.
+// Delivery is one forwarded write; its states are installations.Delivery*.
+type Delivery = installations.Delivery
+
+// Delivery states, as the queue names them.
 const (
 	StatusPending   = installations.DeliveryPending
 	StatusDelivered = installations.DeliveryDelivered
+	StatusRejected  = installations.DeliveryRejected
 	StatusDead      = installations.DeliveryDead
-	StatusRejected  = "rejected"
 )
 
-// Operations: the Vercel call a delivery makes (vercel-api.md section 2).
+// Operations: the Vercel call a delivery makes.
 const (
 	OpCreateEvent       = "createEvent"
 	OpUpdateSecrets     = "updateResourceSecretsById"
@@ -35,33 +37,15 @@ const (
 	OpUpdateInvoice     = "updateInvoice"
 )
 
-// Delivery is one forwarded write and what became of it.
-type Delivery struct {
-	ID             string
-	Seq            int64 // acceptance order
-	InstallationID string
-	Operation      string
-	Target         string // the resource or invoice the call names, if any
-	OrderKey       string
-	Status         string
-	Attempts       int
-	NextAttemptAt  time.Time
-	LastError      string
-	// ResultStatus is Vercel's HTTP status of the final answer (0 if none).
-	ResultStatus int
-	// Result is Vercel's body: the success body (null when it has none) or
-	// the refusal body.
-	Result     json.RawMessage
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	FinishedAt *time.Time
-
-	body  string // stored body, sealed when keyID is set
-	keyID string
+// Store is what the queue needs of the database.
+type Store interface {
+	InsertDelivery(ctx context.Context, d Delivery, owner string, leaseUntil time.Time, local installations.LocalChange) (Delivery, bool, error)
+	GetDelivery(ctx context.Context, id string) (Delivery, error)
+	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	FinishDelivery(ctx context.Context, d Delivery, owner string, local installations.LocalChange) (bool, error)
+	ReleaseDelivery(ctx context.Context, id, owner string) error
+	DeliveryBacklog(ctx context.Context) (int, time.Time, error)
 }
-
-// Final reports whether nothing more will happen to d.
-func (d Delivery) Final() bool { return d.Status != StatusPending }
 
 // orderKey groups writes that must reach Vercel in acceptance order: the
 // same resource's secrets, the same resource's events, the installation's

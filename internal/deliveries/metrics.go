@@ -10,12 +10,12 @@ import (
 // backlogCollector reports the delivery backlog from the database at
 // scrape time, so every replica reports the shared truth.
 type backlogCollector struct {
-	store   *store
+	store   Store
 	pending *prometheus.Desc
 	oldest  *prometheus.Desc
 }
 
-func newBacklogCollector(s *store) *backlogCollector {
+func newBacklogCollector(s Store) *backlogCollector {
 	return &backlogCollector{
 		store: s,
 		pending: prometheus.NewDesc("partner_deliveries_pending",
@@ -33,7 +33,7 @@ func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, oldest, err := c.store.backlog(ctx)
+	n, oldest, err := c.store.DeliveryBacklog(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.pending, err)
 		return

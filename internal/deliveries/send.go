@@ -6,12 +6,13 @@ import (
 	"fmt"
 
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // send makes one call to Vercel for d with the stored (already validated)
 // body and returns Vercel's success body (nil when it has none).
-func (s *Service) send(ctx context.Context, token string, d Delivery, body []byte) (json.RawMessage, error) {
-	c, id := s.client, d.InstallationID
+func send(ctx context.Context, c *vercelapi.Client, token string, d Delivery, body []byte) (json.RawMessage, error) {
+	id := d.InstallationID
 	switch d.Operation {
 	case OpCreateEvent:
 		return nil, withBody(body, func(req *vercelapi.EventRequest) error {
@@ -59,5 +60,5 @@ func validate(op string, body any) error {
 	if !ok {
 		return fmt.Errorf("deliveries: %s body %T cannot be validated", op, body)
 	}
-	return ValidationFields(v.Validate())
+	return vercelcall.ValidationFields(v.Validate())
 }

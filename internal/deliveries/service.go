@@ -3,21 +3,16 @@ package deliveries
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
-	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // Options tune the service; zero values take the defaults noted.
@@ -50,25 +45,22 @@ func (o *Options) defaults() {
 
 // Deps are the service's collaborators.
 type Deps struct {
-	DB            *db.DB
-	Installations installations.Store // existence checks and tokens
-	Resources     *db.Resources       // our copy of resources (renames)
-	Invoices      *db.Invoices        // submitted invoices are recorded here
-	Vault         *installations.Vault
-	Client        *vercelapi.Client // single attempts are made with it
-	Metrics       *metrics.Metrics  // optional
-	Log           *slog.Logger      // optional
+	Store     Store
+	Resources installations.ResourceStore // our copy of resources (renames)
+	Vault     *installations.Vault        // seals queued secret values
+	// Vercel makes single attempts; its client's own retries are turned off.
+	Vercel  *vercelcall.Caller
+	Metrics *metrics.Metrics // optional
+	Log     *slog.Logger     // optional
 }
 
 // Service accepts writes for Vercel and delivers them durably. It
 // implements installations.Actions.
 type Service struct {
 	Deps
-	opts   Options
-	store  *store
-	client *vercelapi.Client
-	wake   chan struct{}
-	now    func() time.Time
+	opts Options
+	wake chan struct{}
+	now  func() time.Time
 }
 
 var _ installations.Actions = (*Service)(nil)
@@ -79,16 +71,10 @@ func New(d Deps, opts Options) *Service {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{
-		Deps:   d,
-		opts:   opts,
-		store:  &store{db: d.DB},
-		client: d.Client.WithRetryPolicy(vercelapi.RetryPolicy{MaxAttempts: 1}),
-		wake:   make(chan struct{}, 1),
-		now:    time.Now,
-	}
+	d.Vercel = d.Vercel.WithClient(d.Vercel.Client.WithRetryPolicy(vercelapi.RetryPolicy{MaxAttempts: 1}))
+	s := &Service{Deps: d, opts: opts, wake: make(chan struct{}, 1), now: time.Now}
 	if d.Metrics != nil {
-		d.Metrics.Registry.MustRegister(newBacklogCollector(s.store))
+		d.Metrics.Registry.MustRegister(newBacklogCollector(d.Store))
 	}
 	return s
 }
@@ -99,20 +85,15 @@ type Request struct {
 	Operation      string // Op*
 	Target         string // resource id (secrets, events) or invoice id (updateInvoice)
 	Body           any    // the Vercel request value, e.g. *vercelapi.SecretsUpdate
-	// IdempotencyKey, when set, makes a repeat with the same request return
-	// the same delivery; Fingerprint adds caller-side inputs (e.g. a new
-	// name) to what "the same request" means.
-	IdempotencyKey string
-	Fingerprint    string
 	// Local, when set, runs in the transaction that records the delivery,
 	// so a local change and the write it causes commit together.
-	Local func(ctx context.Context, tx *sqlx.Tx) error
+	Local installations.LocalChange
 }
 
 // Enqueue validates, records and first attempts a write. It returns the
 // delivery as it stands: delivered, or pending for the background worker.
 // A write Vercel refused returns the delivery and a *apperr.Error (see
-// Delivery.Err); a body Vercel would refuse is never queued.
+// Err); a body Vercel would refuse is never queued.
 func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
 	if err := validate(req.Operation, req.Body); err != nil {
 		return Delivery{}, err
@@ -121,12 +102,9 @@ func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, fmt.Errorf("encode delivery body: %w", err)
 	}
-	d, owner, replay, err := s.record(ctx, req, body)
+	d, owner, err := s.record(ctx, req, body)
 	if err != nil {
 		return d, err
-	}
-	if replay {
-		return d, d.Err()
 	}
 	if owner == "" { // an earlier write to the same thing is still pending
 		s.Wake()
@@ -138,91 +116,38 @@ func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
 	if d.Status == StatusPending {
 		s.Wake()
 	}
-	return d, d.Err()
+	return d, Err(d)
 }
 
 // record writes the delivery (and the local change) in one transaction.
 // It leases the new delivery to the caller (owner != "") unless an earlier
-// one with the same ordering key is pending. replay is true when the
-// idempotency key was seen before with the same request.
-func (s *Service) record(ctx context.Context, req Request, body []byte) (d Delivery, owner string, replay bool, err error) {
+// one with the same ordering key is pending.
+func (s *Service) record(ctx context.Context, req Request, body []byte) (Delivery, string, error) {
 	now := s.now()
-	hash := fingerprint(req, body)
-	idem := ""
-	if req.IdempotencyKey != "" {
-		idem = req.InstallationID + " " + req.IdempotencyKey
+	d := Delivery{ID: "dlv_" + rand.Text(), InstallationID: req.InstallationID, Operation: req.Operation,
+		Target: req.Target, OrderKey: orderKey(req.InstallationID, req.Operation, req.Target),
+		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(body)}
+	if req.Operation == OpUpdateSecrets && s.Vault != nil {
+		// Secret values are sealed at rest, bound to the delivery id.
+		var err error
+		if d.Body, d.BodyKeyID, err = s.Vault.Seal(d.ID, string(body)); err != nil {
+			return Delivery{}, "", fmt.Errorf("seal delivery body: %w", err)
+		}
 	}
-	err = s.DB.Tx(ctx, func(tx *sqlx.Tx) error {
-		if idem != "" {
-			prev, prevHash, ok, err := s.store.byIdemKey(ctx, tx, idem)
-			if err != nil {
-				return err
-			}
-			if ok {
-				if prevHash != hash {
-					return apperr.New(apperr.Conflict, "idempotency_key_reused",
-						"this Idempotency-Key was used with a different request")
-				}
-				d, replay = prev, true
-				return nil
-			}
-		}
-		var known int
-		if err := tx.GetContext(ctx, &known, tx.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), req.InstallationID); err != nil {
-			return fmt.Errorf("find installation: %w", err)
-		}
-		if known == 0 {
-			return apperr.NotFoundf("installation %s not found", req.InstallationID)
-		}
-		seq, err := db.NextSeqTx(ctx, tx, "deliveries")
-		if err != nil {
-			return err
-		}
-		key := orderKey(req.InstallationID, req.Operation, req.Target)
-		earlier, err := s.store.pendingBefore(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		if req.Local != nil {
-			if err := req.Local(ctx, tx); err != nil {
-				return err
-			}
-		}
-		d = Delivery{ID: "dlv_" + rand.Text(), Seq: seq, InstallationID: req.InstallationID, Operation: req.Operation,
-			Target: req.Target, OrderKey: key, Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
-		n := newRow{Delivery: d, body: string(body), idemKey: idem, hash: hash}
-		if req.Operation == OpUpdateSecrets && s.Vault != nil {
-			// Secret values are sealed at rest, bound to the delivery id.
-			if n.body, n.keyID, err = s.Vault.Seal(d.ID, string(body)); err != nil {
-				return fmt.Errorf("seal delivery body: %w", err)
-			}
-		}
-		if earlier == 0 {
-			owner = "req_" + rand.Text()
-			n.leaseOwner, n.leaseUntil = owner, now.Add(s.opts.FirstAttemptTimeout+10*time.Second)
-		}
-		d.body, d.keyID = n.body, n.keyID
-		return s.store.insert(ctx, tx, n)
-	})
+	owner := "req_" + rand.Text()
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.FirstAttemptTimeout+10*time.Second), req.Local)
 	if err != nil {
-		return Delivery{}, "", false, err
+		return Delivery{}, "", err
 	}
-	return d, owner, replay, nil
-}
-
-func fingerprint(req Request, body []byte) string {
-	h := sha256.New()
-	for _, part := range []string{req.Operation, req.InstallationID, req.Target, req.Fingerprint} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	if !leased {
+		owner = ""
 	}
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return d, owner, nil
 }
 
 // Get returns one delivery.
 func (s *Service) Get(ctx context.Context, id string) (Delivery, error) {
-	return s.store.get(ctx, s.DB.DB, s.DB.Rebind, id)
+	return s.Store.GetDelivery(ctx, id)
 }
 
 // Wake tells the background worker to look for work now.
@@ -235,12 +160,12 @@ func (s *Service) Wake() {
 
 // body returns d's stored body, opened when sealed.
 func (s *Service) body(d Delivery) ([]byte, error) {
-	if d.keyID == "" {
-		return []byte(d.body), nil
+	if d.BodyKeyID == "" {
+		return []byte(d.Body), nil
 	}
 	if s.Vault == nil {
 		return nil, errors.New("sealed delivery body and no vault")
 	}
-	plain, err := s.Vault.Open(d.ID, d.body, d.keyID)
+	plain, err := s.Vault.Open(d.ID, d.Body, d.BodyKeyID)
 	return []byte(plain), err
 }

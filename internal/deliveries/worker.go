@@ -33,7 +33,7 @@ func (s *Service) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		owner := "wrk_" + rand.Text()
 		now := s.now()
-		claimed, err := s.store.claim(ctx, owner, now, now.Add(s.opts.AttemptTimeout+10*time.Second), batch)
+		claimed, err := s.Store.ClaimDeliveries(ctx, owner, now, now.Add(s.opts.AttemptTimeout+10*time.Second), batch)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("claim deliveries", "err", err)
 		}
@@ -42,7 +42,7 @@ func (s *Service) Run(ctx context.Context) {
 			case jobs <- leased{d, owner}:
 			case <-ctx.Done():
 				for _, rest := range claimed[i:] {
-					s.store.release(context.WithoutCancel(ctx), rest.ID, owner)
+					s.Store.ReleaseDelivery(context.WithoutCancel(ctx), rest.ID, owner)
 				}
 				return
 			}

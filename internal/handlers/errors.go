@@ -9,7 +9,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/apperr"
 )
 
-// errorBody is the envelope of every error answer (contract section 3).
+// errorBody is the envelope of every error answer.
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -26,6 +26,8 @@ func StatusOf(k apperr.Kind) int {
 	switch k {
 	case apperr.Invalid:
 		return http.StatusBadRequest
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
 	case apperr.Unauthorized:
 		return http.StatusUnauthorized
 	case apperr.Forbidden:
@@ -34,18 +36,12 @@ func StatusOf(k apperr.Kind) int {
 		return http.StatusNotFound
 	case apperr.Conflict:
 		return http.StatusConflict
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case apperr.Upstream:
-		return http.StatusBadGateway
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
 	case apperr.Unprocessable:
 		return http.StatusUnprocessableEntity
-	case apperr.Gone:
-		return http.StatusGone
-	case apperr.Timeout:
-		return http.StatusGatewayTimeout
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	case apperr.Upstream:
+		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
 	}
@@ -60,14 +56,21 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	status := StatusOf(e.Kind)
 	if status >= 500 && log != nil {
-		log.ErrorContext(r.Context(), "request failed", "route", RoutePattern(r), "err", err)
+		log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "route", RoutePattern(r), "err", err)
 	}
+	writeStatus(w, status, e)
+}
+
+func writeStatus(w http.ResponseWriter, status int, e *apperr.Error) {
 	body := errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Vercel: e.Vercel}}
 	if e.Kind == apperr.Invalid {
 		body.Error.Fields = e.Fields
 	}
 	if e.Kind == apperr.Internal {
 		body.Error.Message = "internal error"
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	WriteJSON(w, status, body)
 }
@@ -82,4 +85,19 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(data, '\n'))
+}
+
+var (
+	errNoRoute  = apperr.New(apperr.NotFound, "not_found", "no such route")
+	errNoMethod = &apperr.Error{Kind: apperr.Invalid, Code: "method_not_allowed", Message: "method not allowed"}
+)
+
+// NotFound answers 404 in the error envelope: the JSON surfaces' unknown routes.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	WriteError(w, r, nil, errNoRoute)
+}
+
+// MethodNotAllowed answers 405 in the error envelope.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeStatus(w, http.StatusMethodNotAllowed, errNoMethod)
 }

@@ -4,57 +4,32 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
-
-	"github.com/go-chi/chi/v5"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// maxIdempotencyKey bounds the Idempotency-Key header.
-const maxIdempotencyKey = 255
-
-// keyLocks serialises requests that share an idempotency key in this process.
-type keyLocks [64]sync.Mutex
-
-func (l *keyLocks) lock(key string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	m := &l[h.Sum32()%uint32(len(l))]
-	m.Lock()
-	return m.Unlock
+// Idempotency makes writes that carry an Idempotency-Key safe to repeat,
+// on every replica: the key is claimed with a row in the database, a
+// repeat of the same request (method, path and body) gets the first
+// answer, another request under the same key gets 409, and a repeat that
+// arrives while the first still runs waits for its answer.
+type Idempotency struct {
+	Store installations.IdempotencyStore
+	Log   *slog.Logger
+	// Wait bounds how long a concurrent repeat waits; default 10s.
+	Wait time.Duration
+	// StaleAfter is when an unfinished claim counts as abandoned; default 1m.
+	StaleAfter time.Duration
 }
 
-type captureWriter struct {
-	http.ResponseWriter
-	status int
-	buf    bytes.Buffer
-}
-
-func (c *captureWriter) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
-	}
-	c.ResponseWriter.WriteHeader(code)
-}
-
-func (c *captureWriter) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	c.buf.Write(b)
-	return c.ResponseWriter.Write(b)
-}
-
-// idempotent replays the stored first response of a write that repeats an
-// Idempotency-Key within the installation; 5xx answers are not stored, so
-// they may be retried.
-func idempotent(store *db.Idempotency, locks *keyLocks, log *slog.Logger) func(http.Handler) http.Handler {
+// Middleware wraps the writes of one surface; scope names the surface and
+// the installation of the path (keys are per installation).
+func (m *Idempotency) Middleware(scope func(r *http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := r.Header.Get("Idempotency-Key")
@@ -62,40 +37,87 @@ func idempotent(store *db.Idempotency, locks *keyLocks, log *slog.Logger) func(h
 				next.ServeHTTP(w, r)
 				return
 			}
-			if len(key) > maxIdempotencyKey {
-				WriteError(w, r, log, apperr.InvalidFields("Idempotency-Key is too long",
-					apperr.Field{Key: "Idempotency-Key", Message: "at most 255 characters"}))
+			if err := installations.IdempotencyKey(key); err != nil {
+				WriteError(w, r, m.Log, err)
 				return
 			}
 			body, err := ReadBody(r)
 			if err != nil {
-				WriteError(w, r, log, err)
+				WriteError(w, r, m.Log, err)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			scope := "v1:" + chi.URLParam(r, "installationId")
-			defer locks.lock(scope + "\x00" + key)()
-			if prev, ok, err := store.Get(r.Context(), scope, key); err != nil {
-				WriteError(w, r, log, err)
-				return
-			} else if ok {
-				replay(w, prev)
-				return
-			}
-			cw := &captureWriter{ResponseWriter: w}
-			next.ServeHTTP(cw, r)
-			if cw.status < 500 {
-				sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-				rec := db.IdempotentResponse{RequestHash: hex.EncodeToString(sum[:]), Status: cw.status, Body: cw.buf.String()}
-				if err := store.Put(r.Context(), scope, key, rec); err != nil {
-					log.ErrorContext(r.Context(), "store idempotent response", "err", err)
-				}
-			}
+			m.serve(w, r, next, scope(r), key, requestHash(r, body))
 		})
 	}
 }
 
-func replay(w http.ResponseWriter, prev db.IdempotentResponse) {
+func requestHash(r *http.Request, body []byte) string {
+	h := sha256.New()
+	io.WriteString(h, r.Method+" "+r.URL.EscapedPath()+"\n")
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+var errKeyReused = apperr.New(apperr.Conflict, "idempotency_key_reused",
+	"this Idempotency-Key was used with a different request")
+
+func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
+	wait, stale := m.Wait, m.StaleAfter
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	if stale <= 0 {
+		stale = time.Minute
+	}
+	deadline := time.Now().Add(wait)
+	for pause := 5 * time.Millisecond; ; pause = min(pause*2, 200*time.Millisecond) {
+		c, err := m.Store.ClaimKey(r.Context(), scope, key, hash, time.Now(), stale)
+		switch {
+		case err != nil:
+			WriteError(w, r, m.Log, err)
+			return
+		case !c.Owned && c.Response.RequestHash != hash:
+			WriteError(w, r, m.Log, errKeyReused)
+			return
+		case c.Done:
+			replay(w, c.Response)
+			return
+		case c.Owned:
+			m.run(w, r, next, scope, key, hash)
+			return
+		}
+		if time.Now().After(deadline) {
+			WriteError(w, r, m.Log, apperr.New(apperr.Conflict, "idempotency_key_in_use",
+				"a request with this Idempotency-Key is still running; retry later"))
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(pause):
+		}
+	}
+}
+
+// run serves the request that owns the claim and keeps its answer; a 5xx
+// answer is not kept, so the request may be retried.
+func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
+	rec := NewRecorder(w, true)
+	next.ServeHTTP(rec, r)
+	if rec.Status() >= 500 {
+		if err := m.Store.ReleaseKey(r.Context(), scope, key); err != nil && m.Log != nil {
+			m.Log.ErrorContext(r.Context(), "release idempotency key", "err", err)
+		}
+		return
+	}
+	resp := installations.IdempotentResponse{RequestHash: hash, Status: rec.Status(), Body: rec.Body()}
+	if err := m.Store.CompleteKey(r.Context(), scope, key, resp); err != nil && m.Log != nil {
+		m.Log.ErrorContext(r.Context(), "store idempotent response", "err", err)
+	}
+}
+
+func replay(w http.ResponseWriter, prev installations.IdempotentResponse) {
 	if prev.Body != "" {
 		w.Header().Set("Content-Type", "application/json")
 	}

@@ -9,12 +9,12 @@ import (
 // list API, so this is how we know which invoices exist; their state is
 // read from Vercel (getInvoice) or learned from webhooks.
 type Invoice struct {
-	InstallationID string    `json:"installationId" db:"installation_id"`
-	ID             string    `json:"invoiceId" db:"id"`
-	ExternalID     string    `json:"externalId,omitempty" db:"external_id"`
-	Total          string    `json:"total" db:"total"`
-	State          string    `json:"state,omitempty" db:"state"`
-	Test           bool      `json:"test" db:"test"`
+	InstallationID string    `json:"installationId"`
+	ID             string    `json:"invoiceId"`
+	ExternalID     string    `json:"externalId,omitempty"`
+	Total          string    `json:"total"`
+	State          string    `json:"state,omitempty"`
+	Test           bool      `json:"test"`
 	PeriodStart    time.Time `json:"periodStart"`
 	PeriodEnd      time.Time `json:"periodEnd"`
 	CreatedAt      time.Time `json:"createdAt"`

@@ -8,13 +8,13 @@ import (
 
 // Resource is our copy of one provisioned resource (our id, not Vercel's).
 type Resource struct {
-	ID             string          `json:"id" db:"id"`
-	InstallationID string          `json:"installationId" db:"installation_id"`
-	ProductID      string          `json:"productId" db:"product_id"`
-	Name           string          `json:"name" db:"name"`
+	ID             string          `json:"id"`
+	InstallationID string          `json:"installationId"`
+	ProductID      string          `json:"productId"`
+	Name           string          `json:"name"`
 	Metadata       json.RawMessage `json:"metadata"`
-	BillingPlanID  string          `json:"billingPlanId,omitempty" db:"billing_plan_id"`
-	Status         string          `json:"status" db:"status"`
+	BillingPlanID  string          `json:"billingPlanId,omitempty"`
+	Status         string          `json:"status"`
 	CreatedAt      time.Time       `json:"createdAt"`
 	UpdatedAt      time.Time       `json:"updatedAt"`
 }

@@ -16,12 +16,13 @@ import (
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // Member roles a session can hold.
 const (
-	RoleAdmin = vercelauth.RoleAdmin
-	RoleUser  = vercelauth.RoleUser
+	RoleAdmin = installations.RoleAdmin
+	RoleUser  = installations.RoleUser
 )
 
 // Bounds on what Vercel's redirect and id_token may carry.
@@ -39,14 +40,12 @@ const (
 	getMemberTimeout = 5 * time.Second
 )
 
-// validRef bounds ids that come from Vercel (installation, user, resource,
-// invoice, project and check ids).
+// validRef bounds the ids an id_token names (installation and user).
 var validRef = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
 
-// Vercel is the part of Vercel's API a sign-in uses.
-type Vercel interface {
+// Exchanger trades an SSO code for Vercel's id_token.
+type Exchanger interface {
 	ExchangeSSOToken(ctx context.Context, req *vercelapi.SSOTokenRequest) (*vercelapi.SSOToken, error)
-	GetMember(ctx context.Context, token, installationID, memberID string) (*vercelapi.Member, error)
 }
 
 // Verifier checks a Vercel-signed token (vercelauth.Verifier).
@@ -56,7 +55,9 @@ type Verifier interface {
 
 // Flow signs a Vercel user in from an SSO code.
 type Flow struct {
-	Vercel        Vercel
+	Exchanger Exchanger
+	// Vercel looks the member up with the installation's token.
+	Vercel        *vercelcall.Caller
 	Verifier      Verifier
 	Installations installations.Store
 	ClientID      string
@@ -116,7 +117,7 @@ func (f *Flow) SignIn(ctx context.Context, code, state string) (*Identity, error
 func (f *Flow) exchange(ctx context.Context, code, state string) (*vercelauth.Claims, error) {
 	ectx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
-	tok, err := f.Vercel.ExchangeSSOToken(ectx, &vercelapi.SSOTokenRequest{
+	tok, err := f.Exchanger.ExchangeSSOToken(ectx, &vercelapi.SSOTokenRequest{
 		Code: code, State: state, ClientID: f.ClientID, ClientSecret: f.ClientSecret,
 	})
 	if err != nil {
@@ -142,18 +143,17 @@ func (f *Flow) exchange(ctx context.Context, code, state string) (*vercelauth.Cl
 // exchangeError maps a failed exchange to what the user sees. APIError and
 // TransportError texts never carry the code or the client secret.
 func (f *Flow) exchangeError(ctx context.Context, err error) error {
-	if ae, ok := errors.AsType[*vercelapi.APIError](err); ok {
-		switch {
-		case ae.StatusCode == 400:
-			f.Log.WarnContext(ctx, "sso: code exchange refused", "status", ae.StatusCode, "vercel_code", ae.Code)
-			return apperr.New(apperr.Invalid, "exchange_refused", "This sign-in link has expired or was already used. Open the integration from Vercel again.")
-		case ae.StatusCode == 401 || ae.StatusCode == 403:
-			// Our client credentials were refused: an operator problem.
-			f.Log.ErrorContext(ctx, "sso: code exchange refused our client credentials", "status", ae.StatusCode, "vercel_code", ae.Code)
-		default:
-			f.Log.ErrorContext(ctx, "sso: code exchange failed", "status", ae.StatusCode, "vercel_code", ae.Code)
-		}
-	} else {
+	ae, _ := errors.AsType[*vercelapi.APIError](err)
+	switch kind := apperr.KindOf(vercelcall.Error(err)); {
+	case ae != nil && kind == apperr.Invalid:
+		f.Log.WarnContext(ctx, "sso: code exchange refused", "status", ae.StatusCode, "vercel_code", ae.Code)
+		return apperr.New(apperr.Invalid, "exchange_refused", "This sign-in link has expired or was already used. Open the integration from Vercel again.")
+	case ae != nil && kind == apperr.Upstream:
+		// Our client credentials were refused: an operator problem.
+		f.Log.ErrorContext(ctx, "sso: code exchange refused our client credentials", "status", ae.StatusCode, "vercel_code", ae.Code)
+	case ae != nil:
+		f.Log.ErrorContext(ctx, "sso: code exchange failed", "status", ae.StatusCode, "vercel_code", ae.Code)
+	default:
 		f.Log.ErrorContext(ctx, "sso: code exchange failed", "err", err)
 	}
 	return &apperr.Error{Kind: apperr.Upstream, Code: "exchange_failed", Message: "Vercel could not confirm the sign-in. Try again from Vercel in a moment."}
@@ -163,14 +163,16 @@ func (f *Flow) exchangeError(ctx context.Context, err error) error {
 // installation's token. The id_token's role is used only when Vercel is
 // unreachable, and the log says so.
 func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) error {
-	token, err := f.Installations.Token(ctx, id.InstallationID)
-	if err != nil || token == "" {
+	var m *vercelapi.Member
+	err := f.Vercel.WithTimeout(getMemberTimeout).Call(ctx, id.InstallationID,
+		func(ctx context.Context, v *vercelapi.Client, token string) (err error) {
+			m, err = v.GetMember(ctx, token, id.InstallationID, id.UserID)
+			return err
+		})
+	if _, ok := errors.AsType[*vercelcall.TokenError](err); ok {
 		f.Log.WarnContext(ctx, "sso: installation has no usable access token", "installation_id", id.InstallationID, "err", err)
 		return apperr.New(apperr.Forbidden, "unknown_installation", "This installation is not connected to our service.")
 	}
-	mctx, cancel := context.WithTimeout(ctx, getMemberTimeout)
-	defer cancel()
-	m, err := f.Vercel.GetMember(mctx, token, id.InstallationID, id.UserID)
 	switch {
 	case err == nil:
 		if m.Role != RoleAdmin && m.Role != RoleUser {
@@ -182,7 +184,7 @@ func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) 
 			id.Email = bounded(m.UserEmail, maxEmailLen)
 		}
 		return nil
-	case vercelapi.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
+	case vercelcall.IsTemporary(err):
 		if tokenRole != RoleAdmin && tokenRole != RoleUser {
 			f.Log.ErrorContext(ctx, "sso: getMember unreachable and the id_token has no role", "err", err)
 			return apperr.New(apperr.Upstream, "member_lookup_failed", "Vercel could not confirm your role. Try again in a moment.")
@@ -191,8 +193,7 @@ func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) 
 			"installation_id", id.InstallationID, "role", tokenRole, "err", err)
 		id.Role, id.RoleFromToken = tokenRole, true
 		return nil
-	}
-	if ae, ok := errors.AsType[*vercelapi.APIError](err); ok && ae.StatusCode == 404 {
+	case apperr.KindOf(vercelcall.Error(err)) == apperr.NotFound:
 		f.Log.WarnContext(ctx, "sso: user is not a member of the installation", "installation_id", id.InstallationID)
 		return apperr.New(apperr.Forbidden, "not_a_member", "Your Vercel account is not a member of this installation.")
 	}

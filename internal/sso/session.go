@@ -11,36 +11,11 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// Session is a signed-in dashboard user of one installation. It is keyed by
-// a hash of the random id the browser holds; the id itself is never stored.
-type Session struct {
-	InstallationID string
-	UserID         string
-	Name           string
-	Email          string
-	AvatarURL      string
-	Role           string // ADMIN or USER
-	CreatedAt      time.Time
-	LastSeenAt     time.Time
-	ExpiresAt      time.Time // absolute expiry; idle expiry is LastSeenAt + idle timeout
-}
-
-// IsAdmin reports whether the member may act (rename, rotate, refund).
-func (s Session) IsAdmin() bool { return s.Role == RoleAdmin }
-
-// Store keeps sessions by id hash. Get answers an apperr NotFound error for
-// an unknown hash.
-type Store interface {
-	CreateSession(ctx context.Context, idHash string, s Session) error
-	GetSession(ctx context.Context, idHash string) (Session, error)
-	TouchSession(ctx context.Context, idHash string, at time.Time) error
-	DeleteSession(ctx context.Context, idHash string) error
-	// DeleteExpiredSessions removes sessions past their absolute expiry or
-	// idle since before idleBefore.
-	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error)
-}
+// Session is a signed-in dashboard member (installations.Session).
+type Session = installations.Session
 
 // ErrNoSession means the id names no live session (unknown, malformed,
 // idle too long or past its absolute expiry).
@@ -54,7 +29,7 @@ var validID = regexp.MustCompile(`^[A-Z2-7]{26}$`)
 
 // Sessions creates, finds and ends sessions with idle and absolute expiry.
 type Sessions struct {
-	Store       Store
+	Store       installations.SessionStore
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
 	Now         func() time.Time // default time.Now

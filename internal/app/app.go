@@ -1,0 +1,183 @@
+// Package app wires the server: it builds every store and service once from
+// a configuration and composes the HTTP surfaces. cmd/server and the
+// tests that need a whole server use it alike.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
+	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
+	"github.com/vercel-partner/partner-server/internal/handlers/ops"
+	"github.com/vercel-partner/partner-server/internal/handlers/partnerapi"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/metrics"
+	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelauth"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// Options adjust what the configuration cannot say; all are optional.
+type Options struct {
+	Version string
+	// Transport carries every call to Vercel (tests capture them).
+	Transport http.RoundTripper
+	// Retry replaces the client's retry policy for reads.
+	Retry *vercelapi.RetryPolicy
+	// Deliveries replaces the queue's timings (tests make them fast).
+	Deliveries *deliveries.Options
+}
+
+// App is the wired server.
+type App struct {
+	Log           *slog.Logger
+	DB            *db.DB
+	Vault         *installations.Vault
+	Installations *db.Installations
+	Resources     *db.Resources
+	Invoices      *db.Invoices
+	Events        *db.Events
+	Sessions      *db.Sessions
+	Deliveries    *deliveries.Service
+	Metrics       *metrics.Metrics
+	Handler       http.Handler
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// browserRetry keeps a person's page waits short: one quick retry of a
+// failed read; writes go through the delivery queue instead.
+var browserRetry = vercelapi.RetryPolicy{MaxAttempts: 2, InitialInterval: 200 * time.Millisecond, MaxInterval: time.Second, Jitter: 100 * time.Millisecond}
+
+// New opens the database and builds the server; Start runs its
+// background work and Close stops it.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
+	vault, err := NewVault(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
+		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
+		Events: db.NewEvents(d), Sessions: db.NewSessions(d)}
+	if err := a.build(cfg, opts); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(cfg *config.Config, opts Options) error {
+	clientOpts := []vercelapi.Option{vercelapi.WithVersion(opts.Version)}
+	if opts.Transport != nil {
+		clientOpts = append(clientOpts, vercelapi.WithHTTPClient(&http.Client{Transport: opts.Transport}))
+	}
+	if opts.Retry != nil {
+		clientOpts = append(clientOpts, vercelapi.WithRetryPolicy(*opts.Retry))
+	}
+	// One client (one connection pool) for every call to Vercel.
+	client, err := vercelapi.NewClient(cfg.Vercel.APIURL, clientOpts...)
+	if err != nil {
+		return err
+	}
+	caller := vercelcall.New(client, a.Installations, 10*time.Second)
+	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
+		Workers: cfg.Deliveries.Workers, PollInterval: cfg.Deliveries.PollInterval}
+	if opts.Deliveries != nil {
+		dopts = *opts.Deliveries
+	}
+	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
+		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	bg, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
+	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
+	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client)
+	if err != nil {
+		cancel()
+		return err
+	}
+	r := chi.NewRouter()
+	r.Use(handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
+	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
+	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
+		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: idem}))
+	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
+		Installations: a.Installations, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+	r.Mount("/", browser)
+	r.NotFound(handlers.NotFound)
+	r.MethodNotAllowed(handlers.MethodNotAllowed)
+	a.Handler = r
+	return nil
+}
+
+func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client) (http.Handler, error) {
+	catalog := cfg.Catalog()
+	product := "Partner"
+	if len(catalog) > 0 && catalog[0].Name != "" {
+		product = catalog[0].Name
+	}
+	return dashboard.New(dashboard.Deps{
+		Log:         a.Log,
+		PublicURL:   cfg.PublicURL,
+		ProductName: product,
+		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
+			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
+		Sessions:      &sso.Sessions{Store: a.Sessions, IdleTimeout: cfg.Sessions.IdleTimeout, MaxAge: cfg.Sessions.MaxAge},
+		Installations: a.Installations,
+		Resources:     a.Resources,
+		Invoices:      a.Invoices,
+		Catalog:       catalog,
+		Vercel:        caller,
+		Actions:       a.Deliveries,
+	})
+}
+
+// Start runs the background delivery worker until Close.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	prev := a.cancel
+	a.cancel = func() { cancel(); prev() }
+	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+}
+
+// Close stops background work and closes the database. Pending
+// deliveries stay in the database for the next start.
+func (a *App) Close() {
+	a.cancel()
+	a.wg.Wait()
+	a.DB.Close()
+}
+
+// NewVault builds the token vault from the configured keys.
+func NewVault(cfg *config.Config) (*installations.Vault, error) {
+	cur, err := config.DecodeKey(cfg.EncryptionKey)
+	if err != nil {
+		return nil, fmt.Errorf("encryption_key: %w", err)
+	}
+	var prev [][]byte
+	for _, k := range cfg.PreviousEncryptionKeys {
+		b, err := config.DecodeKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("previous_encryption_keys: %w", err)
+		}
+		prev = append(prev, b)
+	}
+	return installations.NewVault(cur, prev...)
+}

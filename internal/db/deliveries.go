@@ -1,0 +1,232 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Deliveries keeps the durable queue of writes forwarded to Vercel; the
+// delivery service decides what to do with them.
+type Deliveries struct {
+	db *DB
+}
+
+// NewDeliveries returns the delivery store.
+func NewDeliveries(d *DB) *Deliveries { return &Deliveries{db: d} }
+
+type deliveryRow struct {
+	ID             string        `db:"id"`
+	Seq            int64         `db:"seq"`
+	InstallationID string        `db:"installation_id"`
+	Operation      string        `db:"operation"`
+	Target         string        `db:"target"`
+	OrderKey       string        `db:"order_key"`
+	Body           string        `db:"body"`
+	BodyKeyID      string        `db:"body_key_id"`
+	Status         string        `db:"status"`
+	Attempts       int           `db:"attempts"`
+	NextAttemptAt  int64         `db:"next_attempt_at"`
+	LastError      string        `db:"last_error"`
+	ResultStatus   int           `db:"result_status"`
+	Result         string        `db:"result"`
+	CreatedAt      int64         `db:"created_at"`
+	UpdatedAt      int64         `db:"updated_at"`
+	FinishedAt     sql.NullInt64 `db:"finished_at"`
+}
+
+const deliveryCols = `id, seq, installation_id, operation, target, order_key, body, body_key_id,
+	status, attempts, next_attempt_at, last_error, result_status, result, created_at, updated_at, finished_at`
+
+func (r deliveryRow) domain() installations.Delivery {
+	d := installations.Delivery{
+		ID: r.ID, Seq: r.Seq, InstallationID: r.InstallationID, Operation: r.Operation, Target: r.Target,
+		OrderKey: r.OrderKey, Status: r.Status, Attempts: r.Attempts, NextAttemptAt: FromMillis(r.NextAttemptAt),
+		LastError: r.LastError, ResultStatus: r.ResultStatus, CreatedAt: FromMillis(r.CreatedAt),
+		UpdatedAt: FromMillis(r.UpdatedAt), Body: r.Body, BodyKeyID: r.BodyKeyID,
+	}
+	if r.Result != "" {
+		d.Result = json.RawMessage(r.Result)
+	}
+	if r.FinishedAt.Valid {
+		t := FromMillis(r.FinishedAt.Int64)
+		d.FinishedAt = &t
+	}
+	return d
+}
+
+// GetDelivery returns one delivery.
+func (s *Deliveries) GetDelivery(ctx context.Context, id string) (installations.Delivery, error) {
+	var r deliveryRow
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return installations.Delivery{}, apperr.NotFoundf("delivery %s not found", id)
+	}
+	if err != nil {
+		return installations.Delivery{}, fmt.Errorf("get delivery: %w", err)
+	}
+	return r.domain(), nil
+}
+
+// InsertDelivery records d, with local, in one transaction: it fails with
+// NotFound for an unknown installation, gives d the next seq and, unless an
+// earlier delivery with the same order key is pending, leases it to owner
+// until leaseUntil (leased reports which).
+func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Delivery, owner string, leaseUntil time.Time,
+	local installations.LocalChange) (out installations.Delivery, leased bool, err error) {
+	err = s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		var known int
+		if err := x.GetContext(ctx, &known, x.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), d.InstallationID); err != nil {
+			return fmt.Errorf("find installation: %w", err)
+		}
+		if known == 0 {
+			return apperr.NotFoundf("installation %s not found", d.InstallationID)
+		}
+		if d.Seq, err = nextSeq(ctx, x, "deliveries"); err != nil {
+			return err
+		}
+		var earlier int
+		if err := x.GetContext(ctx, &earlier, x.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
+			WHERE order_key = ? AND status = ? LIMIT 1) earlier`), d.OrderKey, installations.DeliveryPending); err != nil {
+			return fmt.Errorf("count earlier deliveries: %w", err)
+		}
+		if local != nil {
+			if err := local(ctx, tx{x: x, d: s.db}); err != nil {
+				return err
+			}
+		}
+		lease := int64(0)
+		if leased = earlier == 0 && owner != ""; leased {
+			lease = Millis(leaseUntil)
+		} else {
+			owner = ""
+		}
+		now := Millis(d.CreatedAt)
+		_, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
+			order_key, body, body_key_id, status, attempts, next_attempt_at, lease_owner,
+			lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+			d.ID, d.Seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID,
+			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, now, now)
+		if err != nil {
+			return fmt.Errorf("insert delivery: %w", err)
+		}
+		return nil
+	})
+	return d, leased, err
+}
+
+// ClaimDeliveries leases up to limit due deliveries that head their order
+// key (no earlier pending delivery shares it) to owner until leaseUntil.
+// The guarded UPDATE is what makes a claim exclusive across replicas: it
+// only succeeds on a row whose lease has run out, and only for a head.
+func (s *Deliveries) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]installations.Delivery, error) {
+	var out []installations.Delivery
+	pending := installations.DeliveryPending
+	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		var ids []string
+		// The heads (first pending seq of each ordering key) come from one
+		// range scan of the (status, order_key, seq) index.
+		if err := x.SelectContext(ctx, &ids, x.Rebind(`SELECT d.id FROM deliveries d
+			JOIN (SELECT order_key, MIN(seq) AS seq FROM deliveries WHERE status = ? GROUP BY order_key) h ON d.seq = h.seq
+			WHERE d.next_attempt_at <= ? AND d.lease_until < ?
+			ORDER BY d.seq LIMIT ?`), pending, Millis(now), Millis(now), limit); err != nil {
+			return fmt.Errorf("find due deliveries: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		args := []any{owner, Millis(leaseUntil)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		args = append(args, pending, Millis(now), pending)
+		q := `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+			WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND status = ? AND lease_until < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = deliveries.order_key AND e.status = ? AND e.seq < deliveries.seq)`
+		if _, err := x.ExecContext(ctx, x.Rebind(q), args...); err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		var rows []deliveryRow
+		if err := x.SelectContext(ctx, &rows, x.Rebind(`SELECT `+deliveryCols+` FROM deliveries
+			WHERE lease_owner = ? AND status = ? ORDER BY seq`), owner, pending); err != nil {
+			return fmt.Errorf("read leased deliveries: %w", err)
+		}
+		out = domains(rows)
+		return nil
+	})
+	return out, err
+}
+
+// FinishDelivery records an attempt's outcome, if owner still holds the
+// lease, and clears the lease; local runs in the same transaction when the
+// row was updated. It reports whether the row was updated.
+func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Delivery, owner string, local installations.LocalChange) (bool, error) {
+	var finished any
+	if d.FinishedAt != nil {
+		finished = Millis(*d.FinishedAt)
+	}
+	result := ""
+	if d.Result != nil {
+		result = string(d.Result)
+	}
+	q := `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+		last_error = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0
+		WHERE id = ? AND lease_owner = ?`
+	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.ResultStatus, result,
+		Millis(d.UpdatedAt), finished, d.ID, owner}
+	if local == nil { // one statement: no transaction needed
+		res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+		if err != nil {
+			return false, fmt.Errorf("record delivery attempt: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		return n == 1, nil
+	}
+	var ok bool
+	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		res, err := x.ExecContext(ctx, x.Rebind(q), args...)
+		if err != nil {
+			return fmt.Errorf("record delivery attempt: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		if ok = n == 1; !ok {
+			return nil // lost the lease: whoever holds it records instead
+		}
+		return local(ctx, tx{x: x, d: s.db})
+	})
+	return ok, err
+}
+
+// ReleaseDelivery gives a lease back without counting an attempt (shutdown).
+func (s *Deliveries) ReleaseDelivery(ctx context.Context, id, owner string) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE deliveries SET lease_owner = '', lease_until = 0
+		WHERE id = ? AND lease_owner = ?`), id, owner)
+	if err != nil {
+		return fmt.Errorf("release delivery: %w", err)
+	}
+	return nil
+}
+
+// DeliveryBacklog is the number of pending deliveries and the creation
+// time of the oldest (zero when none).
+func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error) {
+	var r struct {
+		N      int   `db:"n"`
+		Oldest int64 `db:"oldest"`
+	}
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT COUNT(*) AS n, COALESCE(MIN(created_at), 0) AS oldest
+		FROM deliveries WHERE status = ?`), installations.DeliveryPending)
+	if err != nil || r.N == 0 {
+		return 0, time.Time{}, err
+	}
+	return r.N, FromMillis(r.Oldest), nil
+}

@@ -1,0 +1,38 @@
+package db
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// tx is installations.Tx over one sqlx transaction.
+type tx struct {
+	x *sqlx.Tx
+	d *DB
+}
+
+var _ installations.Tx = tx{}
+
+func (t tx) Resource(ctx context.Context, installationID, id string) (installations.Resource, error) {
+	return getResource(ctx, t.x, t.x.Rebind, installationID, id)
+}
+
+func (t tx) PutResource(ctx context.Context, r installations.Resource) (installations.Resource, error) {
+	return putResource(ctx, t.x, r, t.d.now())
+}
+
+func (t tx) PutInvoice(ctx context.Context, inv installations.Invoice) error {
+	return putInvoice(ctx, t.x, inv, t.d.now())
+}
+
+func (t tx) AppendEvent(ctx context.Context, e installations.NewEvent) error {
+	return appendEvent(ctx, t.x, e, t.d.now())
+}
+
+// InTx runs fn in one transaction as an installations.Tx.
+func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
+	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })
+}

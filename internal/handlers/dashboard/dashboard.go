@@ -1,0 +1,132 @@
+package dashboard
+
+import (
+	"github.com/vercel-partner/partner-server/internal/handlers"
+
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// Deps are what the SSO callback and the dashboard need.
+type Deps struct {
+	Log           *slog.Logger
+	PublicURL     string // its scheme decides Secure cookies; its origin bounds `url` deep links
+	ProductName   string // shown in the header; default "Partner"
+	Flow          *sso.Flow
+	Sessions      *sso.Sessions
+	Installations installations.Store
+	Resources     installations.ResourceStore
+	Invoices      installations.InvoiceStore
+	Catalog       installations.Catalog
+	Vercel        *vercelcall.Caller // reads; writes go through Actions
+	Actions       installations.Actions
+	AccountTTL    time.Duration // how long getAccountInfo answers are reused; default 1 minute
+}
+
+// Browser serves "Open in Provider" sign-in and the dashboard.
+type Browser struct {
+	Deps
+	origin   *url.URL
+	secure   bool
+	pages    *pages
+	accounts *accountCache
+	linker   *Linker
+}
+
+// New parses the templates once and returns the browser surface.
+func New(d Deps) (http.Handler, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.ProductName == "" {
+		d.ProductName = "Partner"
+	}
+	if d.AccountTTL == 0 {
+		d.AccountTTL = time.Minute
+	}
+	switch {
+	case d.Flow == nil, d.Sessions == nil, d.Installations == nil, d.Resources == nil,
+		d.Invoices == nil, d.Vercel == nil, d.Actions == nil:
+		return nil, errors.New("browser: missing dependency")
+	}
+	origin, err := url.Parse(d.PublicURL)
+	if err != nil || (origin.Scheme != "http" && origin.Scheme != "https") || origin.Host == "" {
+		return nil, fmt.Errorf("browser: public URL %q must be an absolute http(s) URL", d.PublicURL)
+	}
+	origin = &url.URL{Scheme: origin.Scheme, Host: origin.Host}
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	b := &Browser{
+		Deps:     d,
+		origin:   origin,
+		secure:   origin.Scheme == "https",
+		pages:    p,
+		accounts: newAccountCache(d.AccountTTL),
+		linker:   &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices},
+	}
+	return b.routes(), nil
+}
+
+// routes lists every browser route.
+func (b *Browser) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(securityHeaders)
+	r.Get("/", b.handleRoot)
+	r.Get("/callback", b.handleCallback)
+	r.Get("/signin", b.handleSignIn)
+	r.Post("/logout", b.handleLogout)
+	r.Get("/static/style.css", b.handleStyle)
+	r.Route("/dashboard", func(r chi.Router) {
+		r.Use(b.requireSession)
+		r.Get("/", b.handleOverview)
+		r.Get("/resources", b.handleResources)
+		r.Get("/resources/{resourceId}", b.handleResource)
+		r.With(b.requireAdmin).Post("/resources/{resourceId}/rename", b.handleRename)
+		r.With(b.requireAdmin).Post("/resources/{resourceId}/rotate", b.handleRotate)
+		r.Get("/invoices", b.handleInvoices)
+		r.Get("/invoices/{invoiceId}", b.handleInvoice)
+		r.With(b.requireAdmin).Post("/invoices/{invoiceId}/refund", b.handleRefund)
+		r.Get("/support", b.handleSupport)
+	})
+	r.NotFound(b.handleNotFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		b.renderError(w, r, http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request.")
+	})
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(b.origin.String()); err != nil {
+		b.Log.Warn("browser: trusted origin", "err", err)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site.")
+		})).ServeHTTP(w, r)
+	}))
+	return cop.Handler(r)
+}
+
+func (b *Browser) handleRoot(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, PathDashboard, http.StatusSeeOther)
+}
+
+// handleNotFound answers HTML to browsers and the JSON envelope to API
+// clients, since the browser surface is mounted at "/".
+func (b *Browser) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		handlers.NotFound(w, r)
+		return
+	}
+	b.renderError(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
+}

@@ -1,0 +1,121 @@
+package dashboard
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+const (
+	invoiceTimeout   = 5 * time.Second
+	maxRefundReason  = 500
+	refundableStates = "draft pending scheduled invoiced paid notpaid overdue"
+)
+
+type invoicesView struct{ Invoices []installations.Invoice }
+
+type invoiceView struct {
+	Invoice      installations.Invoice
+	Number       string
+	State        string
+	Total        string
+	RefundTotal  string
+	RefundReason string
+	Items        []vercelapi.Item
+	Stale        bool // Vercel unreachable: State is our last known one
+	Refundable   bool
+}
+
+// handleInvoices lists the invoices we submitted for the installation.
+//
+// GET /dashboard/invoices
+func (b *Browser) handleInvoices(w http.ResponseWriter, r *http.Request) {
+	s, _ := sessionFrom(r.Context())
+	list, err := b.Invoices.ListInvoices(r.Context(), s.InstallationID)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	b.render(w, r, http.StatusOK, "invoices", view{Title: "Billing", Nav: "invoices", Notice: noticeFrom(r), Data: invoicesView{list}})
+}
+
+// invoice loads {invoiceId} of the session's installation from our record.
+func (b *Browser) invoice(r *http.Request) (installations.Invoice, error) {
+	s, _ := sessionFrom(r.Context())
+	id := chi.URLParam(r, "invoiceId")
+	if !validRef.MatchString(id) {
+		return installations.Invoice{}, apperr.NotFoundf("There is no such invoice.")
+	}
+	inv, err := b.Invoices.GetInvoice(r.Context(), s.InstallationID, id)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return installations.Invoice{}, apperr.NotFoundf("There is no such invoice in this installation.")
+	}
+	return inv, err
+}
+
+// fetchInvoice reads the invoice's current state from Vercel.
+func (b *Browser) fetchInvoice(ctx context.Context, inv installations.Invoice) (*vercelapi.Invoice, error) {
+	return vercelcall.Read(ctx, b.Vercel.WithTimeout(invoiceTimeout), inv.InstallationID,
+		func(ctx context.Context, v *vercelapi.Client, token string) (*vercelapi.Invoice, error) {
+			return v.GetInvoice(ctx, token, inv.InstallationID, inv.ID)
+		})
+}
+
+// handleInvoice shows one invoice with its state read from Vercel, and a
+// refund form for admins.
+//
+// GET /dashboard/invoices/{invoiceId}
+func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
+	inv, err := b.invoice(r)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	v := invoiceView{Invoice: inv, State: inv.State, Total: inv.Total}
+	live, err := b.fetchInvoice(r.Context(), inv)
+	if err != nil {
+		b.Log.WarnContext(r.Context(), "browser: getInvoice failed; showing the stored state", "installation_id", inv.InstallationID, "err", err)
+		v.Stale = true
+	} else {
+		v.State, v.Total, v.Number, v.Items = live.State, live.Total.String(), live.InvoiceNumber, live.Items
+		v.RefundTotal, v.RefundReason = live.RefundTotal.String(), live.RefundReason
+		if live.State != inv.State && live.State != "" {
+			inv.State = live.State
+			if err := b.Invoices.PutInvoice(r.Context(), inv); err != nil {
+				b.Log.WarnContext(r.Context(), "browser: recording invoice state", "err", err)
+			}
+		}
+	}
+	v.Refundable = !v.Stale && strings.Contains(" "+refundableStates+" ", " "+v.State+" ")
+	b.render(w, r, http.StatusOK, "invoice", view{Title: "Invoice", Nav: "invoices", Notice: noticeFrom(r), Data: v})
+}
+
+// handleRefund asks Vercel to refund (part of) an invoice.
+//
+// POST /dashboard/invoices/{invoiceId}/refund (form: total, reason)
+func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
+	inv, err := b.invoice(r)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	total, reason, err := installations.Refund(r.PostFormValue("total"), r.PostFormValue("reason"), inv.Total)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	out, err := b.Actions.RefundInvoice(r.Context(), inv.InstallationID, inv.ID, reason, total)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	afterAction(w, r, PathInvoices+"/"+inv.ID, "refunded", out)
+}

@@ -1,0 +1,75 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// notices are the fixed messages a redirect after an action can ask for;
+// the query names one, it never carries text.
+var notices = map[string]string{
+	"renamed":  "The resource was renamed.",
+	"rotated":  "New secret values were issued.",
+	"refunded": "The refund was requested.",
+}
+
+// noticeFrom builds the page's notice from ?notice=..&delivery=..
+func noticeFrom(r *http.Request) string {
+	q := r.URL.Query()
+	msg, ok := notices[q.Get("notice")]
+	if !ok {
+		return ""
+	}
+	switch q.Get("delivery") {
+	case installations.DeliveryDelivered:
+		msg += " Vercel has it."
+	case installations.DeliveryPending:
+		msg += " Vercel did not answer yet; it will be sent again automatically."
+	}
+	return msg
+}
+
+// afterAction redirects to page with a notice of what happened.
+func afterAction(w http.ResponseWriter, r *http.Request, page, notice string, res installations.ActionResult) {
+	q := url.Values{"notice": {notice}}
+	if res.Status == installations.DeliveryDelivered || res.Status == installations.DeliveryPending {
+		q.Set("delivery", res.Status)
+	}
+	http.Redirect(w, r, page+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+type overviewView struct {
+	Installation installations.Installation
+	Plan         string
+	AccountURL   string
+	Resources    []installations.Resource
+}
+
+// handleOverview is the installation's home page.
+//
+// GET /dashboard
+func (b *Browser) handleOverview(w http.ResponseWriter, r *http.Request) {
+	s, _ := sessionFrom(r.Context())
+	res, err := b.Resources.ListResources(r.Context(), s.InstallationID)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	v := overviewView{Installation: s.Installation, Resources: res, Plan: s.Installation.BillingPlanID}
+	if p, ok := b.Catalog.Plan(s.Installation.BillingPlanID); ok {
+		v.Plan = p.Name
+	}
+	if u, err := url.Parse(s.Installation.Account.URL); err == nil && u.Scheme == "https" {
+		v.AccountURL = u.String()
+	}
+	b.render(w, r, http.StatusOK, "overview", view{Title: "Overview", Nav: "overview", Notice: noticeFrom(r), Data: v})
+}
+
+// handleSupport says how to get help.
+//
+// GET /dashboard/support
+func (b *Browser) handleSupport(w http.ResponseWriter, r *http.Request) {
+	b.render(w, r, http.StatusOK, "support", view{Title: "Support", Nav: "support"})
+}

@@ -1,0 +1,214 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+)
+
+func TestDashboardRename(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	renameURL := e.srv.URL + "/dashboard/resources/" + dashResource + "/rename"
+
+	// A USER sees the page read-only, and a forged form post is 403.
+	user, _ := e.signIn(t, dashUser, vercelapi.RoleUser, nil)
+	p := get(t, user, e.srv.URL+"/dashboard/resources/"+dashResource)
+	if p.StatusCode != http.StatusOK || strings.Contains(p.body, "/rename") || !strings.Contains(p.body, "Read-only") {
+		t.Fatalf("USER page: %d %.600s", p.StatusCode, p.body)
+	}
+	if r := postForm(t, user, renameURL, url.Values{"name": {"pwned"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("USER rename: %d", r.StatusCode)
+	}
+	if len(e.sim.Events(dashInst)) != 0 {
+		t.Fatal("USER rename reached Vercel")
+	}
+
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	// A cross-site form post is refused before anything happens.
+	if r := postForm(t, admin, renameURL, url.Values{"name": {"csrf"}}, "Sec-Fetch-Site", "cross-site"); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site rename: %d", r.StatusCode)
+	}
+	if r := postForm(t, admin, renameURL, url.Values{"name": {"x"}}, "Origin", "https://evil.example"); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Origin rename: %d", r.StatusCode)
+	}
+	for _, bad := range []string{"", "   ", strings.Repeat("n", 257), "a\x00b"} {
+		if r := postForm(t, admin, renameURL, url.Values{"name": {bad}}); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("rename to %q: %d", bad, r.StatusCode)
+		}
+	}
+	r := postForm(t, admin, renameURL, url.Values{"name": {"  orders-db  "}}, "Origin", e.srv.URL)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ADMIN rename: %d %.300s", r.StatusCode, r.body)
+	}
+	p = get(t, admin, e.srv.URL+r.Header.Get("Location"))
+	if !strings.Contains(p.body, `<h1 id="resource-name">orders-db</h1>`) || !strings.Contains(p.body, "Vercel has it") {
+		t.Fatalf("after rename: %.800s", p.body)
+	}
+	events := e.sim.Events(dashInst)
+	if len(events) != 1 {
+		t.Fatalf("events %d", len(events))
+	}
+	var ev map[string]string
+	json.Unmarshal(events[0], &ev)
+	if ev["type"] != "resource.updated" || ev["resourceId"] != dashResource {
+		t.Fatalf("event %s", events[0])
+	}
+	// Unknown resources are 404, not 500.
+	if r := postForm(t, admin, e.srv.URL+"/dashboard/resources/db_nope/rename", url.Values{"name": {"x"}}); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown resource: %d", r.StatusCode)
+	}
+	if r := get(t, admin, e.srv.URL+"/dashboard/resources/%2e%2e"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("bad resource id: %d", r.StatusCode)
+	}
+}
+
+func TestDashboardRotateSecrets(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	rotateURL := e.srv.URL + "/dashboard/resources/" + dashResource + "/rotate"
+	user, _ := e.signIn(t, dashUser, vercelapi.RoleUser, nil)
+	if r := postForm(t, user, rotateURL, nil); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("USER rotate: %d", r.StatusCode)
+	}
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	r := postForm(t, admin, rotateURL, nil)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rotate: %d %.300s", r.StatusCode, r.body)
+	}
+	secrets := e.sim.Secrets(dashInst, dashResource)
+	if len(secrets) != 2 || secrets[0].Value == "" {
+		t.Fatalf("secrets %+v", secrets)
+	}
+	var puts []map[string]any
+	for _, req := range e.sim.RequestsTo("PUT /v1/installations/{id}/resources/{resourceId}/secrets") {
+		var m map[string]any
+		json.Unmarshal(req.Body, &m)
+		puts = append(puts, m)
+	}
+	if len(puts) != 1 || puts[0]["partial"] != true {
+		t.Fatalf("secrets requests %v", puts)
+	}
+	p := get(t, admin, e.srv.URL+r.Header.Get("Location"))
+	for _, s := range secrets {
+		if strings.Contains(p.body, s.Value) {
+			t.Fatal("page shows a secret value")
+		}
+	}
+	if !strings.Contains(p.body, "New secret values were issued") {
+		t.Fatalf("no notice: %.500s", p.body)
+	}
+}
+
+func TestDashboardInvoicesAndRefund(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	inv := e.submitInvoice(t)
+	invURL := e.srv.URL + "/dashboard/invoices/" + inv
+	user, _ := e.signIn(t, dashUser, vercelapi.RoleUser, url.Values{"path": {"billing"}})
+	p := get(t, user, e.srv.URL+"/dashboard/invoices")
+	if !strings.Contains(p.body, inv) {
+		t.Fatalf("invoice list: %.500s", p.body)
+	}
+	p = get(t, user, invURL)
+	// State comes from Vercel (paid), not our stored "pending".
+	if !strings.Contains(p.body, "state-paid") || strings.Contains(p.body, "/refund") {
+		t.Fatalf("USER invoice page: %.1000s", p.body)
+	}
+	if r := postForm(t, user, invURL+"/refund", url.Values{"total": {"1.00"}, "reason": {"x"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("USER refund: %d", r.StatusCode)
+	}
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	if p := get(t, admin, invURL); !strings.Contains(p.body, "/refund") {
+		t.Fatalf("ADMIN has no refund form: %.800s", p.body)
+	}
+	for _, bad := range []url.Values{
+		{"total": {"20.01"}, "reason": {"too much"}},
+		{"total": {"-1"}, "reason": {"negative"}},
+		{"total": {"0"}, "reason": {"zero"}},
+		{"total": {"1e3"}, "reason": {"exp"}},
+		{"total": {"5.00"}, "reason": {""}},
+	} {
+		if r := postForm(t, admin, invURL+"/refund", bad); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("refund %v: %d", bad, r.StatusCode)
+		}
+	}
+	r := postForm(t, admin, invURL+"/refund", url.Values{"total": {"5.00"}, "reason": {"Outage credit"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refund: %d %.300s", r.StatusCode, r.body)
+	}
+	if got, _ := e.sim.Invoice(dashInst, inv); got.State != "refund_requested" {
+		t.Fatalf("sim state %q", got.State)
+	}
+	p = get(t, admin, e.srv.URL+r.Header.Get("Location"))
+	if !strings.Contains(p.body, "state-refund_requested") || !strings.Contains(p.body, "refund was requested") {
+		t.Fatalf("after refund: %.1000s", p.body)
+	}
+	if r := get(t, admin, e.srv.URL+"/dashboard/invoices/inv_other"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown invoice: %d", r.StatusCode)
+	}
+	// Vercel down: the page still renders our last known state.
+	e.sim.SetDown(true)
+	defer e.sim.SetDown(false)
+	if p := get(t, admin, invURL); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "could not be reached") {
+		t.Fatalf("invoice with Vercel down: %d %.600s", p.StatusCode, p.body)
+	}
+}
+
+func TestLogoutEndsSession(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	c, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	srvURL, _ := url.Parse(e.srv.URL)
+	stolen := c.Jar.Cookies(srvURL)
+	if get(t, c, e.srv.URL+"/dashboard").StatusCode != http.StatusOK {
+		t.Fatal("not signed in")
+	}
+	r := postForm(t, c, e.srv.URL+"/logout", nil)
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+		t.Fatalf("logout: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if n := e.sessionCount(t); n != 0 {
+		t.Fatalf("sessions after logout: %d", n)
+	}
+	if r := get(t, c, e.srv.URL+"/dashboard"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dashboard after logout: %d", r.StatusCode)
+	}
+	// The old cookie value no longer works either.
+	replay := e.browser(t)
+	replay.Jar.SetCookies(srvURL, stolen)
+	if r := get(t, replay, e.srv.URL+"/dashboard"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("replayed cookie: %d", r.StatusCode)
+	}
+	if r := get(t, c, e.srv.URL+"/logout"); r.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /logout: %d", r.StatusCode)
+	}
+}
+
+func TestDashboardRenameWhileVercelDown(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	e.sim.SetDown(true)
+	r := postForm(t, admin, e.srv.URL+"/dashboard/resources/"+dashResource+"/rename", url.Values{"name": {"later-db"}})
+	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "delivery=pending") {
+		t.Fatalf("rename with Vercel down: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	p := get(t, admin, e.srv.URL+r.Header.Get("Location"))
+	if !strings.Contains(p.body, "will be sent again automatically") || !strings.Contains(p.body, ">later-db</h1>") {
+		t.Fatalf("pending page: %.800s", p.body)
+	}
+	e.sim.SetDown(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(e.sim.Events(dashInst)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued resource.updated never reached Vercel")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,112 @@
+package internalapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// Deps are what the internal API needs; the app wires them.
+type Deps struct {
+	Log           *slog.Logger
+	Tokens        []string // internal_api.tokens; none refuses every request
+	Installations installations.Store
+	Deliveries    *deliveries.Service
+	Events        installations.EventStore
+	Vercel        *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency   *handlers.Idempotency
+}
+
+// API is /internal/v1: the partner's own services reach Vercel through it
+// without holding a Vercel token.
+type API struct {
+	Deps
+	tokenSums [][sha256.Size]byte
+}
+
+// New returns the internal API, to be mounted at /internal/v1.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{Deps: d}
+	for _, t := range d.Tokens {
+		if t != "" {
+			a.tokenSums = append(a.tokenSums, sha256.Sum256([]byte(t)))
+		}
+	}
+	return a.routes()
+}
+
+// routes lists every /internal/v1 route; openapi.json documents each one
+// (TestOpenAPIDocumentsEveryRoute keeps the two in step).
+func (a *API) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(a.authenticate, a.checkIDs)
+	idem := a.Idempotency.Middleware(func(r *http.Request) string {
+		return "internal:" + chi.URLParam(r, "installationId")
+	})
+	r.Get("/openapi.json", a.handleOpenAPI)
+	r.Get("/installations", a.handleListInstallations)
+	r.Get("/installations/{installationId}", a.handleGetInstallation)
+	r.Get("/installations/{installationId}/account", a.handleGetAccount)
+	r.Get("/installations/{installationId}/members/{memberId}", a.handleGetMember)
+	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
+	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
+	r.Get("/events", a.handleEvents)
+	r.Group(func(r chi.Router) {
+		r.Use(idem)
+		r.Post("/installations/{installationId}/events", a.handleCreateEvent)
+		r.Patch("/installations/{installationId}/resources/{resourceId}", a.handleUpdateResource)
+		r.Put("/installations/{installationId}/resources/{resourceId}/secrets", a.handleUpdateSecrets)
+		r.Post("/installations/{installationId}/billing", a.handleSubmitBilling)
+		r.Post("/installations/{installationId}/invoices", a.handleSubmitInvoice)
+		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
+	})
+	r.NotFound(handlers.NotFound)
+	r.MethodNotAllowed(handlers.MethodNotAllowed)
+	return r
+}
+
+// checkIDs refuses malformed ids in the path before anything is queued.
+func (a *API) checkIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := handlers.CheckPathIDs(r); err != nil {
+			handlers.WriteError(w, r, a.Log, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errInternalAuth = apperr.New(apperr.Unauthorized, "unauthorized", "a valid internal API bearer token is required")
+
+// authenticate accepts one of internal_api.tokens as a bearer token. The
+// comparison is of SHA-256 sums, in constant time, against every
+// configured token, so neither length nor position leaks.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		match := 0
+		for _, t := range a.tokenSums {
+			match |= subtle.ConstantTimeCompare(sum[:], t[:])
+		}
+		if !strings.EqualFold(scheme, "Bearer") || token == "" || match != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="internal"`)
+			handlers.WriteError(w, r, a.Log, errInternalAuth)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

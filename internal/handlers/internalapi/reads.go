@@ -1,0 +1,128 @@
+package internalapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+func (a *API) handleListInstallations(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Installations.List(r.Context())
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"installations": list})
+}
+
+func (a *API) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
+	in, err := a.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, in)
+}
+
+// read calls Vercel with the installation's token (reads are not queued;
+// the client retries 429/5xx itself) and answers with Vercel's body.
+func (a *API) read(w http.ResponseWriter, r *http.Request, call func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error)) {
+	id := chi.URLParam(r, "installationId")
+	out, err := vercelcall.Read(r.Context(), a.Vercel, id, func(ctx context.Context, v *vercelapi.Client, token string) (any, error) {
+		return call(ctx, v, token, id)
+	})
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) handleGetAccount(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
+		return v.GetAccountInfo(ctx, token, id)
+	})
+}
+
+func (a *API) handleGetMember(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
+		return v.GetMember(ctx, token, id, chi.URLParam(r, "memberId"))
+	})
+}
+
+func (a *API) handleGetInvoice(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
+		return v.GetInvoice(ctx, token, id, chi.URLParam(r, "invoiceId"))
+	})
+}
+
+func (a *API) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := a.Deliveries.Get(r.Context(), chi.URLParam(r, "deliveryId"))
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	v := deliveryView{ID: d.ID, Status: d.Status, Operation: d.Operation, InstallationID: d.InstallationID,
+		Target: d.Target, Attempts: &d.Attempts, LastError: &d.LastError, CreatedAt: rfc3339(d.CreatedAt), Result: d.Result}
+	if d.Status == deliveries.StatusPending {
+		v.NextAttemptAt = rfc3339(d.NextAttemptAt)
+	}
+	if d.FinishedAt != nil {
+		v.FinishedAt = rfc3339(*d.FinishedAt)
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"delivery": v})
+}
+
+// eventView is one feed entry; cursor is what to pass as ?after= to get
+// the entries that follow it.
+type eventView struct {
+	Cursor string `json:"cursor"`
+	installations.Event
+}
+
+const maxEventsPage = 1000
+
+func (a *API) handleEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, limit := int64(0), 100
+	var fields []apperr.Field
+	if s := q.Get("after"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			fields = append(fields, apperr.Field{Key: "after", Message: "must be a cursor returned by this feed"})
+		}
+		after = n
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxEventsPage {
+			fields = append(fields, apperr.Field{Key: "limit", Message: "must be an integer from 1 to 1000"})
+		}
+		limit = n
+	}
+	if len(fields) > 0 {
+		handlers.WriteError(w, r, a.Log, apperr.InvalidFields("invalid query", fields...))
+		return
+	}
+	evs, err := a.Events.EventsAfter(r.Context(), after, limit)
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	out := make([]eventView, len(evs))
+	next := after
+	for i, e := range evs {
+		out[i] = eventView{Cursor: strconv.FormatInt(e.ID, 10), Event: e}
+		next = e.ID
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": strconv.FormatInt(next, 10)})
+}

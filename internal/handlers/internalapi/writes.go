@@ -1,0 +1,195 @@
+package internalapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// deliveryView is a delivery in write answers and GET /deliveries/{id}.
+type deliveryView struct {
+	ID             string          `json:"id"`
+	Status         string          `json:"status"`
+	Operation      string          `json:"operation,omitempty"`
+	InstallationID string          `json:"installation_id,omitempty"`
+	Target         string          `json:"target,omitempty"`
+	Attempts       *int            `json:"attempts,omitempty"`
+	NextAttemptAt  string          `json:"next_attempt_at,omitempty"`
+	LastError      *string         `json:"last_error,omitempty"`
+	CreatedAt      string          `json:"created_at,omitempty"`
+	FinishedAt     string          `json:"finished_at,omitempty"`
+	Result         json.RawMessage `json:"result,omitempty"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// writeView is the short form of a delivery: id and status, plus
+// attempts, next attempt and last error while pending.
+func writeView(d deliveries.Delivery) deliveryView {
+	v := deliveryView{ID: d.ID, Status: d.Status}
+	if d.Status == deliveries.StatusPending {
+		v.Attempts, v.LastError = &d.Attempts, &d.LastError
+		v.NextAttemptAt = rfc3339(d.NextAttemptAt)
+	}
+	return v
+}
+
+// writeDelivery answers a forwarded write: 200/201 with Vercel's result
+// once delivered, 202 while pending, the refusal otherwise.
+func (a *API) writeDelivery(w http.ResponseWriter, r *http.Request, d deliveries.Delivery, err error, extra map[string]any) {
+	if err == nil {
+		err = deliveries.Err(d)
+	}
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	body := map[string]any{"delivery": writeView(d)}
+	for k, v := range extra {
+		body[k] = v
+	}
+	status := http.StatusAccepted
+	if d.Status == deliveries.StatusDelivered {
+		status = d.ResultStatus
+		body["result"] = d.Result
+	}
+	handlers.WriteJSON(w, status, body)
+}
+
+// decodeStrict reads the body and decodes it as Vercel's schema would.
+func decodeStrict(r *http.Request, v any) error {
+	data, err := handlers.ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return vercelcall.ValidationFields(vercelapi.DecodeStrict(data, v))
+}
+
+// enqueue decodes into body, then queues op for the path's installation.
+func (a *API) enqueue(w http.ResponseWriter, r *http.Request, op, target string, body any, decoded func() string) {
+	if err := decodeStrict(r, body); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	if decoded != nil {
+		target = decoded()
+	}
+	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
+		InstallationID: chi.URLParam(r, "installationId"), Operation: op, Target: target, Body: body,
+	})
+	a.writeDelivery(w, r, d, err, nil)
+}
+
+func (a *API) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
+	var req vercelapi.EventRequest
+	a.enqueue(w, r, deliveries.OpCreateEvent, "", &req, func() string {
+		return req.Event.ResourceID // orders events by resource; "" for the installation
+	})
+}
+
+func (a *API) handleUpdateSecrets(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpUpdateSecrets, chi.URLParam(r, "resourceId"), &vercelapi.SecretsUpdate{}, nil)
+}
+
+func (a *API) handleSubmitBilling(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpSubmitBillingData, "", &vercelapi.BillingData{}, nil)
+}
+
+func (a *API) handleSubmitInvoice(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpSubmitInvoice, "", &vercelapi.InvoiceRequest{}, nil)
+}
+
+// refundRequest is the internal refund body; it becomes updateInvoice's
+// {"action":"refund", reason, total}.
+type refundRequest struct {
+	Reason string          `json:"reason" vercel:"required"`
+	Total  vercelapi.Money `json:"total" vercel:"required"`
+}
+
+func (q *refundRequest) Validate() error {
+	return (&vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: q.Reason, Total: q.Total}).Validate()
+}
+
+func (a *API) handleRefundInvoice(w http.ResponseWriter, r *http.Request) {
+	var req refundRequest
+	if err := decodeStrict(r, &req); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	total, reason, err := installations.Refund(string(req.Total), req.Reason, "")
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
+		InstallationID: chi.URLParam(r, "installationId"), Operation: deliveries.OpUpdateInvoice,
+		Target: chi.URLParam(r, "invoiceId"),
+		Body:   &vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: reason, Total: vercelapi.Money(total)},
+	})
+	a.writeDelivery(w, r, d, err, nil)
+}
+
+// resourcePatch is the PATCH resource body: the fields of our copy a
+// service may change. Unknown keys are refused.
+type resourcePatch struct {
+	Name     *string        `json:"name,omitempty"`
+	Status   *string        `json:"status,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+func (p *resourcePatch) validate() error {
+	var fields []apperr.Field
+	if p.Name == nil && p.Status == nil && p.Metadata == nil {
+		fields = append(fields, apperr.Field{Key: "body", Message: "name, status or metadata is required"})
+	}
+	if p.Name != nil {
+		name, err := installations.ResourceName(*p.Name)
+		if err != nil {
+			return err
+		}
+		p.Name = &name
+	}
+	if p.Status != nil && !slices.Contains(vercelapi.Statuses, *p.Status) {
+		fields = append(fields, apperr.Field{Key: "status", Message: "must be one of " + strings.Join(vercelapi.Statuses, ", ")})
+	}
+	if len(fields) > 0 {
+		return apperr.InvalidFields("invalid resource change", fields...)
+	}
+	return nil
+}
+
+func (a *API) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
+	var req resourcePatch
+	if err := decodeStrict(r, &req); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	patch := deliveries.ResourcePatch{Name: req.Name, Status: req.Status}
+	if req.Metadata != nil {
+		patch.Metadata, _ = json.Marshal(req.Metadata)
+	}
+	res, d, err := a.Deliveries.UpdateResource(r.Context(), chi.URLParam(r, "installationId"),
+		chi.URLParam(r, "resourceId"), patch)
+	var extra map[string]any
+	if res.ID != "" {
+		extra = map[string]any{"resource": res}
+	}
+	a.writeDelivery(w, r, d, err, extra)
+}
+
+var _ installations.Actions = (*deliveries.Service)(nil)

@@ -1,0 +1,42 @@
+package installations
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Types of the events on the feed that internal services follow.
+const (
+	EventInstallationCreated = "installation.created"
+	EventInstallationUpdated = "installation.updated"
+	EventInstallationDeleted = "installation.deleted"
+	EventResourceRenamed     = "resource.renamed"
+	EventDeliveryDead        = "delivery.dead"
+)
+
+// Event is one entry of the feed. ID is its cursor: ids only grow and
+// commit in order, so "everything after cursor N" never skips or repeats.
+type Event struct {
+	ID             int64           `json:"id"`
+	Type           string          `json:"type"`
+	InstallationID string          `json:"installationId,omitempty"`
+	Subject        string          `json:"subject,omitempty"` // e.g. a resource or delivery id
+	Data           json.RawMessage `json:"data"`
+	CreatedAt      time.Time       `json:"createdAt"`
+}
+
+// NewEvent is an event to append; Data is marshalled to JSON (nil is {}).
+type NewEvent struct {
+	Type           string
+	InstallationID string
+	Subject        string
+	Data           any
+}
+
+// EventStore reads the feed. Events are appended by the stores, in the
+// transaction of the change they announce.
+type EventStore interface {
+	// EventsAfter returns up to limit events with an id above after, oldest first.
+	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
+}

@@ -1,0 +1,118 @@
+package installations
+
+import (
+	"math/big"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+)
+
+// Bounds shared by every door a write comes in through.
+const (
+	MaxResourceName   = 256
+	MaxIdempotencyKey = 255
+	MaxRefundReason   = 500
+	MaxID             = 128
+)
+
+// ResourceName validates a resource name: trimmed, 1 to MaxResourceName
+// characters of valid text without control characters. It returns the
+// trimmed name.
+func ResourceName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	bad := func(msg string) error {
+		return apperr.InvalidFields("The name is not valid: "+msg, apperr.Field{Key: "name", Message: msg})
+	}
+	switch {
+	case name == "":
+		return "", bad("it is empty.")
+	case !utf8.ValidString(name):
+		return "", bad("it is not valid text.")
+	case utf8.RuneCountInString(name) > MaxResourceName:
+		return "", bad("it is longer than 256 characters.")
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "", bad("it contains control characters.")
+	}
+	return name, nil
+}
+
+// IdempotencyKey validates an Idempotency-Key header value ("" is none).
+func IdempotencyKey(k string) error {
+	if len(k) > MaxIdempotencyKey || strings.ContainsFunc(k, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		return apperr.InvalidFields("bad Idempotency-Key header",
+			apperr.Field{Key: "Idempotency-Key", Message: "must be at most 255 printable ASCII characters"})
+	}
+	return nil
+}
+
+// validID is what an id in a path may look like: ids that Vercel or we
+// issue are short runs of letters, digits and a few separators.
+var validID = regexp.MustCompile(`^[A-Za-z0-9_.:~-]+$`)
+
+// CheckID validates an id taken from a request path: valid UTF-8, no NUL,
+// no slash, not "." or "..", at most MaxID bytes. key names it in the
+// error's fields.
+func CheckID(key, id string) error {
+	if id == "" || len(id) > MaxID || id == "." || id == ".." || !validID.MatchString(id) {
+		return apperr.InvalidFields("invalid "+key, apperr.Field{Key: key, Message: "must be 1 to 128 letters, digits or ._:~-"})
+	}
+	return nil
+}
+
+// moneyAmount is a refund amount as people type it: at most two decimals.
+var moneyAmount = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
+
+// Refund validates a refund: total a decimal amount above zero with at
+// most two decimals and, when invoiceTotal is known, not above it; reason
+// 1 to MaxRefundReason characters of text. It returns both trimmed.
+func Refund(total, reason, invoiceTotal string) (string, string, error) {
+	total, reason = strings.TrimSpace(total), strings.TrimSpace(reason)
+	var fields []apperr.Field
+	amt, ok := new(big.Rat).SetString(total)
+	limit, limitOK := new(big.Rat).SetString(invoiceTotal)
+	switch {
+	case !moneyAmount.MatchString(total) || !ok:
+		fields = append(fields, apperr.Field{Key: "total", Message: "must be an amount like 12.50"})
+	case amt.Sign() <= 0:
+		fields = append(fields, apperr.Field{Key: "total", Message: "must be more than zero"})
+	case invoiceTotal != "" && limitOK && amt.Cmp(limit) > 0:
+		fields = append(fields, apperr.Field{Key: "total", Message: "must not exceed the invoice total"})
+	}
+	if reason == "" || !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxRefundReason ||
+		strings.ContainsFunc(reason, unicode.IsControl) {
+		fields = append(fields, apperr.Field{Key: "reason", Message: "must be 1 to 500 characters of text"})
+	}
+	if len(fields) > 0 {
+		msg := "The refund is not valid: the amount or the reason"
+		if len(fields) == 1 {
+			msg = "The refund is not valid: " + fields[0].Key + " " + fields[0].Message + "."
+		}
+		return "", "", apperr.InvalidFields(msg, fields...)
+	}
+	return total, reason, nil
+}
+
+// NothingBillable reports whether an installation can be finalized at
+// once: its plan and every resource's plan are free plans (or none).
+func (c Catalog) NothingBillable(in Installation, resources []Resource) bool {
+	if !c.freePlan(in.BillingPlanID) {
+		return false
+	}
+	for _, r := range resources {
+		if !c.freePlan(r.BillingPlanID) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c Catalog) freePlan(id string) bool {
+	if id == "" {
+		return true
+	}
+	plan, ok := c.Plan(id)
+	return ok && plan.Free()
+}
