@@ -315,8 +315,10 @@ func TestCallerGivingUpDoesNotFailTheFetch(t *testing.T) {
 		t.Fatalf("cancelled caller: %v, want %v", err, errKeysUnavailable)
 	}
 	release()
-	for e.v.keys.current() == nil {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); e.v.keys.current() == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch never stored its keys")
+		}
 	}
 	mustVerify(t, e.v, tok)
 	if got := e.fetches(); got != 1 {

@@ -20,6 +20,7 @@ var b64 = base64.RawURLEncoding.Strict()
 
 // token is a compact JWS split and decoded once.
 type token struct {
+	header  string // the raw header segment
 	kid     string
 	digest  [sha256.Size]byte
 	payload []byte
@@ -32,9 +33,16 @@ type header struct {
 	Crit json.RawMessage `json:"crit"`
 }
 
+// knownHeader is a header segment that verified before, with its kid.
+// Vercel reuses one header per key, so most tokens skip decoding it.
+type knownHeader struct {
+	segment string
+	kid     string
+}
+
 // parse decodes raw into t, refusing anything but RS256 without critical
-// extensions. Header, payload and signature share one buffer.
-func (t *token) parse(raw string) error {
+// extensions. Payload and signature share one buffer with a copy of raw.
+func (t *token) parse(raw string, known *knownHeader) error {
 	if len(raw) > maxTokenBytes {
 		return errMalformed
 	}
@@ -43,29 +51,38 @@ func (t *token) parse(raw string) error {
 	if !ok || !ok2 || strings.IndexByte(s, '.') >= 0 {
 		return errMalformed
 	}
-	// One buffer holds a copy of raw (to hash and decode from without
-	// further conversions) and the decoded header, payload and signature.
+	// The copy of raw lets us hash and decode without further conversions.
 	n := len(raw)
-	buf := make([]byte, n+b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
+	buf := make([]byte, n+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
 	copy(buf, raw)
 	src, out := buf[:n], buf[n:]
-	hn, err1 := b64.Decode(out, src[:len(h)])
-	pn, err2 := b64.Decode(out[hn:], src[len(h)+1:len(h)+1+len(p)])
-	sn, err3 := b64.Decode(out[hn+pn:], src[len(h)+1+len(p)+1:])
-	if err1 != nil || err2 != nil || err3 != nil {
+	pn, err1 := b64.Decode(out, src[len(h)+1:len(h)+1+len(p)])
+	sn, err2 := b64.Decode(out[pn:], src[len(h)+1+len(p)+1:])
+	if err1 != nil || err2 != nil {
+		return errMalformed
+	}
+	t.header, t.payload, t.sig = h, out[:pn], out[pn:pn+sn]
+	t.digest = sha256.Sum256(src[:len(h)+1+len(p)])
+	if known != nil && known.segment == h {
+		t.kid = known.kid
+		return nil
+	}
+	return t.parseHeader()
+}
+
+func (t *token) parseHeader() error {
+	raw, err := b64.DecodeString(t.header)
+	if err != nil {
 		return errMalformed
 	}
 	var hdr header
-	if json.Unmarshal(out[:hn], &hdr) != nil {
+	if json.Unmarshal(raw, &hdr) != nil {
 		return errMalformed
 	}
 	if hdr.Alg != "RS256" || hdr.Crit != nil {
 		return errAlgorithm
 	}
 	t.kid = hdr.Kid
-	t.payload = out[hn : hn+pn]
-	t.sig = out[hn+pn : hn+pn+sn]
-	t.digest = sha256.Sum256(src[:len(h)+1+len(p)])
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,6 +86,7 @@ type Verifier struct {
 	clientID string
 	now      func() time.Time
 	keys     *keySet
+	header   atomic.Pointer[knownHeader]
 }
 
 // NewVerifier builds a verifier over Vercel's JWKS with default Options.
@@ -117,7 +119,7 @@ func NewVerifierWithOptions(ctx context.Context, issuer, jwksURL, clientID strin
 	}
 }
 
-// KeyFetches counts the JWKS fetches made so far.
+// KeyFetches counts the JWKS fetches attempted so far.
 func (v *Verifier) KeyFetches() int64 { return v.keys.fetches.Load() }
 
 // RefusedRefreshes counts JWKS refetches refused because the last one was
@@ -128,11 +130,15 @@ func (v *Verifier) RefusedRefreshes() int64 { return v.keys.refused.Load() }
 // Nothing is cached per token, so no result outlives the token's exp.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	var t token
-	if err := t.parse(raw); err != nil {
+	known := v.header.Load()
+	if err := t.parse(raw, known); err != nil {
 		return nil, err
 	}
 	if err := v.verifySignature(ctx, &t); err != nil {
 		return nil, err
+	}
+	if known == nil || known.segment != t.header {
+		v.header.Store(&knownHeader{segment: strings.Clone(t.header), kid: t.kid})
 	}
 	p := new(payload)
 	if json.Unmarshal(t.payload, p) != nil {

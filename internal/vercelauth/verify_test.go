@@ -112,6 +112,7 @@ func TestRefusesUnverifiedTokens(t *testing.T) {
 	e := newEnv(t, k)
 	c := e.claims()
 	good := signRS(t, k, c)
+	mustVerify(t, e.v, good) // the cases then also run against a remembered header
 	sig, err := base64.RawURLEncoding.DecodeString(good[strings.LastIndexByte(good, '.')+1:])
 	if err != nil {
 		t.Fatal(err)
