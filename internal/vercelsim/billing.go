@@ -20,6 +20,50 @@ func (s *Sim) BillingSubmissions(installationID string) []json.RawMessage {
 	return slices.Clone(s.inst(installationID).billing)
 }
 
+// BillingByDay returns, per UTC day of eod ("2006-01-02"), the accepted
+// submitBillingData body with the latest timestamp: what Vercel keeps.
+func (s *Sim) BillingByDay(installationID string) map[string]json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]json.RawMessage{}
+	for day, b := range s.inst(installationID).billingDays {
+		out[day] = b.body
+	}
+	return out
+}
+
+// billingDay is the submission Vercel keeps for one usage day.
+type billingDay struct {
+	timestamp time.Time
+	body      json.RawMessage
+}
+
+// Balance is one prepaid balance from submitPrepaymentBalances.
+type Balance struct {
+	ResourceID           string      `json:"resourceId,omitempty"`
+	Credit               string      `json:"credit,omitempty"`
+	NameLabel            string      `json:"nameLabel,omitempty"`
+	CurrencyValueInCents json.Number `json:"currencyValueInCents"`
+}
+
+// Balances returns the balances of the latest accepted
+// submitPrepaymentBalances (nil before any).
+func (s *Sim) Balances(installationID string) []Balance {
+	list := s.PrepaymentBalances(installationID)
+	if len(list) == 0 {
+		return nil
+	}
+	var body struct{ Balances []Balance }
+	_ = json.Unmarshal(list[len(list)-1], &body)
+	return body.Balances
+}
+
+// Finalized reports whether finalizeInstallation ran for the installation.
+func (s *Sim) Finalized(installationID string) bool {
+	st, _ := s.Installation(installationID)
+	return st.Finalized
+}
+
 // PrepaymentBalances returns the submitPrepaymentBalances bodies accepted.
 func (s *Sim) PrepaymentBalances(installationID string) []json.RawMessage {
 	s.mu.Lock()
@@ -50,8 +94,13 @@ func (s *Sim) handleSubmitBillingData(w http.ResponseWriter, r *http.Request, in
 		badRequest(w, "period.end: more than 24h older than Vercel's clock ("+stamp(s.now())+")")
 		return
 	}
+	stampAt, _ := parseDateTime(body["timestamp"].(string))
+	day := eod.UTC().Format(time.DateOnly)
 	s.mu.Lock()
 	in.billing = appendCapped(in.billing, raw)
+	if old, ok := in.billingDays[day]; !ok || !stampAt.Before(old.timestamp) {
+		in.billingDays[day] = billingDay{timestamp: stampAt, body: raw}
+	}
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusCreated)
 }

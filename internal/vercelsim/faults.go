@@ -40,7 +40,44 @@ func (s *Sim) PendingFaults(route string) int {
 
 // SetDown makes the simulator drop every connection to a faultable route
 // without answering (the client sees a connection error) until SetDown(false).
-func (s *Sim) SetDown(down bool) { s.down.Store(down) }
+// SetDown(false) is SetMode(ModeUp).
+func (s *Sim) SetDown(down bool) {
+	if down {
+		s.SetMode(ModeDown)
+		return
+	}
+	s.SetMode(ModeUp)
+}
+
+// Mode is how the simulator answers every faultable route.
+type Mode int32
+
+// The modes: normal answers, dropped connections, or 429 rate_limited.
+const (
+	ModeUp Mode = iota
+	ModeDown
+	ModeRateLimited
+)
+
+// SetMode switches the mode at once; queued faults apply only in ModeUp.
+func (s *Sim) SetMode(m Mode) { s.mode.Store(int32(m)) }
+
+// Mode returns the current mode.
+func (s *Sim) Mode() Mode { return Mode(s.mode.Load()) }
+
+// SetRetryAfter sets the wait ModeRateLimited announces (default 1s). It is
+// sent in Retry-After as whole seconds, rounded up.
+func (s *Sim) SetRetryAfter(d time.Duration) { s.retryAfter.Store(int64(max(d, 0))) }
+
+// serveRateLimited answers like Vercel's rate limiter.
+func (s *Sim) serveRateLimited(w http.ResponseWriter) {
+	wait := time.Duration(s.retryAfter.Load())
+	secs := int64((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write([]byte(rateLimitBody(s.now().Add(time.Duration(secs) * time.Second))))
+}
 
 func (s *Sim) nextFault(route string) (Fault, bool) {
 	s.mu.Lock()
@@ -98,11 +135,15 @@ func faultBody(status int, now time.Time) string {
 	if code == "" {
 		code = "internal_server_error"
 	}
-	msg := strconv.Quote(fmt.Sprintf("simulated %d %s", status, http.StatusText(status)))
 	if status == http.StatusTooManyRequests {
-		reset := now.Add(time.Minute)
-		return fmt.Sprintf(`{"error":{"code":%q,"message":%s,"limit":{"remaining":0,"reset":%d,"resetMs":%d,"total":100}}}`,
-			code, msg, reset.Unix(), reset.UnixMilli())
+		return rateLimitBody(now.Add(time.Minute))
 	}
+	msg := strconv.Quote(fmt.Sprintf("simulated %d %s", status, http.StatusText(status)))
 	return fmt.Sprintf(`{"error":{"code":%q,"message":%s}}`, code, msg)
+}
+
+// rateLimitBody is Vercel's 429 body: the error plus its "limit" object.
+func rateLimitBody(reset time.Time) string {
+	return fmt.Sprintf(`{"error":{"code":"rate_limited","message":"simulated 429 Too Many Requests","limit":{"remaining":0,"reset":%d,"resetMs":%d,"total":100}}}`,
+		reset.Unix(), reset.UnixMilli())
 }

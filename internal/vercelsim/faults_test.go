@@ -3,6 +3,7 @@ package vercelsim
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -125,5 +126,95 @@ func TestRecordingAndReset(t *testing.T) {
 	s.Reset()
 	if n := len(s.Requests()); n != 0 {
 		t.Errorf("%d requests after Reset", n)
+	}
+}
+
+func TestModeRateLimited(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, Options{})
+	id, token, _ := newInstallation(t, s)
+	event := func() result {
+		return call(t, s, "POST", "/v1/installations/"+id+"/events", token, parse(t, `{"event": {"type": "installation.updated"}}`))
+	}
+	tests := []struct {
+		retryAfter time.Duration
+		header     string
+	}{{0, "0"}, {time.Second, "1"}, {1500 * time.Millisecond, "2"}}
+	s.SetMode(ModeRateLimited)
+	s.Enqueue(RouteCreateEvent, Fault{Status: 500})
+	for _, tt := range tests {
+		s.SetRetryAfter(tt.retryAfter)
+		r := event()
+		if r.status != 429 || r.header.Get("Retry-After") != tt.header {
+			t.Errorf("retry after %v: %d Retry-After %q, want 429 %q", tt.retryAfter, r.status, r.header.Get("Retry-After"), tt.header)
+		}
+		if msg := errorMessage(t, r.body); !strings.HasPrefix(msg, "rate_limited") || !strings.Contains(string(r.body), `"limit":{"remaining":0`) {
+			t.Errorf("body %s", r.body)
+		}
+	}
+	if r := call(t, s, "GET", "/.well-known/jwks", "", nil); r.status != 200 || s.Mode() != ModeRateLimited {
+		t.Errorf("JWKS while rate limited: %d", r.status)
+	}
+	if n := len(s.Events(id)); n != 0 || s.PendingFaults(RouteCreateEvent) != 1 {
+		t.Errorf("rate-limited calls were handled (%d events) or consumed faults", n)
+	}
+	if rs := s.RequestsTo(RouteCreateEvent); len(rs) != 3 || rs[2].Status != 429 {
+		t.Errorf("recorded %+v", rs)
+	}
+	s.SetMode(ModeUp)
+	if r := event(); r.status != 500 {
+		t.Errorf("queued fault after ModeUp: %d", r.status)
+	}
+	if r := event(); r.status != 201 {
+		t.Errorf("after ModeUp: %d", r.status)
+	}
+	s.SetDown(true)
+	if s.Mode() != ModeDown {
+		t.Errorf("SetDown(true) gives mode %d", s.Mode())
+	}
+	s.SetMode(ModeRateLimited)
+	s.Reset()
+	if s.Mode() != ModeUp {
+		t.Errorf("Reset leaves mode %d", s.Mode())
+	}
+}
+
+func TestRequestsNewestFirst(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 10, 15, 13, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	s := startSim(t, Options{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Second)
+		return clock
+	}})
+	id, token, _ := newInstallation(t, s)
+	s.Reset()
+	call(t, s, "GET", "/v1/installations/"+id+"/account", token, nil)
+	call(t, s, "POST", "/v1/installations/"+id+"/events", token, parse(t, `{"event": {"type": "zzz"}}`))
+	call(t, s, "GET", "/v1/installations/"+id+"/resources?ids=a", token, nil)
+	got := s.RequestsNewestFirst()
+	if len(got) != 3 {
+		t.Fatalf("%d requests", len(got))
+	}
+	want := []struct {
+		method, route, query string
+		status               int
+	}{{"GET", RouteGetResources, "ids=a", 200}, {"POST", RouteCreateEvent, "", 400}, {"GET", RouteGetAccountInfo, "", 200}}
+	for i, w := range want {
+		r := got[i]
+		if r.Method != w.method || r.Route != w.route || r.Query != w.query || r.Status != w.status || r.Time.IsZero() {
+			t.Errorf("request %d = %s %s ?%s %d at %v, want %+v", i, r.Method, r.Route, r.Query, r.Status, r.Time, w)
+		}
+		if i > 0 && !r.Time.Before(got[i-1].Time) {
+			t.Errorf("request %d at %v is not older than %v", i, r.Time, got[i-1].Time)
+		}
+	}
+	if !strings.Contains(string(got[1].Body), `"zzz"`) {
+		t.Errorf("body %s", got[1].Body)
+	}
+	if all := s.Requests(); all[0].Route != RouteGetAccountInfo {
+		t.Errorf("Requests is not oldest first: %s", all[0].Route)
 	}
 }

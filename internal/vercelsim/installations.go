@@ -1,6 +1,7 @@
 package vercelsim
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"mime"
@@ -47,13 +48,15 @@ type InstallationState struct {
 // installation is Vercel's state for one installation; guarded by Sim.mu.
 type installation struct {
 	InstallationState
-	members   map[string]Member
-	events    []json.RawMessage
-	updates   []json.RawMessage
-	billing   []json.RawMessage
-	balances  []json.RawMessage
-	invoices  map[string]*Invoice
-	resources map[string]*Resource
+	members map[string]Member
+	events  []json.RawMessage
+	updates []json.RawMessage
+	billing []json.RawMessage
+	// billingDays keeps the latest submitBillingData per usage day.
+	billingDays map[string]billingDay
+	balances    []json.RawMessage
+	invoices    map[string]*Invoice
+	resources   map[string]*Resource
 }
 
 // inst returns the state for id, creating it; callers hold s.mu.
@@ -65,6 +68,7 @@ func (s *Sim) inst(id string) *installation {
 			members:           map[string]Member{},
 			invoices:          map[string]*Invoice{},
 			resources:         map[string]*Resource{},
+			billingDays:       map[string]billingDay{},
 		}
 		s.insts[id] = in
 	}
@@ -268,6 +272,10 @@ func (s *Sim) handleUpdateInstallation(w http.ResponseWriter, r *http.Request, i
 }
 
 func (s *Sim) handleFinalizeInstallation(w http.ResponseWriter, r *http.Request, in *installation) {
+	if len(bytes.TrimSpace(mustRead(r))) > 0 {
+		badRequest(w, "body: finalizeInstallation takes no body")
+		return
+	}
 	s.mu.Lock()
 	in.Finalized = true
 	s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // InvoiceStates are the states getInvoice may report.
@@ -31,6 +32,7 @@ type Invoice struct {
 	Created       string          `json:"created"`
 	Updated       string          `json:"updated"`
 	Final         bool            `json:"-"` // submitted with final: true
+	Submitted     json.RawMessage `json:"-"` // the submitInvoice body; nil when seeded
 }
 
 // Period is a billing period.
@@ -59,6 +61,62 @@ func (s *Sim) Invoices(installationID string) []Invoice {
 		out = append(out, *inv)
 	}
 	slices.SortFunc(out, func(a, b Invoice) int { return strings.Compare(a.InvoiceNumber, b.InvoiceNumber) })
+	return out
+}
+
+// SeedInvoice stores an invoice as if Vercel had created it, for
+// getInvoice (e.g. a paid credit purchase for billing/provision), and
+// returns its id. Blank fields get defaults: a fresh InvoiceID, state
+// pending, total "0.00", items [], the current UTC month as the period and
+// now as the dates. It panics on an unknown state or a bad total.
+func (s *Sim) SeedInvoice(installationID string, inv Invoice) string {
+	inv.State = cmpOr(inv.State, "pending")
+	inv.Total = cmpOr(inv.Total, "0.00")
+	if !slices.Contains(InvoiceStates, inv.State) {
+		panic(fmt.Sprintf("vercelsim: SeedInvoice: unknown state %q", inv.State))
+	}
+	if !moneyRE.MatchString(inv.Total) {
+		panic(fmt.Sprintf("vercelsim: SeedInvoice: total %q is not a decimal string", inv.Total))
+	}
+	now := s.now()
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	inv.InvoiceID = cmpOr(inv.InvoiceID, newID("inv_"))
+	inv.InvoiceDate = cmpOr(inv.InvoiceDate, stamp(now))
+	inv.Period.Start = cmpOr(inv.Period.Start, stamp(start))
+	inv.Period.End = cmpOr(inv.Period.End, stamp(start.AddDate(0, 1, 0)))
+	inv.Created = cmpOr(inv.Created, stamp(now))
+	inv.Updated = cmpOr(inv.Updated, stamp(now))
+	if len(inv.Items) == 0 {
+		inv.Items = json.RawMessage(`[]`)
+	}
+	if inv.State == "paid" {
+		inv.PaidAt = cmpOr(inv.PaidAt, stamp(now))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inv.InvoiceNumber == "" {
+		inv.InvoiceNumber = fmt.Sprintf("SIM-%06d", s.nextInvoiceNumber())
+	}
+	s.inst(installationID).invoices[inv.InvoiceID] = &inv
+	return inv.InvoiceID
+}
+
+// InvoicesForPeriod returns the installation's invoices whose period is p
+// (compared as instants, so formats may differ), in submission order.
+func (s *Sim) InvoicesForPeriod(installationID string, p Period) []Invoice {
+	start, err1 := parseDateTime(p.Start)
+	end, err2 := parseDateTime(p.End)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	var out []Invoice
+	for _, inv := range s.Invoices(installationID) {
+		a, _ := parseDateTime(inv.Period.Start)
+		b, _ := parseDateTime(inv.Period.End)
+		if a.Equal(start) && b.Equal(end) {
+			out = append(out, inv)
+		}
+	}
 	return out
 }
 
@@ -103,7 +161,7 @@ func (s *Sim) CompleteRefund(installationID, invoiceID string) error {
 }
 
 func (s *Sim) handleSubmitInvoice(w http.ResponseWriter, r *http.Request, in *installation) {
-	body, _, ok := readBody(w, r, submitInvoiceBody)
+	body, raw, ok := readBody(w, r, submitInvoiceBody)
 	if !ok {
 		return
 	}
@@ -144,6 +202,7 @@ func (s *Sim) handleSubmitInvoice(w http.ResponseWriter, r *http.Request, in *in
 		Total:       total.FloatString(2),
 		Items:       items,
 		Test:        isTest,
+		Submitted:   raw,
 	}
 	inv.ExternalID, _ = body["externalId"].(string)
 	inv.Memo, _ = body["memo"].(string)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -118,37 +119,22 @@ func (s *Sim) Uninstall(ctx context.Context, partnerBaseURL, installationID stri
 // ProvisionResource sends POST {partner}/v1/installations/{id}/resources
 // with body (productId, name, metadata, billingPlanId...) and, on 200/201,
 // records the returned resource (with its secrets) as known to Vercel.
+// Provision is the same call without the status check.
 func (s *Sim) ProvisionResource(ctx context.Context, partnerBaseURL, installationID string, body map[string]any) (map[string]any, error) {
-	resp, err := s.callPartner(ctx, http.MethodPost, installationURL(partnerBaseURL, installationID)+"/resources", body, s.adminToken(installationID))
-	if err == nil {
-		err = expectStatus(resp, http.StatusOK, http.StatusCreated)
+	resp, err := s.Provision(ctx, partnerBaseURL, installationID, body)
+	switch {
+	case err != nil:
+	case resp.Status != http.StatusOK && resp.Status != http.StatusCreated:
+		err = fmt.Errorf("partner answered %d: %s", resp.Status, bytes.TrimSpace(resp.Body[:min(len(resp.Body), 2048)]))
+	case resp.JSON == nil:
+		err = errors.New("answer is not a JSON object")
+	case resp.JSON["id"] == nil || resp.JSON["id"] == "":
+		return resp.JSON, fmt.Errorf("vercelsim: provision in %s: answer has no id", installationID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vercelsim: provision in %s: %w", installationID, err)
 	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("vercelsim: provision in %s: decode answer: %w", installationID, err)
-	}
-	id, _ := out["id"].(string)
-	if id == "" {
-		return out, fmt.Errorf("vercelsim: provision in %s: answer has no id", installationID)
-	}
-	res := Resource{}
-	res.ProductID, _ = out["productId"].(string)
-	res.Name, _ = out["name"].(string)
-	res.Status, _ = out["status"].(string)
-	res.Metadata, _ = out["metadata"].(map[string]any)
-	res.BillingPlanID, _ = body["billingPlanId"].(string)
-	if plan, ok := out["billingPlan"].(map[string]any); ok {
-		res.BillingPlanID, _ = plan["id"].(string)
-	}
-	if secrets, ok := out["secrets"].([]any); ok {
-		res.Secrets = secretsFromJSON(secrets)
-	}
-	s.SetResource(installationID, id, res)
-	return out, nil
+	return resp.JSON, nil
 }
 
 func secretsFromJSON(list []any) []Secret {
@@ -183,27 +169,7 @@ func installationURL(base, id string) string {
 
 // callPartner sends a user-authenticated, idempotency-keyed JSON request.
 func (s *Sim) callPartner(ctx context.Context, method, target string, body any, token string) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("X-Vercel-Auth", "user")
-	req.Header.Set("Idempotency-Key", rand.Text())
-	req.Header.Set("User-Agent", userAgent)
-	return s.client.Do(req)
+	return s.partnerRequest(ctx, method, target, body, token, "user", rand.Text())
 }
 
 // expectStatus closes resp and returns an error unless its status is one

@@ -3,16 +3,19 @@ package vercelsim
 import (
 	"net/http"
 	"slices"
+	"time"
 )
 
 // Request is one HTTP request the simulator received.
 type Request struct {
 	Method string
 	Path   string
+	Query  string // the raw query, without "?"
 	Route  string // the matched pattern, e.g. RouteCreateEvent; "" for unknown routes
 	Header http.Header
 	Body   []byte
-	Status int // status answered; 0 when the connection was dropped (SetDown)
+	Status int       // status answered; 0 when the connection was dropped (ModeDown)
+	Time   time.Time // when it arrived, by the simulator's clock
 }
 
 func (s *Sim) record(r Request) {
@@ -43,6 +46,16 @@ func (s *Sim) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
+// RequestsNewestFirst returns the received requests, the latest arrival
+// first (requests are recorded when answered, so a slow one may be
+// recorded after a later one).
+func (s *Sim) RequestsNewestFirst() []Request {
+	list := s.Requests()
+	slices.Reverse(list)
+	slices.SortStableFunc(list, func(a, b Request) int { return b.Time.Compare(a.Time) })
+	return list
+}
+
 // RequestsTo returns the received requests whose Route is route.
 func (s *Sim) RequestsTo(route string) []Request {
 	s.mu.Lock()
@@ -56,12 +69,12 @@ func (s *Sim) RequestsTo(route string) []Request {
 	return out
 }
 
-// Reset forgets recorded requests and pending faults and leaves down mode.
+// Reset forgets recorded requests and pending faults and returns to ModeUp.
 // Installations, invoices, resources and other Vercel-side state are kept.
 func (s *Sim) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
 	s.faults = map[string][]Fault{}
-	s.down.Store(false)
+	s.mode.Store(int32(ModeUp))
 }

@@ -218,23 +218,20 @@ func (s *Sim) handleUpdateSecrets(w http.ResponseWriter, r *http.Request, in *in
 	writeEmpty(w, http.StatusCreated)
 }
 
-// applySecrets returns the new secret set: with partial only the listed
-// names are overwritten (or added), otherwise the list replaces everything.
+// applySecrets returns the new secret set from a schema-checked list:
+// with partial only the listed names are overwritten (or added),
+// otherwise the list replaces everything.
 func applySecrets(current []Secret, list []any, partial bool) []Secret {
+	return mergeSecrets(current, secretsFromJSON(list), partial)
+}
+
+// mergeSecrets is applySecrets over decoded secrets.
+func mergeSecrets(current, list []Secret, partial bool) []Secret {
 	next := []Secret{}
 	if partial {
 		next = slices.Clone(current)
 	}
-	for _, v := range list {
-		m := v.(map[string]any)
-		sec := Secret{Name: m["name"].(string), Value: m["value"].(string)}
-		sec.Prefix, _ = m["prefix"].(string)
-		if eo, ok := m["environmentOverrides"].(map[string]any); ok {
-			sec.EnvironmentOverrides = map[string]string{}
-			for k, ov := range eo {
-				sec.EnvironmentOverrides[k] = ov.(string)
-			}
-		}
+	for _, sec := range list {
 		if i := slices.IndexFunc(next, func(x Secret) bool { return x.Name == sec.Name }); i >= 0 {
 			next[i] = sec
 		} else {

@@ -35,7 +35,7 @@ const (
 	RouteAny = "*"
 )
 
-// FaultableRoutes lists the routes that Enqueue and SetDown affect: every
+// FaultableRoutes lists the routes that Enqueue and SetMode affect: every
 // marketplace endpoint and the SSO exchange, not JWKS or discovery.
 var FaultableRoutes = []string{
 	RouteGetAccountInfo, RouteGetMember, RouteCreateEvent, RouteSubmitBillingData,
@@ -82,7 +82,7 @@ func (s *Sim) routes() http.Handler {
 }
 
 // handle registers h under route, wrapped with recording and, when
-// faultable, with down mode and fault injection.
+// faultable, with the Mode and fault injection.
 func (s *Sim) handle(mux *http.ServeMux, route string, faultable bool, h http.HandlerFunc) {
 	recorded := route
 	if route == "/" {
@@ -91,8 +91,9 @@ func (s *Sim) handle(mux *http.ServeMux, route string, faultable bool, h http.Ha
 	mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := Request{Method: r.Method, Path: r.URL.Path, Route: recorded, Header: r.Header.Clone(), Body: body}
-		if faultable && s.down.Load() {
+		rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Route: recorded, Header: r.Header.Clone(), Body: body, Time: s.now()}
+		mode := s.Mode()
+		if faultable && mode == ModeDown {
 			s.record(rec)
 			s.logf("vercelsim: %s %s -> connection dropped (down)", r.Method, r.URL.Path)
 			dropConnection(w)
@@ -100,7 +101,10 @@ func (s *Sim) handle(mux *http.ServeMux, route string, faultable bool, h http.Ha
 		}
 		w.Header().Set("X-Vercel-Id", "sim1::"+strings.ToLower(rand.Text()[:12]))
 		sw := &statusWriter{ResponseWriter: w}
-		if !faultable || !s.serveFault(sw, r, route) {
+		switch {
+		case faultable && mode == ModeRateLimited:
+			s.serveRateLimited(sw)
+		case !faultable || !s.serveFault(sw, r, route):
 			h(sw, r)
 		}
 		rec.Status = cmpStatus(sw.status)

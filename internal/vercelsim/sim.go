@@ -41,7 +41,8 @@ type Sim struct {
 	keys        []signingKey // newest first
 	jwksFetches atomic.Int64
 
-	down atomic.Bool
+	mode       atomic.Int32 // a Mode
+	retryAfter atomic.Int64 // rate-limited mode's Retry-After, in ns
 
 	mu        sync.Mutex
 	insts     map[string]*installation
@@ -77,6 +78,7 @@ func Start(opts Options) (*Sim, error) {
 		codes:  map[string]ssoCode{},
 		faults: map[string][]Fault{},
 	}
+	s.retryAfter.Store(int64(time.Second))
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,

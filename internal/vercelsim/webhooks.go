@@ -1,7 +1,6 @@
 package vercelsim
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -14,26 +13,27 @@ import (
 // WebhookSignature is the x-vercel-signature of body: lowercase hex
 // HMAC-SHA1 keyed with the client secret.
 func (s *Sim) WebhookSignature(body []byte) string {
-	mac := hmac.New(sha1.New, []byte(s.opts.ClientSecret))
+	return signWith([]byte(s.opts.ClientSecret), body)
+}
+
+func signWith(key, body []byte) string {
+	mac := hmac.New(sha1.New, key)
 	mac.Write(body)
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // SendWebhook POSTs event as JSON to url, signed like Vercel signs
-// webhooks. The caller closes the response body.
+// webhooks, and syncs the simulator's state like DeliverWebhook. The
+// caller closes the response body.
 func (s *Sim) SendWebhook(ctx context.Context, url string, event map[string]any) (*http.Response, error) {
 	body, err := json.Marshal(event)
 	if err != nil {
 		return nil, fmt.Errorf("vercelsim: marshal webhook: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("x-vercel-signature", s.WebhookSignature(body))
-	return s.client.Do(req)
+	typ, _ := event["type"].(string)
+	payload, _ := event["payload"].(map[string]any)
+	s.syncWebhook(typ, payload)
+	return s.postWebhook(ctx, url, body, s.WebhookSignature(body))
 }
 
 // NewWebhookEvent wraps payload in Vercel's webhook envelope with a fresh
