@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -8,8 +9,13 @@ import (
 	"github.com/vercel-partner/partner-server/internal/money"
 )
 
+// rec builds a record; value is a JSON number, as usage values arrive.
 func rec(meter, value, at string) Record {
-	return Record{Meter: meter, Value: money.MustParse(value), At: utc(at)}
+	v, err := money.ParseNumber(json.Number(value))
+	if err != nil {
+		panic(err)
+	}
+	return Record{Meter: meter, Value: v, At: utc(at)}
 }
 
 func TestAggregate(t *testing.T) {

@@ -35,7 +35,7 @@ func EOD(now, start, end time.Time) time.Time {
 	if !eod.Before(end) {
 		eod = end.Add(-time.Millisecond) // a period ending mid-day
 	}
-	return eod
+	return eod.UTC()
 }
 
 // ExternalID is the invoice's externalId: "<installationId>-<YYYY-MM>".
