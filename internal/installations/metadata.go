@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -44,7 +45,8 @@ func decodeObject(b []byte) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, errNotObject
 	}
-	if _, err := dec.Token(); err == nil {
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, errNotObject // trailing data after the object
 	}
 	return m, nil

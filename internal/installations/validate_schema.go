@@ -57,6 +57,7 @@ func (p *problems) arrayProperty(at string, prop MetadataProperty) {
 	if prop.Items != nil {
 		p.property(at+".items", *prop.Items, false)
 	}
+	prop.Enum = nil
 	p.values(at, prop)
 }
 
