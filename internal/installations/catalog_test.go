@@ -89,15 +89,21 @@ func TestValidateNamesEachMistake(t *testing.T) {
 		{"detail label", func(c Catalog) { c[0].Plans[1].Details = []PlanDetail{{Value: "x"}} }, pro + ".details[0].label: is required"},
 		{"schema type", func(c Catalog) { c[0].MetadataSchema.Type = "array" }, schema + ".type: must be object"},
 		{"property type", func(c Catalog) { setProp(c, "size", MetadataProperty{Type: "float"}) }, schema + ".properties.size.type: must be string, number, integer, boolean or array"},
-		{"enum type", func(c Catalog) { setProp(c, "region", MetadataProperty{Type: "string", Enum: []Value{Value(`"iad1"`), Value(`3`)}}) }, schema + ".properties.region.enum[1]: 3 must be a string"},
+		{"enum type", func(c Catalog) {
+			setProp(c, "region", MetadataProperty{Type: "string", Enum: []Value{Value(`"iad1"`), Value(`3`)}})
+		}, schema + ".properties.region.enum[1]: 3 must be a string"},
 		{"integer enum", func(c Catalog) { setProp(c, "size", MetadataProperty{Type: "integer", Enum: []Value{Value(`1.5`)}}) }, schema + ".properties.size.enum[0]: 1.5 must be an integer"},
 		{"min over max", func(c Catalog) { setProp(c, "size", MetadataProperty{Type: "number", Minimum: "10", Maximum: "9.99"}) }, schema + ".properties.size: minimum is greater than maximum"},
 		{"bad minimum", func(c Catalog) { setProp(c, "size", MetadataProperty{Type: "number", Minimum: "abc"}) }, schema + `.properties.size.minimum: "abc" is not a number`},
 		{"minimum on string", func(c Catalog) { setProp(c, "region", MetadataProperty{Type: "string", Minimum: "1"}) }, schema + ".properties.region: minimum and maximum are for number and integer properties"},
-		{"minLength over maxLength", func(c Catalog) { setProp(c, "region", MetadataProperty{Type: "string", MinLength: "5", MaxLength: "4"}) }, schema + ".properties.region: minLength is greater than maxLength"},
+		{"minLength over maxLength", func(c Catalog) {
+			setProp(c, "region", MetadataProperty{Type: "string", MinLength: "5", MaxLength: "4"})
+		}, schema + ".properties.region: minLength is greater than maxLength"},
 		{"fractional minLength", func(c Catalog) { setProp(c, "region", MetadataProperty{Type: "string", MinLength: "2.5"}) }, schema + ".properties.region.minLength: must be a non-negative integer"},
 		{"pattern", func(c Catalog) { setProp(c, "region", MetadataProperty{Type: "string", Pattern: "([a-z"}) }, schema + ".properties.region.pattern: does not compile"},
-		{"default out of range", func(c Catalog) { setProp(c, "size", MetadataProperty{Type: "number", Maximum: "5", Default: Value(`6`)}) }, schema + ".properties.size.default: must be at most 5"},
+		{"default out of range", func(c Catalog) {
+			setProp(c, "size", MetadataProperty{Type: "number", Maximum: "5", Default: Value(`6`)})
+		}, schema + ".properties.size.default: must be at most 5"},
 		{"option value", func(c Catalog) {
 			setProp(c, "region", MetadataProperty{Type: "string", UIOptions: []UIOption{{Label: "A", Value: Value(`true`)}}})
 		}, schema + ".properties.region.ui:options[0].value: must be a string"},
