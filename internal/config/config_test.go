@@ -139,3 +139,44 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 		t.Error("example has no products")
 	}
 }
+
+func TestBadCatalogIsRefusedWithItsLines(t *testing.T) {
+	t.Parallel()
+	products := `[{"id":"redis","name":"Redis","plans":[
+	  {"id":"pro","type":"subscription","name":"Pro","description":"d","price":"20",
+	   "meters":[{"name":"a","units":"GB","type":"total","price":"1"},{"name":"b","units":"GB","type":"total","price":"1"},
+	             {"name":"c","units":"GB","type":"sum","price":"1"}]},
+	  {"id":"pro","type":"monthly","name":"Again","description":"d"}]}]`
+	_, err := Load("", env(map[string]string{
+		"PARTNER_ENCRYPTION_KEY": testKey, "PARTNER_VERCEL_CLIENT_ID": "oac_x", "PARTNER_VERCEL_CLIENT_SECRET": "s",
+		"PARTNER_PRODUCTS": products,
+	}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{
+		"products[0] (redis).plans[0] (pro).meters[2].type: must be total, interval or rate",
+		"products[0] (redis).plans[1] (pro).id: duplicate plan id (also products[0].plans[0])",
+		"products[0] (redis).plans[1] (pro).type: must be subscription or prepayment",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestUnknownCatalogKeyIsRefused(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "c.yaml", `
+products:
+  - id: redis
+    name: Redis
+    metadata_schema:
+      type: object
+      properties:
+        region: {type: string, ui:contol: select}
+`)
+	if _, err := Load(path, env(nil)); err == nil || !strings.Contains(err.Error(), "ui:contol") {
+		t.Errorf("want the typo named, got %v", err)
+	}
+}

@@ -77,23 +77,11 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// validateProducts reports the catalog's mistakes, each naming the product,
+// plan and key.
 func (c *Config) validateProducts(add func(string, ...any)) {
-	seen := map[string]bool{}
-	for i, pr := range c.Products {
-		if pr.ID == "" {
-			add("products[%d].id is required", i)
-		}
-		for j, pl := range pr.Plans {
-			switch {
-			case pl.ID == "" || pl.Name == "":
-				add("products[%d].plans[%d]: id and name are required", i, j)
-			case seen[pl.ID]:
-				add("products[%d].plans[%d]: duplicate plan id %q", i, j, pl.ID)
-			case pl.Type != "subscription" && pl.Type != "prepayment":
-				add("products[%d].plans[%d].type: must be subscription or prepayment", i, j)
-			}
-			seen[pl.ID] = true
-		}
+	for _, line := range c.Catalog().Validate() {
+		add("%s", line)
 	}
 }
 
