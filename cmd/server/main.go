@@ -24,6 +24,8 @@ const usage = `usage:
   server [-config FILE]        serve with that config (YAML; PARTNER_* env vars override)
   server demo [-addr ADDR]     serve with an in-process Vercel simulator and generated secrets
   server migrate -config FILE  apply database migrations and exit
+  server deliveries retry|cancel -config FILE DELIVERY_ID
+                               retry a pending delivery now, or give it up
   server version               print the version`
 
 // run is the whole program; main only supplies the process's environment.
@@ -37,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, args, getenv, stdout)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout)
+	case "deliveries":
+		return deliveriesCmd(ctx, args, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 		return nil

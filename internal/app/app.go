@@ -162,6 +162,7 @@ func (a *App) Start() {
 func (a *App) Close() {
 	a.cancel()
 	a.wg.Wait()
+	a.Deliveries.Close()
 	a.DB.Close()
 }
 

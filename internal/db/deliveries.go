@@ -37,6 +37,8 @@ type deliveryRow struct {
 	Attempts       int           `db:"attempts"`
 	NextAttemptAt  int64         `db:"next_attempt_at"`
 	LastError      string        `db:"last_error"`
+	Leases         int           `db:"leases"`
+	Repeats        int           `db:"repeats"`
 	ResultStatus   int           `db:"result_status"`
 	Result         string        `db:"result"`
 	CreatedAt      int64         `db:"created_at"`
@@ -45,13 +47,13 @@ type deliveryRow struct {
 }
 
 const deliveryCols = `id, seq, installation_id, operation, target, order_key, body, body_key_id,
-	status, attempts, next_attempt_at, last_error, result_status, result, created_at, updated_at, finished_at`
+	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at`
 
 func (r deliveryRow) domain() installations.Delivery {
 	d := installations.Delivery{
 		ID: r.ID, Seq: r.Seq, InstallationID: r.InstallationID, Operation: r.Operation, Target: r.Target,
 		OrderKey: r.OrderKey, Status: r.Status, Attempts: r.Attempts, NextAttemptAt: FromMillis(r.NextAttemptAt),
-		LastError: r.LastError, ResultStatus: r.ResultStatus, CreatedAt: FromMillis(r.CreatedAt),
+		LastError: r.LastError, Leases: r.Leases, Repeats: r.Repeats, ResultStatus: r.ResultStatus, CreatedAt: FromMillis(r.CreatedAt),
 		UpdatedAt: FromMillis(r.UpdatedAt), Body: r.Body, BodyKeyID: r.BodyKeyID,
 	}
 	if r.Result != "" {
@@ -104,18 +106,18 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 				return err
 			}
 		}
-		lease := int64(0)
+		lease, leases := int64(0), 0
 		if leased = earlier == 0 && owner != ""; leased {
-			lease = Millis(leaseUntil)
+			lease, leases, d.Leases = Millis(leaseUntil), 1, 1
 		} else {
 			owner = ""
 		}
 		now := Millis(d.CreatedAt)
 		_, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
 			order_key, body, body_key_id, status, attempts, next_attempt_at, lease_owner,
-			lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+			lease_until, leases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
 			d.ID, d.Seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID,
-			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, now, now)
+			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now)
 		if err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
 		}
@@ -149,7 +151,7 @@ func (s *Deliveries) ClaimDeliveries(ctx context.Context, owner string, now, lea
 			args = append(args, id)
 		}
 		args = append(args, pending, Millis(now), pending)
-		q := `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+		q := `UPDATE deliveries SET lease_owner = ?, lease_until = ?, leases = leases + 1
 			WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND status = ? AND lease_until < ?
 			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = deliveries.order_key AND e.status = ? AND e.seq < deliveries.seq)`
 		if _, err := x.ExecContext(ctx, x.Rebind(q), args...); err != nil {
@@ -179,9 +181,9 @@ func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Deliver
 		result = string(d.Result)
 	}
 	q := `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-		last_error = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0
+		last_error = ?, repeats = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0
 		WHERE id = ? AND lease_owner = ?`
-	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.ResultStatus, result,
+	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.Repeats, d.ResultStatus, result,
 		Millis(d.UpdatedAt), finished, d.ID, owner}
 	if local == nil { // one statement: no transaction needed
 		res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
@@ -229,4 +231,34 @@ func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error
 		return 0, time.Time{}, err
 	}
 	return r.N, FromMillis(r.Oldest), nil
+}
+
+// RetryDelivery makes a pending delivery due now. It answers NotFound for
+// an unknown id and Conflict for a final one.
+func (s *Deliveries) RetryDelivery(ctx context.Context, id string, now time.Time) (installations.Delivery, error) {
+	return s.operate(ctx, id, `UPDATE deliveries SET next_attempt_at = ?, repeats = 0, updated_at = ?
+		WHERE id = ? AND status = ?`, Millis(now), Millis(now), id, installations.DeliveryPending)
+}
+
+// CancelDelivery gives up a pending delivery that no attempt holds: it
+// becomes dead with reason as its last error.
+func (s *Deliveries) CancelDelivery(ctx context.Context, id, reason string, now time.Time) (installations.Delivery, error) {
+	return s.operate(ctx, id, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?, finished_at = ?
+		WHERE id = ? AND status = ? AND lease_until < ?`, installations.DeliveryDead, reason, Millis(now), Millis(now),
+		id, installations.DeliveryPending, Millis(now))
+}
+
+func (s *Deliveries) operate(ctx context.Context, id, q string, args ...any) (installations.Delivery, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return installations.Delivery{}, fmt.Errorf("change delivery: %w", err)
+	}
+	d, err := s.GetDelivery(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return d, apperr.New(apperr.Conflict, "delivery_not_pending", "the delivery is "+d.Status+" or an attempt holds it")
+	}
+	return d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"regexp"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -17,9 +18,12 @@ import (
 const maxLastError = 500
 
 // attempt makes one call for d, which owner has leased, and records the
-// outcome. It returns the delivery as recorded. If ctx was cancelled
+// outcome before anything else. It returns the delivery as recorded: when
+// the outcome cannot be recorded, as still pending (it will be tried
+// again, which the repeat rules below make harmless). If ctx was cancelled
 // before an answer (shutdown), the lease is released and nothing counted.
 func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Delivery {
+	prev := d
 	result, err := s.call(ctx, d)
 	if err != nil && errors.Is(err, context.Canceled) {
 		if rerr := s.Store.ReleaseDelivery(context.WithoutCancel(ctx), d.ID, owner); rerr != nil {
@@ -28,15 +32,38 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 		return d
 	}
 	outcome := outcomeOf(err)
+	if alreadyThere(d, err) {
+		outcome, err, result = outcomeDelivered, nil, json.RawMessage(`{"alreadyDelivered":true}`)
+	}
+	d = s.outcome(d, result, err, outcome)
+	if ferr := s.finish(context.WithoutCancel(ctx), d, owner); ferr != nil {
+		s.Log.Error("could not record a delivery attempt; it will be tried again",
+			"delivery_id", d.ID, "operation", d.Operation, "err", ferr)
+		prev.LastError = "the outcome of the last attempt could not be recorded"
+		return prev
+	}
 	if s.Metrics != nil {
 		s.Metrics.Forwarded.WithLabelValues(d.Operation, outcome).Inc()
 	}
+	s.Log.Debug("delivery attempt", "delivery_id", d.ID, "operation", d.Operation, "outcome", outcome,
+		"attempts", d.Attempts, "status", d.Status)
+	return d
+}
+
+// outcome applies one attempt's result to d.
+func (s *Service) outcome(d Delivery, result json.RawMessage, err error, outcome string) Delivery {
 	now := s.now()
+	last := d.LastError
 	d.Attempts++
 	d.UpdatedAt = now
 	d.LastError = ""
 	if err != nil {
 		d.LastError = truncate(err.Error(), maxLastError)
+	}
+	if cannotHeal(err) && sameFailure(d.LastError, last) {
+		d.Repeats++
+	} else {
+		d.Repeats = 0
 	}
 	switch {
 	case err == nil:
@@ -47,7 +74,7 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 	case outcome == outcomeRetryable:
 		wait := backoff(d.Attempts, s.opts.BaseBackoff, s.opts.MaxBackoff, vercelapi.RetryAfter(err))
 		d.NextAttemptAt = now.Add(wait)
-		if d.NextAttemptAt.Sub(d.CreatedAt) > s.opts.MaxAge {
+		if d.NextAttemptAt.Sub(d.CreatedAt) > s.opts.MaxAge || d.Repeats+1 >= s.opts.DeadAfterRepeats {
 			d.Status = StatusDead
 		}
 	default:
@@ -59,12 +86,37 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 	if d.Final() {
 		d.FinishedAt = &now
 	}
-	if err := s.finish(context.WithoutCancel(ctx), d, owner); err != nil {
-		s.Log.Error("record delivery attempt", "delivery_id", d.ID, "err", err)
-	}
-	s.Log.Debug("delivery attempt", "delivery_id", d.ID, "operation", d.Operation, "outcome", outcome,
-		"attempts", d.Attempts, "status", d.Status)
 	return d
+}
+
+// cannotHeal reports whether err is an answer from Vercel that a later
+// attempt has no reason to change: a 5xx other than the "try later" ones
+// (502, 503, 504). An unreachable or overloaded Vercel is waited out.
+func cannotHeal(err error) bool {
+	ae, ok := errors.AsType[*vercelapi.APIError](err)
+	return ok && ae.StatusCode >= 500 && ae.StatusCode != 502 && ae.StatusCode != 503 && ae.StatusCode != 504
+}
+
+// requestID is the part of an error text that differs between otherwise
+// identical answers.
+var requestID = regexp.MustCompile(` \(request id [^)]*\)`)
+
+// sameFailure reports whether two recorded errors are the same answer.
+func sameFailure(a, b string) bool {
+	return a != "" && requestID.ReplaceAllString(a, "") == requestID.ReplaceAllString(b, "")
+}
+
+// alreadyThere reports whether a 409 means an earlier attempt of d landed:
+// an invoice's externalId is unique at Vercel and a refund is refused
+// while one is under way, so when an earlier attempt's outcome is unknown
+// (it was leased before without a recorded answer) the conflict is our
+// own earlier write.
+func alreadyThere(d Delivery, err error) bool {
+	ae, ok := errors.AsType[*vercelapi.APIError](err)
+	if !ok || ae.StatusCode != 409 || d.Leases <= d.Attempts+1 {
+		return false
+	}
+	return d.Operation == OpSubmitInvoice || d.Operation == OpUpdateInvoice
 }
 
 // call opens the stored body and makes the Vercel call with the

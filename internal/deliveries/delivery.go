@@ -45,13 +45,15 @@ type Store interface {
 	FinishDelivery(ctx context.Context, d Delivery, owner string, local installations.LocalChange) (bool, error)
 	ReleaseDelivery(ctx context.Context, id, owner string) error
 	DeliveryBacklog(ctx context.Context) (int, time.Time, error)
+	RetryDelivery(ctx context.Context, id string, now time.Time) (Delivery, error)
+	CancelDelivery(ctx context.Context, id, reason string, now time.Time) (Delivery, error)
 }
 
 // orderKey groups writes that must reach Vercel in acceptance order: the
 // same resource's secrets, the same resource's events, the installation's
-// own events, and all of the installation's billing (usage, invoices and
-// refunds).
-func orderKey(installationID, op, target string) string {
+// own events, the installation's billing data, and the actions on one
+// invoice. An invoice submission waits for nothing (its key is its own).
+func orderKey(installationID, op, target, id string) string {
 	switch op {
 	case OpCreateEvent:
 		if target == "" {
@@ -60,6 +62,10 @@ func orderKey(installationID, op, target string) string {
 		return installationID + "|resource|" + target
 	case OpUpdateSecrets:
 		return installationID + "|secrets|" + target
+	case OpSubmitInvoice:
+		return installationID + "|submission|" + id
+	case OpUpdateInvoice:
+		return installationID + "|invoice|" + target
 	default:
 		return installationID + "|billing"
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -24,6 +25,9 @@ type Options struct {
 	MaxBackoff          time.Duration // cap on the wait; 5m
 	Workers             int           // concurrent background attempts; 8
 	PollInterval        time.Duration // idle re-check of the table; 1s
+	// DeadAfterRepeats: a delivery that Vercel answers with the same
+	// error this many times in a row cannot heal and goes dead; 10.
+	DeadAfterRepeats int
 }
 
 func (o *Options) defaults() {
@@ -40,6 +44,9 @@ func (o *Options) defaults() {
 	def(&o.PollInterval, time.Second)
 	if o.Workers <= 0 {
 		o.Workers = 8
+	}
+	if o.DeadAfterRepeats <= 0 {
+		o.DeadAfterRepeats = 10
 	}
 }
 
@@ -61,6 +68,10 @@ type Service struct {
 	opts Options
 	wake chan struct{}
 	now  func() time.Time
+	// base bounds attempts that outlive their request; Close ends it.
+	base     context.Context
+	stop     context.CancelFunc
+	inflight sync.WaitGroup
 }
 
 var _ installations.Actions = (*Service)(nil)
@@ -73,6 +84,7 @@ func New(d Deps, opts Options) *Service {
 	}
 	d.Vercel = d.Vercel.WithClient(d.Vercel.Client.WithRetryPolicy(vercelapi.RetryPolicy{MaxAttempts: 1}))
 	s := &Service{Deps: d, opts: opts, wake: make(chan struct{}, 1), now: time.Now}
+	s.base, s.stop = context.WithCancel(context.Background())
 	if d.Metrics != nil {
 		d.Metrics.Registry.MustRegister(newBacklogCollector(d.Store))
 	}
@@ -110,13 +122,53 @@ func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
 		s.Wake()
 		return d, nil
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FirstAttemptTimeout)
-	defer cancel()
-	d = s.attempt(actx, d, owner)
+	return s.firstAttempt(ctx, d, owner)
+}
+
+// firstAttempt makes the first attempt while the caller waits up to
+// FirstAttemptTimeout. An attempt still running then is not abandoned: it
+// goes on in the background, holding its lease, so no other attempt of
+// the delivery starts before it ends, and the caller hears "pending".
+func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner string) (Delivery, error) {
+	done := make(chan Delivery, 1)
+	s.inflight.Go(func() {
+		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
+		defer cancel()
+		done <- s.attempt(actx, d, owner)
+	})
+	t := time.NewTimer(s.opts.FirstAttemptTimeout)
+	defer t.Stop()
+	select {
+	case d = <-done:
+	case <-t.C:
+		d.LastError = "Vercel did not answer within the first attempt's deadline; the attempt goes on"
+	case <-ctx.Done():
+	}
 	if d.Status == StatusPending {
 		s.Wake()
 	}
 	return d, Err(d)
+}
+
+// Close ends attempts still running for their requests (their leases are
+// released, nothing counted) and waits for them.
+func (s *Service) Close() {
+	s.stop()
+	s.inflight.Wait()
+}
+
+// Retry makes a pending delivery due now (an operator's "retry now").
+func (s *Service) Retry(ctx context.Context, id string) (Delivery, error) {
+	d, err := s.Store.RetryDelivery(ctx, id, s.now())
+	if err == nil {
+		s.Wake()
+	}
+	return d, err
+}
+
+// Cancel gives up a pending delivery no attempt holds; it becomes dead.
+func (s *Service) Cancel(ctx context.Context, id string) (Delivery, error) {
+	return s.Store.CancelDelivery(ctx, id, "cancelled by an operator", s.now())
 }
 
 // record writes the delivery (and the local change) in one transaction.
@@ -124,8 +176,9 @@ func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
 // one with the same ordering key is pending.
 func (s *Service) record(ctx context.Context, req Request, body []byte) (Delivery, string, error) {
 	now := s.now()
-	d := Delivery{ID: "dlv_" + rand.Text(), InstallationID: req.InstallationID, Operation: req.Operation,
-		Target: req.Target, OrderKey: orderKey(req.InstallationID, req.Operation, req.Target),
+	id := "dlv_" + rand.Text()
+	d := Delivery{ID: id, InstallationID: req.InstallationID, Operation: req.Operation,
+		Target: req.Target, OrderKey: orderKey(req.InstallationID, req.Operation, req.Target, id),
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(body)}
 	if req.Operation == OpUpdateSecrets && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
@@ -135,7 +188,7 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		}
 	}
 	owner := "req_" + rand.Text()
-	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.FirstAttemptTimeout+10*time.Second), req.Local)
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), req.Local)
 	if err != nil {
 		return Delivery{}, "", err
 	}

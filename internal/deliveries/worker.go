@@ -35,7 +35,7 @@ func (s *Service) Run(ctx context.Context) {
 		now := s.now()
 		claimed, err := s.Store.ClaimDeliveries(ctx, owner, now, now.Add(s.opts.AttemptTimeout+10*time.Second), batch)
 		if err != nil && ctx.Err() == nil {
-			s.Log.Warn("claim deliveries", "err", err)
+			s.Log.Error("claim deliveries: the database refused; will try again", "err", err)
 		}
 		for i, d := range claimed {
 			select {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 )
@@ -21,6 +23,64 @@ func ReadBody(r *http.Request) ([]byte, error) {
 		return nil, apperr.New(apperr.Invalid, "bad_request", "could not read request body")
 	}
 	return data, nil
+}
+
+// CheckText refuses a JSON body that is not valid UTF-8 or has a NUL in
+// a string: databases disagree on such text (PostgreSQL refuses it,
+// SQLite keeps it), so neither gets it. The error names the key.
+func CheckText(data []byte) error {
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return apperr.InvalidFields("request body is not valid UTF-8", apperr.Field{Key: "body", Message: "must be valid UTF-8"})
+	}
+	if !bytes.Contains(data, []byte(`\u0000`)) {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return nil // the decoder reports malformed JSON
+	}
+	if key, ok := findNUL(v, ""); ok {
+		return apperr.InvalidFields("a text value holds a NUL character", apperr.Field{Key: key, Message: "must not contain NUL characters"})
+	}
+	return nil
+}
+
+// findNUL returns the key path of the first string (or object key) in v
+// that holds a NUL.
+func findNUL(v any, path string) (string, bool) {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case string:
+		return orBody(path), strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) {
+				return orBody(path), true
+			}
+			if key, ok := findNUL(e, join(k)); ok {
+				return key, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if key, ok := findNUL(e, path+"["+strconv.Itoa(i)+"]"); ok {
+				return key, true
+			}
+		}
+	}
+	return "", false
+}
+
+func orBody(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
 }
 
 // ReadJSON reads the request body and decodes it with DecodeJSON.
@@ -41,6 +101,9 @@ func DecodeJSON(data []byte, v any, allowEmpty bool) error {
 			return nil
 		}
 		return apperr.InvalidFields("request body is required", apperr.Field{Key: "body", Message: "required"})
+	}
+	if err := CheckText(data); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {

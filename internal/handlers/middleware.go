@@ -5,14 +5,16 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 )
 
@@ -104,19 +106,33 @@ func LimitBody(n int64) func(http.Handler) http.Handler {
 	}
 }
 
-// CheckPathIDs validates every URL parameter of r that names an id (its
-// key ends in "Id"), so no malformed id reaches a store or Vercel.
-func CheckPathIDs(r *http.Request) error {
-	rc := chi.RouteContext(r.Context())
-	if rc == nil {
-		return nil
+// maxPathSegment bounds one segment of a request path.
+const maxPathSegment = 128
+
+// CheckPath refuses request paths whose segments could be read two ways
+// or smuggle something into a store or a call to Vercel: each segment,
+// unescaped, must be valid UTF-8 without NUL or slash, not "." or "..",
+// and at most 128 bytes. It runs before routing.
+func CheckPath(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := checkPath(r.URL.EscapedPath()); err != nil {
+				WriteError(w, r, log, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
-	for i, k := range rc.URLParams.Keys {
-		if !strings.HasSuffix(k, "Id") {
-			continue
-		}
-		if err := installations.CheckID(k, rc.URLParams.Values[i]); err != nil {
-			return err
+}
+
+func checkPath(escaped string) error {
+	for _, seg := range strings.Split(strings.TrimPrefix(escaped, "/"), "/") {
+		raw, err := url.PathUnescape(seg)
+		switch {
+		case err != nil, !utf8.ValidString(raw), strings.ContainsAny(raw, "/\x00"),
+			raw == "." || raw == "..", len(raw) > maxPathSegment:
+			return apperr.InvalidFields("the request path is not valid",
+				apperr.Field{Key: "path", Message: "each segment must be valid text of at most 128 bytes, without NUL, slash, . or .."})
 		}
 	}
 	return nil

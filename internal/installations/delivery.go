@@ -27,6 +27,11 @@ type Delivery struct {
 	Attempts       int
 	NextAttemptAt  time.Time
 	LastError      string
+	// Leases counts the attempts started; more than the attempts recorded
+	// means an earlier attempt's outcome is unknown (it may have landed).
+	Leases int
+	// Repeats counts consecutive failures with the same answer.
+	Repeats int
 	// ResultStatus is Vercel's HTTP status of the final answer (0 if none).
 	ResultStatus int
 	// Result is Vercel's body: the success body (null when it has none) or

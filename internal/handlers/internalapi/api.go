@@ -52,7 +52,7 @@ func New(d Deps) http.Handler {
 // (TestOpenAPIDocumentsEveryRoute keeps the two in step).
 func (a *API) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(a.authenticate, a.checkIDs)
+	r.Use(a.authenticate, handlers.CheckPath(a.Log))
 	idem := a.Idempotency.Middleware(func(r *http.Request) string {
 		return "internal:" + chi.URLParam(r, "installationId")
 	})
@@ -63,6 +63,8 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/members/{memberId}", a.handleGetMember)
 	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
+	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
+	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)
 	r.Get("/events", a.handleEvents)
 	r.Group(func(r chi.Router) {
 		r.Use(idem)
@@ -76,17 +78,6 @@ func (a *API) routes() chi.Router {
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	return r
-}
-
-// checkIDs refuses malformed ids in the path before anything is queued.
-func (a *API) checkIDs(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := handlers.CheckPathIDs(r); err != nil {
-			handlers.WriteError(w, r, a.Log, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 var errInternalAuth = apperr.New(apperr.Unauthorized, "unauthorized", "a valid internal API bearer token is required")

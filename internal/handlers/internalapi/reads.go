@@ -67,6 +67,27 @@ func (a *API) handleGetInvoice(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
 	d, err := a.Deliveries.Get(r.Context(), chi.URLParam(r, "deliveryId"))
+	a.writeDeliveryState(w, r, d, err)
+}
+
+// handleRetryDelivery makes a pending delivery due now (an operator's
+// "retry now"); 409 when it is final or an attempt holds it.
+func (a *API) handleRetryDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := a.Deliveries.Retry(r.Context(), chi.URLParam(r, "deliveryId"))
+	a.writeDeliveryState(w, r, d, err)
+}
+
+// handleCancelDelivery gives a pending delivery up: it becomes dead and
+// stops holding its ordering key.
+func (a *API) handleCancelDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := a.Deliveries.Cancel(r.Context(), chi.URLParam(r, "deliveryId"))
+	if err == nil {
+		a.Log.InfoContext(r.Context(), "delivery cancelled by an operator", "delivery_id", d.ID, "request_id", handlers.RequestID(r.Context()))
+	}
+	a.writeDeliveryState(w, r, d, err)
+}
+
+func (a *API) writeDeliveryState(w http.ResponseWriter, r *http.Request, d deliveries.Delivery, err error) {
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return

@@ -73,6 +73,9 @@ func decodeStrict(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := handlers.CheckText(data); err != nil {
+		return err
+	}
 	return vercelcall.ValidationFields(vercelapi.DecodeStrict(data, v))
 }
 

@@ -41,11 +41,11 @@ func New(d Deps) http.Handler {
 // routes lists every partner-API route.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
+	r.Use(handlers.CheckPath(s.Log))
 	idem := s.Idempotency.Middleware(func(r *http.Request) string {
 		return "v1:" + chi.URLParam(r, "installationId")
 	})
 	r.Route("/installations/{installationId}", func(r chi.Router) {
-		r.Use(checkPathIDs(s.Log))
 		r.With(s.vercel(readAccess)).Get("/", s.handleGetInstallation)
 		r.With(s.vercel(adminWrite), idem).Put("/", s.handleUpsertInstallation)
 		r.With(s.vercel(adminWrite), idem).Patch("/", s.handleUpdateInstallation)
@@ -58,17 +58,4 @@ func (s *Server) routes() chi.Router {
 
 func (s *Server) vercel(acc access) func(http.Handler) http.Handler {
 	return requireVercel(s.Verifier, s.Log, acc)
-}
-
-// checkPathIDs refuses malformed ids in the path before anything else.
-func checkPathIDs(log *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := handlers.CheckPathIDs(r); err != nil {
-				handlers.WriteError(w, r, log, err)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }
