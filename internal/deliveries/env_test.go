@@ -1,0 +1,135 @@
+package deliveries_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
+)
+
+const (
+	inst  = "icfg_deliveries0000000000001"
+	token = "vsim_token_for_deliveries"
+)
+
+// env is the queue over a real SQLite file, calling a simulator.
+type env struct {
+	sim      *vercelsim.Sim
+	db       *db.DB
+	store    *db.Deliveries
+	events   *db.Events
+	invoices *db.Invoices
+	svc      *deliveries.Service
+}
+
+// fast are timings that keep retries within a test's patience.
+var fast = deliveries.Options{BaseBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+	PollInterval: 10 * time.Millisecond, FirstAttemptTimeout: 5 * time.Second, AttemptTimeout: 30 * time.Second}
+
+func newEnv(t *testing.T, opts deliveries.Options) *env {
+	t.Helper()
+	ctx := t.Context()
+	sim, err := vercelsim.Start(vercelsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	d, err := db.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	vault, err := installations.NewVault(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insts := db.NewInstallations(d, vault)
+	if _, err := insts.Upsert(ctx, installations.Upsert{ID: inst, Scopes: []string{"read-write:integration-resource"},
+		Credentials: installations.Credentials{AccessToken: token, TokenType: "Bearer"}}); err != nil {
+		t.Fatal(err)
+	}
+	sim.RegisterInstallation(inst, token)
+	for _, id := range []string{"db_1", "db_2"} {
+		sim.SetResource(inst, id, vercelsim.Resource{ProductID: "postgres", Name: id})
+	}
+	client, err := vercelapi.NewClient(sim.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{sim: sim, db: d, store: db.NewDeliveries(d), events: db.NewEvents(d), invoices: db.NewInvoices(d)}
+	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Resources: db.NewResources(d), Vault: vault,
+		Vercel: vercelcall.New(client, insts, 10*time.Second)}, opts)
+	return e
+}
+
+// run starts the background worker; the returned stop cancels it and
+// waits for Run to return.
+func (e *env) run(t *testing.T) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { e.svc.Run(ctx) })
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Error("Run did not return after its context ended")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// await polls the stored delivery until ok holds or the deadline passes.
+func (e *env) await(t *testing.T, id string, ok func(deliveries.Delivery) bool) deliveries.Delivery {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		d, err := e.svc.Get(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s never reached the expected state; last %+v", id, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func status(s string) func(deliveries.Delivery) bool {
+	return func(d deliveries.Delivery) bool { return d.Status == s }
+}
+
+func resourceEvent(resourceID string) deliveries.Request {
+	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpCreateEvent, Target: resourceID,
+		Body: &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, "postgres")}}
+}
+
+func secrets(resourceID, value string) deliveries.Request {
+	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpUpdateSecrets, Target: resourceID,
+		Body: &vercelapi.SecretsUpdate{Secrets: []vercelapi.Secret{{Name: "DATABASE_URL", Value: value}}}}
+}
+
+func fault(status int, header ...string) vercelsim.Fault {
+	f := vercelsim.Fault{Status: status, Header: map[string][]string{}}
+	for i := 0; i+1 < len(header); i += 2 {
+		f.Header.Set(header[i], header[i+1])
+	}
+	return f
+}
