@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
+	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
 	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
 	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client)
 	if err != nil {
@@ -115,6 +117,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	r := chi.NewRouter()
 	r.Use(handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
+	if strings.HasPrefix(cfg.PublicURL, "https://") {
+		r.Use(handlers.HSTS)
+	}
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: idem}))

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,19 +58,44 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("db: unknown driver %q", driver)
 	}
+	where := describe(driver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("db: open: %w", err)
+		return nil, fmt.Errorf("db: open %s: %w", where, err)
 	}
 	d := &DB{DB: x, Driver: driver}
 	if err := d.PingContext(ctx); err != nil {
 		x.Close()
-		return nil, fmt.Errorf("db: ping: %w", err)
+		return nil, fmt.Errorf("db: %s: %w", where, err)
 	}
 	if err := d.Migrate(ctx); err != nil {
 		x.Close()
-		return nil, err
+		return nil, fmt.Errorf("db: %s: %w", where, err)
 	}
 	return d, nil
+}
+
+// describe names the database for an error message: the SQLite file, or
+// PostgreSQL's host and database without credentials.
+func describe(driver, dsn string) string {
+	if driver != "postgres" {
+		return strings.SplitN(strings.TrimPrefix(dsn, "file:"), "?", 2)[0]
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return "postgres"
+	}
+	return "postgres://" + u.Host + u.Path
+}
+
+// CheckWrite proves that a write can commit (readiness): it rewrites one
+// row of the health table.
+func (d *DB) CheckWrite(ctx context.Context) error {
+	_, err := d.ExecContext(ctx, d.Rebind(`INSERT INTO health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`), Millis(d.now()))
+	if err != nil {
+		return fmt.Errorf("db: write check: %w", err)
+	}
+	return nil
 }
 
 // SQLiteDSN turns a file path into a DSN whose pragmas reach every pooled
@@ -80,7 +106,7 @@ func SQLiteDSN(path string) string {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMillis)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
@@ -91,14 +117,14 @@ func SQLiteDSN(path string) string {
 func (d *DB) Tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
+		return fmt.Errorf("db: begin: %w", unavailable(err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
+		return fmt.Errorf("db: commit: %w", unavailable(err))
 	}
 	return nil
 }

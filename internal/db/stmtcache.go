@@ -104,19 +104,22 @@ func (c *cachingConn) cached(ctx context.Context, query string) *cachedStmt {
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	s := c.cached(ctx, query)
 	if s == nil {
-		return c.fullConn.ExecContext(ctx, query, args)
+		res, err := c.fullConn.ExecContext(ctx, query, args)
+		return res, unavailable(err)
 	}
-	return s.stmt.ExecContext(ctx, args)
+	res, err := s.stmt.ExecContext(ctx, args)
+	return res, unavailable(err)
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	s := c.cached(ctx, query)
 	if s == nil {
-		return c.fullConn.QueryContext(ctx, query, args)
+		rows, err := c.fullConn.QueryContext(ctx, query, args)
+		return rows, unavailable(err)
 	}
 	rows, err := s.stmt.QueryContext(ctx, args)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	s.busy = true
 	return &cachedRows{Rows: rows, s: s}, nil

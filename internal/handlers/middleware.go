@@ -137,3 +137,12 @@ func checkPath(escaped string) error {
 	}
 	return nil
 }
+
+// HSTS tells browsers to reach us over https only; set when public_url is
+// https.
+func HSTS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
+}

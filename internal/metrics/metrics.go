@@ -46,3 +46,14 @@ func New() *Metrics {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
+
+// KeySet reports the Vercel signing-key cache: fetches made and refetches
+// refused by the rate limit (a flood of tokens with unknown key ids).
+func (m *Metrics) KeySet(fetches, refused func() int64) {
+	m.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "partner_jwks_fetches_total",
+			Help: "Fetches of Vercel's signing keys."}, func() float64 { return float64(fetches()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "partner_jwks_refetches_refused_total",
+			Help: "Refetches of Vercel's signing keys refused because one was made within the interval."},
+			func() float64 { return float64(refused()) }))
+}

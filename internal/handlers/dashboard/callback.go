@@ -3,6 +3,7 @@ package dashboard
 import (
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"net/http"
+	"time"
 )
 
 // maxCallbackQuery bounds the callback's query string.
@@ -23,6 +24,11 @@ func (b *Browser) handleCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if m := q.Get("mode"); m != "" && m != "sso" {
 		b.renderError(w, r, http.StatusBadRequest, "This request could not be used", "This sign-in mode is not supported.")
+		return
+	}
+	if !b.exchanges.allow(r, time.Now()) {
+		w.Header().Set("Retry-After", "10")
+		b.renderError(w, r, http.StatusTooManyRequests, "Too many sign-ins", "Too many sign-in attempts came from your address. Wait a moment and open the integration from Vercel again.")
 		return
 	}
 	id, err := b.Flow.SignIn(ctx, q.Get("code"), q.Get("state"))

@@ -42,6 +42,8 @@ type Browser struct {
 	pages    *pages
 	accounts *accountCache
 	linker   *Linker
+	// exchanges bounds the code exchanges one address can start.
+	exchanges *exchangeLimiter
 }
 
 // New parses the templates once and returns the browser surface.
@@ -70,12 +72,13 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	b := &Browser{
-		Deps:     d,
-		origin:   origin,
-		secure:   origin.Scheme == "https",
-		pages:    p,
-		accounts: newAccountCache(d.AccountTTL),
-		linker:   &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices},
+		Deps:      d,
+		origin:    origin,
+		secure:    origin.Scheme == "https",
+		pages:     p,
+		accounts:  newAccountCache(d.AccountTTL),
+		exchanges: newExchangeLimiter(20, 3*time.Second),
+		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices},
 	}
 	return b.routes(), nil
 }

@@ -1,6 +1,7 @@
 package partnerapi_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -8,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 )
 
@@ -91,5 +94,40 @@ func TestMetricLabelsComeFromFixedSets(t *testing.T) {
 	}
 	if n := strings.Count(string(raw), "partner_http_requests_total{"); n > 20 {
 		t.Errorf("%d request series after 2,000 odd requests, want a handful", n)
+	}
+}
+
+// TestLockedDatabaseAnswers503: a database another process keeps locked
+// gives 503 with Retry-After after a bounded wait, not a 500.
+func TestLockedDatabaseAnswers503(t *testing.T) {
+	t.Parallel()
+	e := newPartnerEnv(t)
+	other, err := sql.Open("sqlite", db.SQLiteDSN(e.dbPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	req, _ := http.NewRequest("PUT", e.srv.URL+"/v1/installations/"+testInstallation, strings.NewReader(upsertBody("tok")))
+	req.Header.Set("Authorization", "Bearer "+e.sim.Sign(e.claims("ADMIN")))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	conn.ExecContext(t.Context(), `ROLLBACK`)
+	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" {
+		t.Errorf("write on a locked database: %d Retry-After %q, want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("answered after %v; the wait should be bounded by the busy timeout", d)
 	}
 }
