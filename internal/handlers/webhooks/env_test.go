@@ -130,7 +130,14 @@ func (e *env) feedOf(t testing.TB, id string) []feedEvent {
 // internal calls the internal API and decodes its answer into out.
 func (e *env) internal(t testing.TB, method, path string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.URL+"/internal/v1"+path, nil)
+	return e.internalBody(t, method, path, "", out)
+}
+
+// internalBody is internal with a JSON request body.
+func (e *env) internalBody(t testing.TB, method, path, body string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.URL+"/internal/v1"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+apptest.InternalToken)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
