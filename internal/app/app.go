@@ -22,6 +22,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
 	"github.com/vercel-partner/partner-server/internal/handlers/ops"
 	"github.com/vercel-partner/partner-server/internal/handlers/partnerapi"
+	"github.com/vercel-partner/partner-server/internal/handlers/webhooks"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/sso"
@@ -51,6 +52,7 @@ type App struct {
 	Invoices      *db.Invoices
 	Events        *db.Events
 	Sessions      *db.Sessions
+	Webhooks      *db.Webhooks
 	Deliveries    *deliveries.Service
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
@@ -76,7 +78,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	}
 	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
-		Events: db.NewEvents(d), Sessions: db.NewSessions(d)}
+		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d)}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -124,7 +126,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: idem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+		Installations: a.Installations, Invoices: a.Invoices, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
+		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

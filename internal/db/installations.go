@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -137,34 +138,56 @@ func (s *Installations) SetPlan(ctx context.Context, id, planID string) (install
 
 // MarkDeleted records the uninstall and, if wipeToken, erases the token.
 func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bool) (installations.Installation, error) {
-	now := Millis(s.db.now())
+	var out installations.Installation
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := markDeleted(ctx, tx, id, wipeToken, s.db.now()); err != nil {
+			return err
+		}
+		var err error
+		out, err = getInstallation(ctx, tx, tx.Rebind, id)
+		return err
+	})
+	return out, err
+}
+
+// markDeleted is MarkDeleted inside tx; the webhook for an uninstall runs
+// it in the transaction that stores the event.
+func markDeleted(ctx context.Context, tx *sqlx.Tx, id string, wipeToken bool, at time.Time) error {
+	now := Millis(at)
 	q := `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?`
 	if wipeToken {
 		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
 			token_ciphertext = '', token_key_id = '' WHERE id = ?`
 	}
-	return s.update(ctx, id, installations.EventInstallationDeleted, map[string]bool{"finalized": wipeToken},
-		q, installations.StatusDeleted, now, now, id)
+	return updateInTx(ctx, tx, id, installations.NewEvent{Type: installations.EventInstallationDeleted, InstallationID: id,
+		Subject: id, Data: map[string]bool{"finalized": wipeToken}}, at, q, installations.StatusDeleted, now, now, id)
 }
 
 // update runs q and appends an event of type typ in one transaction.
 func (s *Installations) update(ctx context.Context, id, typ string, data any, q string, args ...any) (installations.Installation, error) {
 	var out installations.Installation
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
-		if err != nil {
-			return fmt.Errorf("update installation: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.NotFoundf("installation %s not found", id)
-		}
-		if err := appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: id, Subject: id, Data: data}, s.db.now()); err != nil {
+		e := installations.NewEvent{Type: typ, InstallationID: id, Subject: id, Data: data}
+		if err := updateInTx(ctx, tx, id, e, s.db.now(), q, args...); err != nil {
 			return err
 		}
+		var err error
 		out, err = getInstallation(ctx, tx, tx.Rebind, id)
 		return err
 	})
 	return out, err
+}
+
+// updateInTx runs q on installation id and appends e.
+func updateInTx(ctx context.Context, tx *sqlx.Tx, id string, e installations.NewEvent, at time.Time, q string, args ...any) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("update installation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFoundf("installation %s not found", id)
+	}
+	return appendEvent(ctx, tx, e, at)
 }
 
 // ErrNoToken means the installation's token was wiped after finalization.

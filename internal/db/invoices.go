@@ -30,36 +30,68 @@ type invoiceRow struct {
 	Test           bool   `db:"test"`
 	PeriodStart    int64  `db:"period_start"`
 	PeriodEnd      int64  `db:"period_end"`
+	Number         string `db:"number"`
+	InvoiceDate    int64  `db:"invoice_date"`
+	RefundTotal    string `db:"refund_total"`
+	RefundReason   string `db:"refund_reason"`
 	CreatedAt      int64  `db:"created_at"`
 	UpdatedAt      int64  `db:"updated_at"`
 }
 
-const invoiceCols = `installation_id, id, external_id, total, state, test, period_start, period_end, created_at, updated_at`
+const invoiceCols = `installation_id, id, external_id, total, state, test, period_start, period_end,
+	number, invoice_date, refund_total, refund_reason, created_at, updated_at`
 
 func (r invoiceRow) domain() installations.Invoice {
 	return installations.Invoice{
 		InstallationID: r.InstallationID, ID: r.ID, ExternalID: r.ExternalID, Total: r.Total, State: r.State,
 		Test: r.Test, PeriodStart: FromMillis(r.PeriodStart), PeriodEnd: FromMillis(r.PeriodEnd),
+		Number: r.Number, InvoiceDate: optionalTime(r.InvoiceDate), RefundTotal: r.RefundTotal, RefundReason: r.RefundReason,
 		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
 	}
 }
 
-// PutInvoice records an invoice or updates its known state; an empty
-// state or total keeps the stored one.
+// optionalMillis stores the zero time as 0; optionalTime reads it back.
+func optionalMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return Millis(t)
+}
+
+func optionalTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return FromMillis(ms)
+}
+
+// PutInvoice records an invoice or updates what we know of it: empty
+// fields keep the stored ones. Our submission and Vercel's webhooks both
+// write here and meet on the invoice id.
 func (s *Invoices) PutInvoice(ctx context.Context, inv installations.Invoice) error {
 	return putInvoice(ctx, s.db.DB, inv, s.db.now())
 }
 
+// putInvoice never moves a known state back to pending, where every
+// invoice starts: our submission may be recorded after Vercel's paid
+// webhook, and invoice.created may arrive after invoice.paid.
 func putInvoice(ctx context.Context, x sqlx.ExtContext, inv installations.Invoice, at time.Time) error {
 	now := Millis(at)
-	q := x.Rebind(`INSERT INTO invoices (` + invoiceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	q := x.Rebind(`INSERT INTO invoices (` + invoiceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET
 		external_id = CASE WHEN excluded.external_id = '' THEN invoices.external_id ELSE excluded.external_id END,
 		total = CASE WHEN excluded.total = '' THEN invoices.total ELSE excluded.total END,
-		state = CASE WHEN excluded.state = '' THEN invoices.state ELSE excluded.state END,
+		state = CASE WHEN excluded.state = '' OR (excluded.state = 'pending' AND invoices.state <> '')
+			THEN invoices.state ELSE excluded.state END,
+		test = CASE WHEN excluded.test THEN excluded.test ELSE invoices.test END,
+		number = CASE WHEN excluded.number = '' THEN invoices.number ELSE excluded.number END,
+		invoice_date = CASE WHEN excluded.invoice_date = 0 THEN invoices.invoice_date ELSE excluded.invoice_date END,
+		refund_total = CASE WHEN excluded.refund_total = '' THEN invoices.refund_total ELSE excluded.refund_total END,
+		refund_reason = CASE WHEN excluded.refund_reason = '' THEN invoices.refund_reason ELSE excluded.refund_reason END,
 		updated_at = excluded.updated_at`)
 	_, err := x.ExecContext(ctx, q, inv.InstallationID, inv.ID, inv.ExternalID, inv.Total, inv.State, inv.Test,
-		Millis(inv.PeriodStart), Millis(inv.PeriodEnd), now, now)
+		Millis(inv.PeriodStart), Millis(inv.PeriodEnd), inv.Number, optionalMillis(inv.InvoiceDate),
+		inv.RefundTotal, inv.RefundReason, now, now)
 	if err != nil {
 		return fmt.Errorf("put invoice: %w", err)
 	}

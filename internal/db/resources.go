@@ -90,8 +90,12 @@ func getResource(ctx context.Context, q sqlx.QueryerContext, rebind func(string)
 
 // ListResources returns an installation's resources by name.
 func (s *Resources) ListResources(ctx context.Context, installationID string) ([]installations.Resource, error) {
+	return listResources(ctx, s.db.DB, installationID)
+}
+
+func listResources(ctx context.Context, x sqlx.ExtContext, installationID string) ([]installations.Resource, error) {
 	var rows []resourceRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+resourceCols+` FROM resources
+	if err := sqlx.SelectContext(ctx, x, &rows, x.Rebind(`SELECT `+resourceCols+` FROM resources
 		WHERE installation_id = ? ORDER BY name, id`), installationID); err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
@@ -91,12 +93,16 @@ func (s *Sessions) DeleteExpiredSessions(ctx context.Context, now, idleBefore ti
 // SetMemberRole updates the role of a member's sessions (after a
 // marketplace.member.changed webhook); role NONE ends them.
 func (s *Sessions) SetMemberRole(ctx context.Context, installationID, userID, role string) error {
+	return setMemberRole(ctx, s.db.DB, installationID, userID, role)
+}
+
+func setMemberRole(ctx context.Context, x sqlx.ExtContext, installationID, userID, role string) error {
 	var err error
 	if role == installations.RoleAdmin || role == installations.RoleUser {
-		_, err = s.db.ExecContext(ctx, s.db.Rebind(`UPDATE sessions SET role = ? WHERE installation_id = ? AND user_id = ?`),
+		_, err = x.ExecContext(ctx, x.Rebind(`UPDATE sessions SET role = ? WHERE installation_id = ? AND user_id = ?`),
 			role, installationID, userID)
 	} else {
-		_, err = s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE installation_id = ? AND user_id = ?`),
+		_, err = x.ExecContext(ctx, x.Rebind(`DELETE FROM sessions WHERE installation_id = ? AND user_id = ?`),
 			installationID, userID)
 	}
 	if err != nil {
@@ -107,7 +113,11 @@ func (s *Sessions) SetMemberRole(ctx context.Context, installationID, userID, ro
 
 // EndInstallationSessions ends every session of an installation.
 func (s *Sessions) EndInstallationSessions(ctx context.Context, installationID string) error {
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE installation_id = ?`), installationID); err != nil {
+	return endInstallationSessions(ctx, s.db.DB, installationID)
+}
+
+func endInstallationSessions(ctx context.Context, x sqlx.ExtContext, installationID string) error {
+	if _, err := x.ExecContext(ctx, x.Rebind(`DELETE FROM sessions WHERE installation_id = ?`), installationID); err != nil {
 		return fmt.Errorf("end installation sessions: %w", err)
 	}
 	return nil

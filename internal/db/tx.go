@@ -32,6 +32,34 @@ func (t tx) AppendEvent(ctx context.Context, e installations.NewEvent) error {
 	return appendEvent(ctx, t.x, e, t.d.now())
 }
 
+func (t tx) Installation(ctx context.Context, id string) (installations.Installation, error) {
+	return getInstallation(ctx, t.x, t.x.Rebind, id)
+}
+
+func (t tx) ListResources(ctx context.Context, installationID string) ([]installations.Resource, error) {
+	return listResources(ctx, t.x, installationID)
+}
+
+func (t tx) MarkInstallationDeleted(ctx context.Context, id string, wipeToken bool) error {
+	return markDeleted(ctx, t.x, id, wipeToken, t.d.now())
+}
+
+func (t tx) EndInstallationSessions(ctx context.Context, installationID string) error {
+	return endInstallationSessions(ctx, t.x, installationID)
+}
+
+func (t tx) SetMemberRole(ctx context.Context, installationID, userID, role string) error {
+	return setMemberRole(ctx, t.x, installationID, userID, role)
+}
+
+func (t tx) PutResourceProject(ctx context.Context, p installations.ResourceProject) error {
+	return putResourceProject(ctx, t.x, p, t.d.now())
+}
+
+func (t tx) DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error {
+	return deleteResourceProject(ctx, t.x, installationID, resourceID, projectID)
+}
+
 // InTx runs fn in one transaction as an installations.Tx.
 func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
 	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })

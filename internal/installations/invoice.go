@@ -14,9 +14,13 @@ type Invoice struct {
 	ExternalID     string    `json:"externalId,omitempty"`
 	Total          string    `json:"total"`
 	State          string    `json:"state,omitempty"`
+	Number         string    `json:"number,omitempty"` // Vercel's invoice number, once read
 	Test           bool      `json:"test"`
 	PeriodStart    time.Time `json:"periodStart"`
 	PeriodEnd      time.Time `json:"periodEnd"`
+	InvoiceDate    time.Time `json:"invoiceDate,omitzero"`
+	RefundTotal    string    `json:"refundTotal,omitempty"`
+	RefundReason   string    `json:"refundReason,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 }

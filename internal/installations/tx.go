@@ -9,6 +9,20 @@ type Tx interface {
 	PutResource(ctx context.Context, r Resource) (Resource, error)
 	PutInvoice(ctx context.Context, inv Invoice) error
 	AppendEvent(ctx context.Context, e NewEvent) error
+
+	// Installation answers an apperr NotFound error for an unknown id.
+	Installation(ctx context.Context, id string) (Installation, error)
+	ListResources(ctx context.Context, installationID string) ([]Resource, error)
+	// MarkInstallationDeleted is Store.MarkDeleted inside the transaction.
+	MarkInstallationDeleted(ctx context.Context, id string, wipeToken bool) error
+	// EndInstallationSessions ends every session of an installation.
+	EndInstallationSessions(ctx context.Context, installationID string) error
+	// SetMemberRole is SessionStore.SetMemberRole inside the transaction.
+	SetMemberRole(ctx context.Context, installationID, userID, role string) error
+	// PutResourceProject records (or replaces) a connected project.
+	PutResourceProject(ctx context.Context, p ResourceProject) error
+	// DeleteResourceProject forgets a connected project.
+	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
 }
 
 // LocalChange runs inside the transaction that records a delivery.

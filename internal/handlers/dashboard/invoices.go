@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -79,23 +80,32 @@ func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	v := invoiceView{Invoice: inv, State: inv.State, Total: inv.Total}
+	v := invoiceView{Invoice: inv, State: inv.State, Total: inv.Total, Number: inv.Number,
+		RefundTotal: inv.RefundTotal, RefundReason: inv.RefundReason}
 	live, err := b.fetchInvoice(r.Context(), inv)
 	if err != nil {
 		b.Log.WarnContext(r.Context(), "browser: getInvoice failed; showing the stored state", "installation_id", inv.InstallationID, "err", err)
 		v.Stale = true
 	} else {
-		v.State, v.Total, v.Number, v.Items = live.State, live.Total.String(), live.InvoiceNumber, live.Items
-		v.RefundTotal, v.RefundReason = live.RefundTotal.String(), live.RefundReason
-		if live.State != inv.State && live.State != "" {
-			inv.State = live.State
-			if err := b.Invoices.PutInvoice(r.Context(), inv); err != nil {
-				b.Log.WarnContext(r.Context(), "browser: recording invoice state", "err", err)
-			}
-		}
+		v.State, v.Total, v.Items = cmp.Or(live.State, inv.State), cmp.Or(live.Total.String(), inv.Total), live.Items
+		v.Number = cmp.Or(live.InvoiceNumber, inv.Number)
+		v.RefundTotal, v.RefundReason = cmp.Or(live.RefundTotal.String(), inv.RefundTotal), cmp.Or(live.RefundReason, inv.RefundReason)
+		b.keepLive(r.Context(), inv, v)
 	}
 	v.Refundable = !v.Stale && strings.Contains(" "+refundableStates+" ", " "+v.State+" ")
 	b.render(w, r, http.StatusOK, "invoice", view{Title: "Invoice", Nav: "invoices", Notice: noticeFrom(r), Data: v})
+}
+
+// keepLive records what Vercel told of the invoice, so that the billing
+// list, read from our records only, shows the same state and number.
+func (b *Browser) keepLive(ctx context.Context, inv installations.Invoice, v invoiceView) {
+	if v.State == inv.State && v.Number == inv.Number {
+		return
+	}
+	inv.State, inv.Number = v.State, v.Number
+	if err := b.Invoices.PutInvoice(ctx, inv); err != nil {
+		b.Log.WarnContext(ctx, "browser: recording invoice state", "err", err)
+	}
 }
 
 // handleRefund asks Vercel to refund (part of) an invoice.

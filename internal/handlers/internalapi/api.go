@@ -21,6 +21,7 @@ type Deps struct {
 	Log           *slog.Logger
 	Tokens        []string // internal_api.tokens; none refuses every request
 	Installations installations.Store
+	Invoices      installations.InvoiceStore
 	Deliveries    *deliveries.Service
 	Events        installations.EventStore
 	Vercel        *vercelcall.Caller // reads (account, member, invoice)
@@ -61,6 +62,7 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}", a.handleGetInstallation)
 	r.Get("/installations/{installationId}/account", a.handleGetAccount)
 	r.Get("/installations/{installationId}/members/{memberId}", a.handleGetMember)
+	r.Get("/installations/{installationId}/invoices", a.handleListInvoices)
 	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)

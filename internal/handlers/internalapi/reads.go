@@ -33,6 +33,22 @@ func (a *API) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
 	handlers.WriteJSON(w, http.StatusOK, in)
 }
 
+// handleListInvoices answers our invoice records of an installation,
+// kept from our submissions and Vercel's invoice webhooks, newest first.
+func (a *API) handleListInvoices(w http.ResponseWriter, r *http.Request) {
+	in, err := a.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	list, err := a.Invoices.ListInvoices(r.Context(), in.ID)
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"invoices": list})
+}
+
 // read calls Vercel with the installation's token (reads are not queued;
 // the client retries 429/5xx itself) and answers with Vercel's body.
 func (a *API) read(w http.ResponseWriter, r *http.Request, call func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error)) {

@@ -1,0 +1,90 @@
+// Package webhooks receives Vercel's webhooks: it verifies each event's
+// signature, stores the event once per id before answering, and applies
+// its effect in the same transaction.
+package webhooks
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// Deps are what the webhook receiver needs; the app wires them.
+type Deps struct {
+	Log          *slog.Logger
+	ClientSecret string // vercel.client_secret: the signing key; empty refuses every event
+	Store        installations.WebhookStore
+	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
+}
+
+// Handler serves /webhooks.
+type Handler struct {
+	Deps
+}
+
+// New returns the receiver, to be mounted at /webhooks.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return (&Handler{Deps: d}).routes()
+}
+
+func (h *Handler) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Post("/vercel", h.handleVercel)
+	r.NotFound(handlers.NotFound)
+	r.MethodNotAllowed(handlers.MethodNotAllowed)
+	return r
+}
+
+var errSignature = apperr.New(apperr.Unauthorized, "invalid_signature", "the x-vercel-signature header is missing or wrong")
+
+// handleVercel stores a signed event and answers 200 once it is durable;
+// a redelivery of a stored event is answered 200 and not handled again.
+//
+// POST /webhooks/vercel
+func (h *Handler) handleVercel(w http.ResponseWriter, r *http.Request) {
+	body, err := handlers.ReadBody(r)
+	if err != nil {
+		handlers.WriteError(w, r, h.Log, err)
+		return
+	}
+	if !h.signed(body, r.Header.Get("x-vercel-signature")) {
+		handlers.WriteError(w, r, h.Log, errSignature)
+		return
+	}
+	ev, err := installations.ParseWebhook(body)
+	if err != nil {
+		handlers.WriteError(w, r, h.Log, err)
+		return
+	}
+	stored, err := h.Store.RecordWebhook(r.Context(), ev, h.effect(ev))
+	if err != nil {
+		handlers.WriteError(w, r, h.Log, err)
+		return
+	}
+	h.Log.InfoContext(r.Context(), "webhook received", "event_id", ev.ID, "type", ev.Type,
+		"installation_id", ev.InstallationID, "duplicate", !stored)
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"received": true, "duplicate": !stored})
+}
+
+// signed reports whether sig is the hex HMAC-SHA1 of body under the
+// client secret, compared in constant time.
+func (h *Handler) signed(body []byte, sig string) bool {
+	got, err := hex.DecodeString(sig)
+	if h.ClientSecret == "" || err != nil || len(got) != sha1.Size {
+		return false
+	}
+	mac := hmac.New(sha1.New, []byte(h.ClientSecret))
+	mac.Write(body)
+	return hmac.Equal(mac.Sum(nil), got)
+}
