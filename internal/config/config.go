@@ -17,7 +17,8 @@ import (
 )
 
 // Config is the whole server configuration. The yaml tags are the key paths
-// of contract.md section 2; env names derive from them.
+// of the configuration (config.example.yaml documents each); env names
+// derive from them.
 type Config struct {
 	Listen                 string                  `yaml:"listen"`
 	PublicURL              string                  `yaml:"public_url"`

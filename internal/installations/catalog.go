@@ -19,8 +19,7 @@ type Product struct {
 	MetadataSchema *MetadataSchema `yaml:"metadata_schema,omitempty" json:"metadataSchema,omitempty"`
 }
 
-// BillingPlan is Vercel's BillingPlan shape (vercel-api.md 6.5), as we serve
-// it, plus Price, Meters and Installations, which are ours: they drive
+// BillingPlan is Vercel's BillingPlan shape, as we serve it, plus Price, Meters and Installations, which are ours: they drive
 // billing and visibility and are never sent to Vercel.
 type BillingPlan struct {
 	ID                    string       `yaml:"id" json:"id"`

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Wire examples from vercel-api.md §2, compacted before comparing.
+// Wire examples from Vercel's API reference, compacted before comparing.
 const (
 	docAccount = `{"contact": {"email": "ada@acme.dev", "name": "Ada Lovelace"}, "name": "Acme", "url": "https://vercel.com/acme/~/integrations/partner-db/icfg_9bceb8ccT32d3U417ezb5c8p"}`
 	docMember  = `{"id": "9f3c2a7b41d04e6f", "role": "ADMIN", "globalUserId": "5e1d0c9b8a7f6e5d", "userEmail": "ada@acme.dev"}`

@@ -28,7 +28,7 @@ const (
 // Leeway is the clock skew tolerated on exp, nbf and iat.
 const Leeway = 10 * time.Second
 
-// Claims are the verified claims of a Vercel token (vercel-api.md section 5).
+// Claims are the verified claims of a Vercel token (docs/vercel.md, "Tokens").
 type Claims struct {
 	Issuer         string    `json:"iss"`
 	Subject        string    `json:"sub"`

@@ -10,7 +10,7 @@ import (
 )
 
 // maxStaleness is how far in the past submitBillingData's eod and
-// period.end may lie (vercel-api.md §2.4).
+// period.end may lie.
 const maxStaleness = 24 * time.Hour
 
 // BillingSubmissions returns the submitBillingData bodies accepted, in order.

@@ -1,8 +1,8 @@
 package vercelsim
 
-// Request-body schemas of the marketplace endpoints (vercel-api.md §2, §3,
-// §6.5). Every object is closed (additionalProperties:false) unless the
-// reference says extra keys are allowed.
+// Request-body schemas of the marketplace endpoints, as Vercel's
+// OpenAPI documents them. Every object is closed (additionalProperties:
+// false) unless Vercel allows extra keys.
 
 var period = object(map[string]prop{"start": req(dateTime), "end": req(dateTime)})
 

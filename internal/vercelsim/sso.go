@@ -79,7 +79,7 @@ func SSOCallbackURL(partnerBase, code, state string, params url.Values) string {
 }
 
 // ssoError is the OAuth-style error body the simulator answers the
-// exchange with; Vercel's real shape is unconfirmed (vercel-api.md §9).
+// exchange with; Vercel's real shape is unconfirmed.
 func ssoError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
