@@ -135,16 +135,19 @@ func (s *Installations) SetPlan(ctx context.Context, id, planID string) (install
 		`UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.db.now()), id)
 }
 
-// MarkDeleted records the uninstall and, if wipeToken, erases the token.
+// MarkDeleted records the uninstall and, if wipeToken, erases the token:
+// the installation is then deleted (finalized), else pending_finalization.
 func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bool) (installations.Installation, error) {
 	now := Millis(s.db.now())
+	status := installations.StatusPendingFinalization
 	q := `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?`
 	if wipeToken {
+		status = installations.StatusDeleted
 		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
 			token_ciphertext = '', token_key_id = '' WHERE id = ?`
 	}
 	return s.update(ctx, id, installations.EventInstallationDeleted, map[string]bool{"finalized": wipeToken},
-		q, installations.StatusDeleted, now, now, id)
+		q, status, now, now, id)
 }
 
 // update runs q and appends an event of type typ in one transaction.

@@ -12,7 +12,14 @@ const (
 	EventInstallationUpdated = "installation.updated"
 	EventInstallationDeleted = "installation.deleted"
 	EventResourceRenamed     = "resource.renamed"
-	EventDeliveryDead        = "delivery.dead"
+	// EventResourceProvisionRequested asks the partner's service to create
+	// a resource (feed mode); EventResourceDeleted says Vercel deleted one.
+	EventResourceProvisionRequested   = "resource.provision_requested"
+	EventResourceUpdateRequested      = "resource.update_requested"
+	EventResourceDeleted              = "resource.deleted"
+	EventResourceSecretsRotationAsked = "resource.secrets_rotation_requested"
+	EventBalanceCredited              = "balance.credited"
+	EventDeliveryDead                 = "delivery.dead"
 )
 
 // Event is one entry of the feed. ID is its cursor: ids only grow and

@@ -5,8 +5,13 @@ import "context"
 // Tx is a unit of work in one database transaction: what is changed
 // through it commits together with the write that caused it, or not at all.
 type Tx interface {
+	Installation(ctx context.Context, id string) (Installation, error)
+	// FinalizeInstallation marks an uninstalled installation deleted and
+	// wipes its token: nothing more can be sent for it.
+	FinalizeInstallation(ctx context.Context, id string) error
 	Resource(ctx context.Context, installationID, id string) (Resource, error)
 	PutResource(ctx context.Context, r Resource) (Resource, error)
+	DeleteResource(ctx context.Context, installationID, id string) error
 	PutInvoice(ctx context.Context, inv Invoice) error
 	AppendEvent(ctx context.Context, e NewEvent) error
 }
