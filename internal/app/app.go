@@ -129,7 +129,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
 		Tx: a.DB.InTx, Vercel: caller, Hook: hook}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+		Installations: a.Installations, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

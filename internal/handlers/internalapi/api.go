@@ -21,6 +21,7 @@ type Deps struct {
 	Log           *slog.Logger
 	Tokens        []string // internal_api.tokens; none refuses every request
 	Installations installations.Store
+	Resources     installations.ResourceStore // our copy, for reads
 	Deliveries    *deliveries.Service
 	Events        installations.EventStore
 	Vercel        *vercelcall.Caller // reads (account, member, invoice)
@@ -62,6 +63,8 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/account", a.handleGetAccount)
 	r.Get("/installations/{installationId}/members/{memberId}", a.handleGetMember)
 	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
+	r.Get("/installations/{installationId}/resources", a.handleListResources)
+	r.Get("/installations/{installationId}/resources/{resourceId}", a.handleGetResource)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Get("/events", a.handleEvents)
 	r.Group(func(r chi.Router) {
@@ -72,6 +75,8 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/billing", a.handleSubmitBilling)
 		r.Post("/installations/{installationId}/invoices", a.handleSubmitInvoice)
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
+		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
+		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
 	})
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
