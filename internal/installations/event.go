@@ -12,13 +12,12 @@ const (
 	EventInstallationUpdated = "installation.updated"
 	EventInstallationDeleted = "installation.deleted"
 	EventResourceRenamed     = "resource.renamed"
-	// EventResourceProvisionRequested asks the partner's service to create
-	// a resource (feed mode); EventResourceDeleted says Vercel deleted one.
+	// The *_requested events ask the partner's service to act (feed mode:
+	// no provisioning hook); EventResourceDeleted says Vercel deleted one.
 	EventResourceProvisionRequested   = "resource.provision_requested"
 	EventResourceUpdateRequested      = "resource.update_requested"
 	EventResourceDeleted              = "resource.deleted"
 	EventResourceSecretsRotationAsked = "resource.secrets_rotation_requested"
-	EventBalanceCredited              = "balance.credited"
 	EventDeliveryDead                 = "delivery.dead"
 )
 

@@ -166,21 +166,10 @@ func fieldsOf(err error) []apperr.Field {
 // passed on and never stored, and only then our row; or, in feed mode, a
 // pending row and the request on the event feed, in one transaction.
 func (s *Server) provision(ctx context.Context, res installations.Resource, externalID string) (provisionView, error) {
-	if s.Hook == nil {
-		res.Status = vercelapi.StatusPending
-		var out installations.Resource
-		err := s.Tx(ctx, func(tx installations.Tx) error {
-			var err error
-			if out, err = tx.PutResource(ctx, res); err != nil {
-				return err
-			}
-			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceProvisionRequested,
-				InstallationID: res.InstallationID, Subject: res.ID,
-				Data: map[string]any{"resource": s.resourceView(out), "externalId": externalID}})
-		})
-		return provisionView{resourceView: s.resourceView(out), Secrets: []provisioning.Secret{}}, err
-	}
 	res.Status = vercelapi.StatusPending
+	if s.Hook == nil {
+		return s.provisionFeed(ctx, res, externalID)
+	}
 	ans, err := s.callHook(ctx, provisioning.Request{Type: provisioning.TypeProvision, InstallationID: res.InstallationID,
 		Resource: s.resourceView(res)})
 	if err != nil {
@@ -189,11 +178,28 @@ func (s *Server) provision(ctx context.Context, res installations.Resource, exte
 	res.Status = cmpOr(ans.Status, vercelapi.StatusReady)
 	out, err := s.Resources.PutResource(ctx, res)
 	if err != nil {
+		// Vercel will retry with a new id: undo the hook's resource, best effort.
+		s.callHook(context.WithoutCancel(ctx), provisioning.Request{Type: provisioning.TypeDelete,
+			InstallationID: res.InstallationID, Resource: s.resourceView(res)})
 		return provisionView{}, err
 	}
 	v := provisionView{resourceView: s.resourceView(out), Secrets: nonNil(ans.Secrets)}
 	v.Notification = ans.Notification
 	return v, nil
+}
+
+func (s *Server) provisionFeed(ctx context.Context, res installations.Resource, externalID string) (provisionView, error) {
+	var out installations.Resource
+	err := s.Tx(ctx, func(tx installations.Tx) error {
+		var err error
+		if out, err = tx.PutResource(ctx, res); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceProvisionRequested,
+			InstallationID: res.InstallationID, Subject: res.ID,
+			Data: map[string]any{"resource": s.resourceView(out), "externalId": externalID}})
+	})
+	return provisionView{resourceView: s.resourceView(out), Secrets: []provisioning.Secret{}}, err
 }
 
 // callHook calls the provisioning hook; any failure is the one 409 the
