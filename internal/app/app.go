@@ -25,6 +25,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/handlers/webhooks"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
@@ -53,6 +54,7 @@ type App struct {
 	Events        *db.Events
 	Sessions      *db.Sessions
 	Webhooks      *db.Webhooks
+	Balances      *db.Balances
 	Deliveries    *deliveries.Service
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
@@ -78,7 +80,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	}
 	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
-		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d)}
+		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d)}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -123,10 +125,18 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		r.Use(handlers.HSTS)
 	}
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
+	// Partner-API answers may carry resource secrets: kept sealed for replays.
+	sealedIdem := &handlers.Idempotency{Store: &installations.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
+	hook, err := provisioningHook(cfg)
+	if err != nil {
+		cancel()
+		return err
+	}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
-		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: idem}))
+		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
+		Tx: a.DB.InTx, Vercel: caller, Hook: hook}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)
@@ -134,6 +144,15 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	a.Handler = r
 	return nil
+}
+
+// provisioningHook is the configured hook client, nil in feed mode.
+func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
+	p := cfg.Provisioning
+	if p.HookURL == "" {
+		return nil, nil
+	}
+	return provisioning.New(p.HookURL, p.HookSecret, p.HookTimeout, nil)
 }
 
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client) (http.Handler, error) {

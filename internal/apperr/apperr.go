@@ -41,7 +41,9 @@ type Error struct {
 	// Vercel carries Vercel's status and body when Vercel refused a
 	// forwarded write (code vercel_rejected); shown as error.vercel.
 	Vercel json.RawMessage
-	Err    error // cause, logged but never shown
+	// UserMessage, when set, is shown to the person (error.user.message).
+	UserMessage string
+	Err         error // cause, logged but never shown
 }
 
 func (e *Error) Error() string {

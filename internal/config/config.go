@@ -30,6 +30,7 @@ type Config struct {
 	Products               []installations.Product `yaml:"products"`
 	Sessions               Sessions                `yaml:"sessions"`
 	Deliveries             Deliveries              `yaml:"deliveries"`
+	Provisioning           Provisioning            `yaml:"provisioning"`
 	LogLevel               string                  `yaml:"log_level"`
 	MaxBodyBytes           int64                   `yaml:"max_body_bytes"`
 }
@@ -66,6 +67,14 @@ type Deliveries struct {
 	MaxAge              time.Duration `yaml:"max_age"`
 	Workers             int           `yaml:"workers"`
 	PollInterval        time.Duration `yaml:"poll_interval"`
+}
+
+// Provisioning says who creates resources: a hook we call (HookURL set)
+// or, without one, the partner's service following the event feed.
+type Provisioning struct {
+	HookURL     string        `yaml:"hook_url"`
+	HookSecret  string        `yaml:"hook_secret" secret:"true"`
+	HookTimeout time.Duration `yaml:"hook_timeout"`
 }
 
 // Load reads the YAML file at path (optional when ""), applies environment
@@ -120,6 +129,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.FirstAttemptTimeout, 3*time.Second)
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
+	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Error lists every missing or invalid key found in one pass.
@@ -63,6 +64,7 @@ func (c *Config) Validate() error {
 	if c.Deliveries.Workers < 1 || c.Deliveries.Workers > 256 {
 		add("deliveries.workers: must be 1..256")
 	}
+	c.validateProvisioning(add)
 	if c.MaxBodyBytes < 1024 {
 		add("max_body_bytes: must be at least 1024")
 	}
@@ -102,4 +104,27 @@ func DecodeKey(s string) ([]byte, error) {
 		return nil, fmt.Errorf("must decode to 32 bytes, got %d", len(k))
 	}
 	return k, nil
+}
+
+// validateProvisioning requires a whsec_ secret with a hook URL.
+func (c *Config) validateProvisioning(add func(string, ...any)) {
+	pr := c.Provisioning
+	if pr.HookURL == "" {
+		if pr.HookSecret != "" {
+			add("provisioning.hook_secret: set without provisioning.hook_url")
+		}
+		return
+	}
+	var p []string
+	checkURL(&p, "provisioning.hook_url", pr.HookURL)
+	for _, msg := range p {
+		add("%s", msg)
+	}
+	key, ok := strings.CutPrefix(pr.HookSecret, "whsec_")
+	if b, err := base64.StdEncoding.DecodeString(key); !ok || err != nil || len(b) < 16 {
+		add("provisioning.hook_secret: required with provisioning.hook_url, as whsec_ and at least 16 base64-encoded bytes")
+	}
+	if pr.HookTimeout < 0 || pr.HookTimeout > 5*time.Minute {
+		add("provisioning.hook_timeout: must be between 0 and 5m")
+	}
 }

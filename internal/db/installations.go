@@ -136,7 +136,8 @@ func (s *Installations) SetPlan(ctx context.Context, id, planID string) (install
 		`UPDATE installations SET billing_plan_id = ?, updated_at = ? WHERE id = ?`, planID, Millis(s.db.now()), id)
 }
 
-// MarkDeleted records the uninstall and, if wipeToken, erases the token.
+// MarkDeleted records the uninstall and, if wipeToken, erases the token:
+// the installation is then deleted (finalized), else pending_finalization.
 func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bool) (installations.Installation, error) {
 	var out installations.Installation
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
@@ -151,16 +152,26 @@ func (s *Installations) MarkDeleted(ctx context.Context, id string, wipeToken bo
 }
 
 // markDeleted is MarkDeleted inside tx; the webhook for an uninstall runs
-// it in the transaction that stores the event.
+// it in the transaction that stores the event. A repeat changes nothing
+// and announces nothing; a finalized installation stays finalized.
 func markDeleted(ctx context.Context, tx *sqlx.Tx, id string, wipeToken bool, at time.Time) error {
 	now := Millis(at)
+	status := installations.StatusPendingFinalization
 	q := `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?`
 	if wipeToken {
+		status = installations.StatusDeleted
 		q = `UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?), updated_at = ?,
 			token_ciphertext = '', token_key_id = '' WHERE id = ?`
 	}
+	cur, err := getInstallation(ctx, tx, tx.Rebind, id)
+	if err != nil {
+		return err
+	}
+	if cur.Status == status || cur.Status == installations.StatusDeleted {
+		return nil
+	}
 	return updateInTx(ctx, tx, id, installations.NewEvent{Type: installations.EventInstallationDeleted, InstallationID: id,
-		Subject: id, Data: map[string]bool{"finalized": wipeToken}}, at, q, installations.StatusDeleted, now, now, id)
+		Subject: id, Data: map[string]bool{"finalized": wipeToken}}, at, q, status, now, now, id)
 }
 
 // update runs q and appends an event of type typ in one transaction.

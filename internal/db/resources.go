@@ -101,3 +101,14 @@ func listResources(ctx context.Context, x sqlx.ExtContext, installationID string
 	}
 	return domains(rows), nil
 }
+
+func deleteResource(ctx context.Context, tx *sqlx.Tx, inst, id string) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id)
+	if err != nil {
+		return fmt.Errorf("delete resource: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFoundf("resource %s not found", id)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -16,6 +17,21 @@ type tx struct {
 
 var _ installations.Tx = tx{}
 
+func (t tx) Installation(ctx context.Context, id string) (installations.Installation, error) {
+	return getInstallation(ctx, t.x, t.x.Rebind, id)
+}
+
+func (t tx) FinalizeInstallation(ctx context.Context, id string) error {
+	now := Millis(t.d.now())
+	_, err := t.x.ExecContext(ctx, t.x.Rebind(`UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?),
+		updated_at = ?, token_ciphertext = '', token_key_id = '' WHERE id = ?`), installations.StatusDeleted, now, now, id)
+	if err != nil {
+		return fmt.Errorf("finalize installation: %w", err)
+	}
+	return appendEvent(ctx, t.x, installations.NewEvent{Type: installations.EventInstallationDeleted,
+		InstallationID: id, Subject: id, Data: map[string]bool{"finalized": true}}, t.d.now())
+}
+
 func (t tx) Resource(ctx context.Context, installationID, id string) (installations.Resource, error) {
 	return getResource(ctx, t.x, t.x.Rebind, installationID, id)
 }
@@ -24,16 +40,16 @@ func (t tx) PutResource(ctx context.Context, r installations.Resource) (installa
 	return putResource(ctx, t.x, r, t.d.now())
 }
 
+func (t tx) DeleteResource(ctx context.Context, installationID, id string) error {
+	return deleteResource(ctx, t.x, installationID, id)
+}
+
 func (t tx) PutInvoice(ctx context.Context, inv installations.Invoice) error {
 	return putInvoice(ctx, t.x, inv, t.d.now())
 }
 
 func (t tx) AppendEvent(ctx context.Context, e installations.NewEvent) error {
 	return appendEvent(ctx, t.x, e, t.d.now())
-}
-
-func (t tx) Installation(ctx context.Context, id string) (installations.Installation, error) {
-	return getInstallation(ctx, t.x, t.x.Rebind, id)
 }
 
 func (t tx) ListResources(ctx context.Context, installationID string) ([]installations.Resource, error) {

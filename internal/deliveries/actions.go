@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
@@ -97,4 +98,26 @@ func actionResult(d Delivery, err error) (installations.ActionResult, error) {
 		return installations.ActionResult{DeliveryID: d.ID, Status: d.Status}, err
 	}
 	return installations.ActionResult{DeliveryID: d.ID, Status: d.Status}, nil
+}
+
+// finalizeBody is finalizeInstallation's (empty) body.
+type finalizeBody struct{}
+
+// Validate implements the queue's body check; there is nothing to check.
+func (finalizeBody) Validate() error { return nil }
+
+// Finalize queues finalizeInstallation for an uninstalled installation
+// (pending_finalization); once Vercel accepts it the token is wiped.
+func (s *Service) Finalize(ctx context.Context, installationID string) (Delivery, error) {
+	return s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpFinalize, Body: finalizeBody{},
+		Local: func(ctx context.Context, tx installations.Tx) error {
+			in, err := tx.Installation(ctx, installationID)
+			if err != nil {
+				return err
+			}
+			if in.Status != installations.StatusPendingFinalization {
+				return apperr.New(apperr.Conflict, "installation_not_deleted", "only an uninstalled installation can be finalized")
+			}
+			return nil
+		}})
 }

@@ -135,12 +135,18 @@ func (s *Service) call(ctx context.Context, d Delivery) (json.RawMessage, error)
 }
 
 // finish stores the attempt's outcome with what it implies locally: a
-// delivered invoice is recorded, a dead delivery announced on the feed.
+// delivered invoice is recorded, a delivered finalization wipes the
+// installation's token, a dead delivery is announced on the feed.
 func (s *Service) finish(ctx context.Context, d Delivery, owner string) error {
 	var local installations.LocalChange
 	switch {
 	case d.Status == StatusDelivered && d.Operation == OpSubmitInvoice:
 		local = func(ctx context.Context, tx installations.Tx) error { return s.recordInvoice(ctx, tx, d) }
+	case d.Status == StatusDelivered && d.Operation == OpFinalize:
+		// Vercel expects nothing more: the token goes with the same commit.
+		local = func(ctx context.Context, tx installations.Tx) error {
+			return tx.FinalizeInstallation(ctx, d.InstallationID)
+		}
 	case d.Status == StatusDead:
 		local = func(ctx context.Context, tx installations.Tx) error {
 			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventDeliveryDead,

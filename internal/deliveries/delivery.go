@@ -35,6 +35,8 @@ const (
 	OpSubmitBillingData = "submitBillingData"
 	OpSubmitInvoice     = "submitInvoice"
 	OpUpdateInvoice     = "updateInvoice"
+	OpSubmitBalances    = "submitPrepaymentBalances"
+	OpFinalize          = "finalizeInstallation"
 )
 
 // Store is what the queue needs of the database.

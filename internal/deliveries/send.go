@@ -40,6 +40,12 @@ func send(ctx context.Context, c *vercelapi.Client, token string, d Delivery, bo
 		return nil, withBody(body, func(req *vercelapi.InvoiceAction) error {
 			return c.UpdateInvoice(ctx, token, id, d.Target, req)
 		})
+	case OpSubmitBalances:
+		return nil, withBody(body, func(req *vercelapi.PrepaymentBalances) error {
+			return c.SubmitPrepaymentBalances(ctx, token, id, req)
+		})
+	case OpFinalize:
+		return nil, c.FinalizeInstallation(ctx, token, id)
 	default:
 		return nil, fmt.Errorf("unknown operation %q", d.Operation)
 	}

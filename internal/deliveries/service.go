@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -188,7 +189,7 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		}
 	}
 	owner := "req_" + rand.Text()
-	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), req.Local)
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
 	if err != nil {
 		return Delivery{}, "", err
 	}
@@ -196,6 +197,29 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		owner = ""
 	}
 	return d, owner, nil
+}
+
+// ErrFinalized refuses a write for an installation that is finalized: its
+// token is gone and Vercel expects nothing more.
+var ErrFinalized = apperr.New(apperr.Conflict, "installation_finalized",
+	"the installation is finalized; nothing more can be sent to Vercel for it")
+
+// notFinalized wraps the request's local change with the check that the
+// installation is not finalized, in the transaction that records it.
+func notFinalized(req Request) installations.LocalChange {
+	return func(ctx context.Context, tx installations.Tx) error {
+		in, err := tx.Installation(ctx, req.InstallationID)
+		if err != nil {
+			return err
+		}
+		if in.Status == installations.StatusDeleted {
+			return ErrFinalized
+		}
+		if req.Local == nil {
+			return nil
+		}
+		return req.Local(ctx, tx)
+	}
 }
 
 // Get returns one delivery.

@@ -19,6 +19,12 @@ type errorDetail struct {
 	Message string          `json:"message"`
 	Fields  []apperr.Field  `json:"fields,omitempty"`
 	Vercel  json.RawMessage `json:"vercel,omitempty"`
+	User    *userMessage    `json:"user,omitempty"`
+}
+
+// userMessage is the part of an error shown to the person in Vercel's UI.
+type userMessage struct {
+	Message string `json:"message"`
 }
 
 // StatusOf maps an error kind to its HTTP status: the one place that does.
@@ -65,6 +71,9 @@ func writeStatus(w http.ResponseWriter, status int, e *apperr.Error) {
 	body := errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Vercel: e.Vercel}}
 	if e.Kind == apperr.Invalid {
 		body.Error.Fields = e.Fields
+	}
+	if e.UserMessage != "" {
+		body.Error.User = &userMessage{Message: e.UserMessage}
 	}
 	if e.Kind == apperr.Internal {
 		body.Error.Message = "internal error"

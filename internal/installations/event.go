@@ -12,7 +12,13 @@ const (
 	EventInstallationUpdated = "installation.updated"
 	EventInstallationDeleted = "installation.deleted"
 	EventResourceRenamed     = "resource.renamed"
-	EventDeliveryDead        = "delivery.dead"
+	// The *_requested events ask the partner's service to act (feed mode:
+	// no provisioning hook); EventResourceDeleted says Vercel deleted one.
+	EventResourceProvisionRequested   = "resource.provision_requested"
+	EventResourceUpdateRequested      = "resource.update_requested"
+	EventResourceDeleted              = "resource.deleted"
+	EventResourceSecretsRotationAsked = "resource.secrets_rotation_requested"
+	EventDeliveryDead                 = "delivery.dead"
 )
 
 // Event is one entry of the feed. ID is its cursor: ids only grow and

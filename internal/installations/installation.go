@@ -10,10 +10,18 @@ import (
 )
 
 // Status of an installation on our side.
+// StatusPendingFinalization is an uninstalled installation that may still
+// be billed; StatusDeleted is one that is finalized (nothing more to bill).
 const (
-	StatusActive  = "active"
-	StatusDeleted = "deleted"
+	StatusActive              = "active"
+	StatusPendingFinalization = "pending_finalization"
+	StatusDeleted             = "deleted"
 )
+
+// Uninstalled reports whether Vercel deleted the installation, finalized or not.
+func (in Installation) Uninstalled() bool {
+	return in.Status == StatusDeleted || in.Status == StatusPendingFinalization
+}
 
 // Installation is one installation of the integration (icfg_...). It never
 // carries the access token: that is read through Store.Token only.
@@ -63,6 +71,8 @@ type Store interface {
 	SetPlan(ctx context.Context, id, planID string) (Installation, error)
 	// MarkDeleted records the uninstall; wipeToken drops the token when
 	// nothing more can be billed.
+	// The status becomes StatusDeleted when wipeToken, else
+	// StatusPendingFinalization.
 	MarkDeleted(ctx context.Context, id string, wipeToken bool) (Installation, error)
 	// Token decrypts the installation's Vercel access token.
 	Token(ctx context.Context, id string) (string, error)

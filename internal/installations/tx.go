@@ -5,13 +5,16 @@ import "context"
 // Tx is a unit of work in one database transaction: what is changed
 // through it commits together with the write that caused it, or not at all.
 type Tx interface {
-	Resource(ctx context.Context, installationID, id string) (Resource, error)
-	PutResource(ctx context.Context, r Resource) (Resource, error)
-	PutInvoice(ctx context.Context, inv Invoice) error
-	AppendEvent(ctx context.Context, e NewEvent) error
-
 	// Installation answers an apperr NotFound error for an unknown id.
 	Installation(ctx context.Context, id string) (Installation, error)
+	// FinalizeInstallation marks an uninstalled installation deleted and
+	// wipes its token: nothing more can be sent for it.
+	FinalizeInstallation(ctx context.Context, id string) error
+	Resource(ctx context.Context, installationID, id string) (Resource, error)
+	PutResource(ctx context.Context, r Resource) (Resource, error)
+	DeleteResource(ctx context.Context, installationID, id string) error
+	PutInvoice(ctx context.Context, inv Invoice) error
+	AppendEvent(ctx context.Context, e NewEvent) error
 	ListResources(ctx context.Context, installationID string) ([]Resource, error)
 	// MarkInstallationDeleted is Store.MarkDeleted inside the transaction.
 	MarkInstallationDeleted(ctx context.Context, id string, wipeToken bool) error

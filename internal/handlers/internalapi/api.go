@@ -22,6 +22,7 @@ type Deps struct {
 	Tokens        []string // internal_api.tokens; none refuses every request
 	Installations installations.Store
 	Invoices      installations.InvoiceStore
+	Resources     installations.ResourceStore // our copy, for reads
 	Deliveries    *deliveries.Service
 	Events        installations.EventStore
 	Vercel        *vercelcall.Caller // reads (account, member, invoice)
@@ -64,6 +65,8 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/members/{memberId}", a.handleGetMember)
 	r.Get("/installations/{installationId}/invoices", a.handleListInvoices)
 	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
+	r.Get("/installations/{installationId}/resources", a.handleListResources)
+	r.Get("/installations/{installationId}/resources/{resourceId}", a.handleGetResource)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)
@@ -76,6 +79,8 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/billing", a.handleSubmitBilling)
 		r.Post("/installations/{installationId}/invoices", a.handleSubmitInvoice)
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
+		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
+		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
 	})
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

@@ -163,3 +163,31 @@ func (a *API) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": strconv.FormatInt(next, 10)})
 }
+
+// handleListResources answers our copy of the installation's resources;
+// secret values are never kept, so never shown.
+func (a *API) handleListResources(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "installationId")
+	if _, err := a.Installations.Get(r.Context(), id); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	list, err := a.Resources.ListResources(r.Context(), id)
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	if list == nil {
+		list = []installations.Resource{}
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"resources": list})
+}
+
+func (a *API) handleGetResource(w http.ResponseWriter, r *http.Request) {
+	res, err := a.Resources.GetResource(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"))
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"resource": res})
+}

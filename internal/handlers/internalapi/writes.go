@@ -113,6 +113,21 @@ func (a *API) handleSubmitInvoice(w http.ResponseWriter, r *http.Request) {
 	a.enqueue(w, r, deliveries.OpSubmitInvoice, "", &vercelapi.InvoiceRequest{}, nil)
 }
 
+func (a *API) handleSubmitBalances(w http.ResponseWriter, r *http.Request) {
+	a.enqueue(w, r, deliveries.OpSubmitBalances, "", &vercelapi.PrepaymentBalances{}, nil)
+}
+
+// handleFinalize tells Vercel that no more invoices will come for an
+// uninstalled installation; refused (409) while it is installed.
+func (a *API) handleFinalize(w http.ResponseWriter, r *http.Request) {
+	if err := handlers.ReadJSON(r, &struct{}{}, true); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
+	}
+	d, err := a.Deliveries.Finalize(r.Context(), chi.URLParam(r, "installationId"))
+	a.writeDelivery(w, r, d, err, nil)
+}
+
 // refundRequest is the internal refund body; it becomes updateInvoice's
 // {"action":"refund", reason, total}.
 type refundRequest struct {

@@ -141,7 +141,7 @@ func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	if in.Status == installations.StatusDeleted {
+	if in.Uninstalled() {
 		handlers.WriteError(w, r, s.Log, apperr.New(apperr.Conflict, "conflict", "the installation is deleted"))
 		return
 	}
@@ -172,6 +172,10 @@ func (s *Server) handleDeleteInstallation(w http.ResponseWriter, r *http.Request
 	in, err := s.Installations.Get(r.Context(), id)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
+		return
+	}
+	if in.Status == installations.StatusDeleted { // already finalized: a repeat changes nothing
+		handlers.WriteJSON(w, http.StatusOK, map[string]bool{"finalized": true})
 		return
 	}
 	res, err := s.Resources.ListResources(r.Context(), in.ID)

@@ -321,7 +321,7 @@ func TestDeleteFinalizesOnlyWhenNothingBillable(t *testing.T) {
 		t.Fatalf("paid plan: %d %q", s, b)
 	}
 	in, _ := e.store.Get(t.Context(), testInstallation)
-	if in.Status != installations.StatusDeleted || in.DeletedAt == nil {
+	if in.Status != installations.StatusPendingFinalization || in.DeletedAt == nil {
 		t.Errorf("not marked deleted: %+v", in)
 	}
 	if tok, err := e.store.Token(t.Context(), testInstallation); tok != "tok" {

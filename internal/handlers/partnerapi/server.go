@@ -4,6 +4,7 @@
 package partnerapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -11,7 +12,9 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // Deps are what the partner API needs; the app wires them.
@@ -22,6 +25,13 @@ type Deps struct {
 	Catalog       installations.Catalog
 	Verifier      *vercelauth.Verifier
 	Idempotency   *handlers.Idempotency
+	Balances      installations.BalanceStore
+	// Tx runs fn in one database transaction (db.DB.InTx).
+	Tx func(ctx context.Context, fn func(installations.Tx) error) error
+	// Vercel reads invoices for credit purchases.
+	Vercel *vercelcall.Caller
+	// Hook is the provisioning hook; nil is feed mode.
+	Hook *provisioning.Client
 }
 
 // Server is the partner API.
@@ -45,17 +55,30 @@ func (s *Server) routes() chi.Router {
 	idem := s.Idempotency.Middleware(func(r *http.Request) string {
 		return "v1:" + chi.URLParam(r, "installationId")
 	})
+	// Product plans may come before any installation exists: no path
+	// installation to match, the token's (if any) picks private plans.
+	r.With(s.vercel(readAccess)).Get("/products/{productId}/plans", s.handleProductPlans)
 	r.Route("/installations/{installationId}", func(r chi.Router) {
-		r.With(s.vercel(readAccess)).Get("/", s.handleGetInstallation)
-		r.With(s.vercel(adminWrite), idem).Put("/", s.handleUpsertInstallation)
-		r.With(s.vercel(adminWrite), idem).Patch("/", s.handleUpdateInstallation)
-		r.With(s.vercel(adminOrSystemWrite), idem).Delete("/", s.handleDeleteInstallation)
+		read, admin, adminOrSystem := s.vercel(readAccess), s.vercel(adminWrite), s.vercel(adminOrSystemWrite)
+		r.With(read).Get("/", s.handleGetInstallation)
+		r.With(admin, idem).Put("/", s.handleUpsertInstallation)
+		r.With(admin, idem).Patch("/", s.handleUpdateInstallation)
+		r.With(adminOrSystem, idem).Delete("/", s.handleDeleteInstallation)
+		r.With(read).Get("/plans", s.handleInstallationPlans)
+		r.With(admin, idem).Post("/resources", s.handleProvision)
+		r.With(read).Get("/resources/{resourceId}", s.handleGetResource)
+		r.With(admin, idem).Patch("/resources/{resourceId}", s.handleUpdateResource)
+		r.With(adminOrSystem, idem).Delete("/resources/{resourceId}", s.handleDeleteResource)
+		r.With(read).Get("/resources/{resourceId}/plans", s.handleResourcePlans)
+		r.With(adminOrSystem, idem).Post("/resources/{resourceId}/secrets/rotate", s.handleRotateSecrets)
+		r.With(adminOrSystem, idem).Post("/billing/provision", s.handleProvisionPurchase)
 	})
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	return r
 }
 
+// vercel checks the Vercel token and the claim rules of acc.
 func (s *Server) vercel(acc access) func(http.Handler) http.Handler {
 	return requireVercel(s.Verifier, s.Log, acc)
 }

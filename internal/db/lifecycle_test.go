@@ -1,0 +1,84 @@
+package db_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+func TestCreditInvoiceOnceUnderConcurrentRepeats(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+			t.Fatal(err)
+		}
+		b := db.NewBalances(d)
+		credits := []installations.Credit{{ResourceID: "res_1", Cents: 1234}, {Cents: 500}, {ResourceID: "res_1", Cents: 1}}
+		const n = 8
+		results := make([]installations.CreditResult, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				var err error
+				if results[i], err = b.CreditInvoice(ctx, "icfg_1", "inv_1", credits); err != nil {
+					t.Errorf("credit %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		want := []installations.Balance{{ResourceID: "res_1", Cents: 1235}, {Cents: 500}}
+		for _, r := range results {
+			if len(r.Balances) != 2 || r.Balances[0] != want[0] || r.Balances[1] != want[1] || !r.At.Equal(results[0].At) {
+				t.Fatalf("results %+v, want each %+v", results, want)
+			}
+		}
+		if _, err := b.CreditInvoice(ctx, "icfg_1", "inv_2", []installations.Credit{{Cents: 100}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Balances(ctx, "icfg_1")
+		if err != nil || len(got) != 2 || got[0].Cents != 600 || got[1].Cents != 1235 {
+			t.Errorf("balances %+v %v", got, err)
+		}
+	})
+}
+
+func TestLifecycleTx(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		s := db.NewInstallations(d, vault(t))
+		if _, err := s.Upsert(ctx, upsert); err != nil {
+			t.Fatal(err)
+		}
+		res := db.NewResources(d)
+		if _, err := res.PutResource(ctx, installations.Resource{ID: "res_1", InstallationID: "icfg_1", ProductID: "p", Name: "n", Status: "ready"}); err != nil {
+			t.Fatal(err)
+		}
+		if in, err := s.MarkDeleted(ctx, "icfg_1", false); err != nil || in.Status != installations.StatusPendingFinalization {
+			t.Fatalf("mark deleted: %+v %v", in, err)
+		}
+		err := d.InTx(ctx, func(tx installations.Tx) error {
+			if err := tx.DeleteResource(ctx, "icfg_1", "res_1"); err != nil {
+				return err
+			}
+			return tx.FinalizeInstallation(ctx, "icfg_1")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := res.GetResource(ctx, "icfg_1", "res_1"); apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("deleted resource: %v", err)
+		}
+		in, _ := s.Get(ctx, "icfg_1")
+		if _, err := s.Token(ctx, "icfg_1"); in.Status != installations.StatusDeleted || err == nil {
+			t.Errorf("finalized: %s, token err %v", in.Status, err)
+		}
+		err = d.InTx(ctx, func(tx installations.Tx) error { return tx.DeleteResource(ctx, "icfg_1", "res_1") })
+		if apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("second delete: %v", err)
+		}
+	})
+}

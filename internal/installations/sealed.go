@@ -1,0 +1,57 @@
+package installations
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const sealedPrefix = "sealed:"
+
+// SealedIdempotency keeps the stored answers of an IdempotencyStore
+// encrypted: a provision's first answer carries secret values, which must
+// be replayed to a retry but never rest in the database in plain text.
+type SealedIdempotency struct {
+	Store IdempotencyStore
+	Vault *Vault
+}
+
+var _ IdempotencyStore = (*SealedIdempotency)(nil)
+
+// ClaimKey implements IdempotencyStore, opening a finished answer.
+func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHash string, now time.Time, staleAfter time.Duration) (Claim, error) {
+	c, err := s.Store.ClaimKey(ctx, scope, key, requestHash, now, staleAfter)
+	if err != nil || !c.Done {
+		return c, err
+	}
+	rest, ok := strings.CutPrefix(c.Response.Body, sealedPrefix)
+	if !ok {
+		return c, nil // kept before sealing: as stored
+	}
+	keyID, ct, _ := strings.Cut(rest, ":")
+	if c.Response.Body, err = s.Vault.Open(aad(scope, key), ct, keyID); err != nil {
+		return Claim{}, fmt.Errorf("open idempotent answer: %w", err)
+	}
+	return c, nil
+}
+
+// CompleteKey implements IdempotencyStore, sealing the answer.
+func (s *SealedIdempotency) CompleteKey(ctx context.Context, scope, key string, r IdempotentResponse) error {
+	if r.Body != "" {
+		ct, keyID, err := s.Vault.Seal(aad(scope, key), r.Body)
+		if err != nil {
+			return fmt.Errorf("seal idempotent answer: %w", err)
+		}
+		r.Body = sealedPrefix + keyID + ":" + ct
+	}
+	return s.Store.CompleteKey(ctx, scope, key, r)
+}
+
+// ReleaseKey implements IdempotencyStore.
+func (s *SealedIdempotency) ReleaseKey(ctx context.Context, scope, key string) error {
+	return s.Store.ReleaseKey(ctx, scope, key)
+}
+
+// aad binds a sealed answer to its scope and key.
+func aad(scope, key string) string { return "idempotency\x00" + scope + "\x00" + key }

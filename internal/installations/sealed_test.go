@@ -1,0 +1,60 @@
+package installations
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// memIdempotency keeps one finished answer per scope+key.
+type memIdempotency map[string]IdempotentResponse
+
+func (m memIdempotency) ClaimKey(_ context.Context, scope, key, hash string, _ time.Time, _ time.Duration) (Claim, error) {
+	if r, ok := m[scope+"/"+key]; ok {
+		return Claim{Done: true, Response: r}, nil
+	}
+	return Claim{Owned: true}, nil
+}
+
+func (m memIdempotency) CompleteKey(_ context.Context, scope, key string, r IdempotentResponse) error {
+	m[scope+"/"+key] = r
+	return nil
+}
+
+func (m memIdempotency) ReleaseKey(_ context.Context, scope, key string) error {
+	delete(m, scope+"/"+key)
+	return nil
+}
+
+func TestSealedIdempotencyNeverStoresPlainAnswers(t *testing.T) {
+	t.Parallel()
+	v, err := NewVault(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memIdempotency{}
+	s := &SealedIdempotency{Store: mem, Vault: v}
+	ctx := context.Background()
+	body := `{"secrets":[{"name":"URL","value":"s3cr3t"}]}`
+	if err := s.CompleteKey(ctx, "v1:icfg_1", "k", IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if stored := mem["v1:icfg_1/k"].Body; strings.Contains(stored, "s3cr3t") || !strings.HasPrefix(stored, "sealed:") {
+		t.Fatalf("stored %q", stored)
+	}
+	c, err := s.ClaimKey(ctx, "v1:icfg_1", "k", "h", time.Now(), time.Minute)
+	if err != nil || !c.Done || c.Response.Body != body || c.Response.Status != 200 {
+		t.Fatalf("replay %+v %v", c, err)
+	}
+	// A sealed answer moved to another key does not open.
+	mem["v1:icfg_2/k"] = mem["v1:icfg_1/k"]
+	if _, err := s.ClaimKey(ctx, "v1:icfg_2", "k", "h", time.Now(), time.Minute); err == nil {
+		t.Error("an answer sealed for one key opened under another")
+	}
+	// Answers kept before sealing replay as they are.
+	mem["v1:icfg_1/old"] = IdempotentResponse{Status: 204}
+	if c, err := s.ClaimKey(ctx, "v1:icfg_1", "old", "", time.Now(), time.Minute); err != nil || c.Response.Status != 204 {
+		t.Errorf("old answer %+v %v", c, err)
+	}
+}
