@@ -114,7 +114,13 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
 	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
 	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client)
+	hook, err := provisioningHook(cfg)
+	if err != nil {
+		cancel()
+		return err
+	}
+	rotator := &provisioning.Rotator{Hook: hook, InTx: a.DB.InTx, Log: a.Log}
+	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, rotator)
 	if err != nil {
 		cancel()
 		return err
@@ -127,14 +133,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
 	sealedIdem := &handlers.Idempotency{Store: &installations.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
-	hook, err := provisioningHook(cfg)
-	if err != nil {
-		cancel()
-		return err
-	}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
-		Tx: a.DB.InTx, Vercel: caller, Hook: hook}))
+		Tx: a.DB.InTx, Vercel: caller, Hook: hook, Rotator: rotator}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
 		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
@@ -155,7 +156,8 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 	return provisioning.New(p.HookURL, p.HookSecret, p.HookTimeout, nil)
 }
 
-func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client) (http.Handler, error) {
+func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
+	rotator *provisioning.Rotator) (http.Handler, error) {
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {
@@ -174,6 +176,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Catalog:       catalog,
 		Vercel:        caller,
 		Actions:       a.Deliveries,
+		Rotator:       rotator,
 	})
 }
 

@@ -11,9 +11,10 @@ import (
 
 // ResourcePatch is a change to our copy of a resource; nil fields stay.
 type ResourcePatch struct {
-	Name     *string
-	Status   *string
-	Metadata json.RawMessage
+	Name          *string
+	Status        *string
+	Metadata      json.RawMessage
+	BillingPlanID *string
 }
 
 // UpdateResource changes our copy of a resource and, in the same
@@ -40,20 +41,38 @@ func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID
 			if err != nil {
 				return err
 			}
-			old := r.Name
+			old := r
 			p.apply(&r)
-			if out, err = tx.PutResource(ctx, r); err != nil || r.Name == old {
+			if out, err = tx.PutResource(ctx, r); err != nil {
 				return err
 			}
-			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceRenamed,
-				InstallationID: installationID, Subject: resourceID,
-				Data: map[string]string{"resourceId": resourceID, "oldName": old, "name": r.Name}})
+			return announce(ctx, tx, old, r)
 		},
 	})
 	return out, d, err
 }
 
+// announce puts a rename and a plan change on the feed.
+func announce(ctx context.Context, tx installations.Tx, old, cur installations.Resource) error {
+	if cur.Name != old.Name {
+		if err := tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceRenamed,
+			InstallationID: cur.InstallationID, Subject: cur.ID,
+			Data: map[string]string{"resourceId": cur.ID, "oldName": old.Name, "name": cur.Name}}); err != nil {
+			return err
+		}
+	}
+	if cur.BillingPlanID == old.BillingPlanID {
+		return nil
+	}
+	return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceUpdateRequested,
+		InstallationID: cur.InstallationID, Subject: cur.ID, Data: map[string]string{"resourceId": cur.ID,
+			"previousBillingPlanId": old.BillingPlanID, "billingPlanId": cur.BillingPlanID}})
+}
+
 func (p ResourcePatch) apply(r *installations.Resource) {
+	if p.BillingPlanID != nil {
+		r.BillingPlanID = *p.BillingPlanID
+	}
 	if p.Name != nil {
 		r.Name = *p.Name
 	}
@@ -68,6 +87,13 @@ func (p ResourcePatch) apply(r *installations.Resource) {
 // RenameResource implements installations.Actions.
 func (s *Service) RenameResource(ctx context.Context, installationID, resourceID, name string) (installations.ActionResult, error) {
 	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{Name: &name})
+	return actionResult(d, err)
+}
+
+// ChangePlan implements installations.Actions: our copy takes the plan,
+// Vercel hears resource.updated and re-reads it.
+func (s *Service) ChangePlan(ctx context.Context, installationID, resourceID, planID string) (installations.ActionResult, error) {
+	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{BillingPlanID: &planID})
 	return actionResult(d, err)
 }
 

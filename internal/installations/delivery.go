@@ -67,6 +67,9 @@ type Secret struct {
 type Actions interface {
 	// RenameResource updates our copy, then sends resource.updated.
 	RenameResource(ctx context.Context, installationID, resourceID, name string) (ActionResult, error)
+	// ChangePlan gives a resource another plan of its product, then sends
+	// resource.updated.
+	ChangePlan(ctx context.Context, installationID, resourceID, planID string) (ActionResult, error)
 	// UpdateSecrets sends updateResourceSecretsById.
 	UpdateSecrets(ctx context.Context, installationID, resourceID string, secrets []Secret, partial bool) (ActionResult, error)
 	// RefundInvoice sends updateInvoice with action refund.

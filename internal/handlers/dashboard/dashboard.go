@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
@@ -31,7 +32,8 @@ type Deps struct {
 	Catalog       installations.Catalog
 	Vercel        *vercelcall.Caller // reads; writes go through Actions
 	Actions       installations.Actions
-	AccountTTL    time.Duration // how long getAccountInfo answers are reused; default 1 minute
+	Rotator       *provisioning.Rotator // secret rotation: the hook, or the feed
+	AccountTTL    time.Duration         // how long getAccountInfo answers are reused; default 1 minute
 }
 
 // Browser serves "Open in Provider" sign-in and the dashboard.
@@ -59,7 +61,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	switch {
 	case d.Flow == nil, d.Sessions == nil, d.Installations == nil, d.Resources == nil,
-		d.Invoices == nil, d.Vercel == nil, d.Actions == nil:
+		d.Invoices == nil, d.Vercel == nil, d.Actions == nil, d.Rotator == nil:
 		return nil, errors.New("browser: missing dependency")
 	}
 	origin, err := url.Parse(d.PublicURL)
@@ -98,6 +100,8 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/resources", b.handleResources)
 		r.Get("/resources/{resourceId}", b.handleResource)
 		r.With(b.requireAdmin).Post("/resources/{resourceId}/rename", b.handleRename)
+		r.With(b.requireAdmin).Post("/resources/{resourceId}/plan", b.handleChangePlan)
+		r.With(b.requireAdmin).Get("/resources/{resourceId}/rotate", b.handleRotateConfirm)
 		r.With(b.requireAdmin).Post("/resources/{resourceId}/rotate", b.handleRotate)
 		r.Get("/invoices", b.handleInvoices)
 		r.Get("/invoices/{invoiceId}", b.handleInvoice)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -33,7 +34,8 @@ const (
 
 var dashCatalog = installations.Catalog{{
 	ID: "postgres", Name: "Postgres", SecretNames: []string{"DATABASE_URL", "DATABASE_TOKEN"},
-	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month"}},
+	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month"},
+		{ID: "hobby", Type: "subscription", Name: "Hobby", Description: "Free", PaymentMethodRequired: new(false)}},
 }}
 
 type logSink = apptest.LogSink
@@ -86,14 +88,19 @@ type dashEnv struct {
 	handler   http.Handler
 }
 
-func newDashEnv(t testing.TB) *dashEnv {
+func newDashEnv(t testing.TB, configure ...func(*config.Config)) *dashEnv {
 	t.Helper()
 	ctx := context.Background()
 	capture := &tokenCapture{base: http.DefaultTransport}
 	path := filepath.Join(t.TempDir(), "partner.db")
 	env := apptest.New(t, apptest.Options{Catalog: dashCatalog, Driver: "sqlite", DSN: path, Transport: capture,
 		Retry:      &vercelapi.RetryPolicy{MaxAttempts: 2, InitialInterval: 20 * time.Millisecond},
-		Deliveries: &deliveries.Options{PollInterval: 50 * time.Millisecond}})
+		Deliveries: &deliveries.Options{PollInterval: 50 * time.Millisecond},
+		Config: func(c *config.Config) {
+			for _, f := range configure {
+				f(c)
+			}
+		}})
 	sim := env.Sim
 	e := &dashEnv{sim: sim, srv: env.Srv, db: env.App.DB, dbPath: path, logs: env.Logs, capture: capture,
 		resources: env.App.Resources, invoices: env.App.Invoices, handler: env.App.Handler}

@@ -10,9 +10,11 @@ import (
 // notices are the fixed messages a redirect after an action can ask for;
 // the query names one, it never carries text.
 var notices = map[string]string{
-	"renamed":  "The resource was renamed.",
-	"rotated":  "New secret values were issued.",
-	"refunded": "The refund was requested.",
+	"renamed":            "The resource was renamed.",
+	"rotated":            "New secret values were issued.",
+	"plan":               "The plan was changed.",
+	"rotation_requested": "The rotation was requested; your service will issue the new values.",
+	"refunded":           "The refund was requested.",
 }
 
 // noticeFrom builds the page's notice from ?notice=..&delivery=..

@@ -1,14 +1,20 @@
 package dashboard_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
 func TestDashboardRename(t *testing.T) {
@@ -68,40 +74,106 @@ func TestDashboardRename(t *testing.T) {
 	}
 }
 
-func TestDashboardRotateSecrets(t *testing.T) {
+// TestDashboardRotateAsksTheFeed: without a provisioning hook, the
+// dashboard's rotation asks the partner's service on the event feed (as
+// Vercel's rotation request does) after a confirmation step; it never
+// makes secret values up.
+func TestDashboardRotateAsksTheFeed(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t)
 	rotateURL := e.srv.URL + "/dashboard/resources/" + dashResource + "/rotate"
 	user, _ := e.signIn(t, dashUser, vercelapi.RoleUser, nil)
-	if r := postForm(t, user, rotateURL, nil); r.StatusCode != http.StatusForbidden {
+	if r := postForm(t, user, rotateURL, url.Values{"confirm": {"yes"}}); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("USER rotate: %d", r.StatusCode)
 	}
 	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
-	r := postForm(t, admin, rotateURL, nil)
+	if p := get(t, admin, e.srv.URL+"/dashboard/resources/"+dashResource); !strings.Contains(p.body, "/rotate\"") {
+		t.Fatalf("no link to the confirmation: %.300s", p.body)
+	}
+	if p := get(t, admin, rotateURL); p.StatusCode != 200 || !strings.Contains(p.body, `name="confirm" value="yes"`) {
+		t.Fatalf("confirmation page: %d %.300s", p.StatusCode, p.body)
+	}
+	if r := postForm(t, admin, rotateURL, nil); r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "/rotate") {
+		t.Fatalf("unconfirmed rotate: %d %s, want back to the confirmation", r.StatusCode, r.Header.Get("Location"))
+	}
+	r := postForm(t, admin, rotateURL, url.Values{"confirm": {"yes"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rotate: %d %.300s", r.StatusCode, r.body)
+	}
+	if n := len(e.sim.RequestsTo(vercelsim.RouteUpdateSecretsByID)); n != 0 {
+		t.Errorf("the dashboard sent %d secret sets of its own making", n)
+	}
+	var asked int
+	e.db.Get(&asked, `SELECT COUNT(*) FROM events WHERE type = 'resource.secrets_rotation_requested' AND subject = ?`, dashResource)
+	if asked != 1 {
+		t.Errorf("%d rotation requests on the feed, want 1", asked)
+	}
+	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); !strings.Contains(p.body, "your service will issue the new values") {
+		t.Fatalf("no notice: %.500s", p.body)
+	}
+}
+
+// TestDashboardRotateThroughTheHook: with a provisioning hook, the hook
+// issues the new values and they reach Vercel through the delivery queue.
+func TestDashboardRotateThroughTheHook(t *testing.T) {
+	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := provisioning.Verify("whsec_"+base64.StdEncoding.EncodeToString(key), r.Header, body); err != nil {
+			http.Error(w, "bad signature", 401)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"secrets":[{"name":"DATABASE_URL","value":"postgres://new-from-hook"}]}`)
+	}))
+	defer hook.Close()
+	e := newDashEnv(t, func(c *config.Config) {
+		c.Provisioning.HookURL, c.Provisioning.HookSecret = hook.URL, "whsec_"+base64.StdEncoding.EncodeToString(key)
+	})
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	r := postForm(t, admin, e.srv.URL+"/dashboard/resources/"+dashResource+"/rotate", url.Values{"confirm": {"yes"}})
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("rotate: %d %.300s", r.StatusCode, r.body)
 	}
 	secrets := e.sim.Secrets(dashInst, dashResource)
-	if len(secrets) != 2 || secrets[0].Value == "" {
-		t.Fatalf("secrets %+v", secrets)
+	if len(secrets) != 1 || secrets[0].Value != "postgres://new-from-hook" {
+		t.Fatalf("Vercel has %+v, want the hook's value", secrets)
 	}
-	var puts []map[string]any
-	for _, req := range e.sim.RequestsTo("PUT /v1/installations/{id}/resources/{resourceId}/secrets") {
-		var m map[string]any
-		json.Unmarshal(req.Body, &m)
-		puts = append(puts, m)
+	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); strings.Contains(p.body, "new-from-hook") || !strings.Contains(p.body, "New secret values were issued") {
+		t.Fatalf("page after rotation: %.500s", p.body)
 	}
-	if len(puts) != 1 || puts[0]["partial"] != true {
-		t.Fatalf("secrets requests %v", puts)
+}
+
+// TestDashboardChangesPlan: an admin moves a resource to another plan of
+// its product; Vercel hears resource.updated; a USER cannot.
+func TestDashboardChangesPlan(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t)
+	planURL := e.srv.URL + "/dashboard/resources/" + dashResource + "/plan"
+	user, _ := e.signIn(t, dashUser, vercelapi.RoleUser, nil)
+	if p := get(t, user, e.srv.URL+"/dashboard/resources/"+dashResource); strings.Contains(p.body, "plan-select") {
+		t.Error("a USER sees the plan form")
 	}
-	p := get(t, admin, e.srv.URL+r.Header.Get("Location"))
-	for _, s := range secrets {
-		if strings.Contains(p.body, s.Value) {
-			t.Fatal("page shows a secret value")
-		}
+	if r := postForm(t, user, planURL, url.Values{"plan": {"hobby"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("USER plan change: %d", r.StatusCode)
 	}
-	if !strings.Contains(p.body, "New secret values were issued") {
-		t.Fatalf("no notice: %.500s", p.body)
+	admin, _ := e.signIn(t, dashAdmin, vercelapi.RoleAdmin, nil)
+	if r := postForm(t, admin, planURL, url.Values{"plan": {"nope"}}); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown plan: %d", r.StatusCode)
+	}
+	if r := postForm(t, admin, planURL, url.Values{"plan": {"hobby"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("plan change: %d %.300s", r.StatusCode, r.body)
+	}
+	if got, _ := e.resources.GetResource(t.Context(), dashInst, dashResource); got.BillingPlanID != "hobby" {
+		t.Errorf("plan %q, want hobby", got.BillingPlanID)
+	}
+	if n := len(e.sim.RequestsTo(vercelsim.RouteCreateEvent)); n != 1 {
+		t.Errorf("%d events sent to Vercel, want resource.updated once", n)
+	}
+	p := get(t, admin, e.srv.URL+"/dashboard/resources")
+	if !strings.Contains(p.body, "Hobby") || !strings.Contains(p.body, "Postgres") {
+		t.Errorf("the list shows ids, not names: %.800s", p.body)
 	}
 }
 

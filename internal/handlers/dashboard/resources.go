@@ -1,22 +1,43 @@
 package dashboard
 
 import (
-	"crypto/rand"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 )
 
-type resourcesView struct{ Resources []installations.Resource }
+type resourcesView struct{ Resources []resourceRow }
+
+// resourceRow is a resource with the names people read, not ids.
+type resourceRow struct {
+	installations.Resource
+	ProductName, PlanName string
+}
 
 type resourceView struct {
 	Resource           installations.Resource
 	ProductName        string
+	PlanName           string
+	Plans              []installations.BillingPlan // plans an admin may switch to
 	SecretNames        []string
 	ProjectID, CheckID string
+}
+
+// row names the resource's product and plan from the catalog.
+func (b *Browser) row(r installations.Resource) resourceRow {
+	row := resourceRow{Resource: r, ProductName: r.ProductID, PlanName: r.BillingPlanID}
+	if p, ok := b.Catalog.Product(r.ProductID); ok {
+		row.ProductName = p.Name
+	}
+	if pl, ok := b.Catalog.Plan(r.BillingPlanID); ok {
+		row.PlanName = pl.Name
+	}
+	return row
 }
 
 // handleResources lists the installation's resources.
@@ -29,7 +50,11 @@ func (b *Browser) handleResources(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	b.render(w, r, http.StatusOK, "resources", view{Title: "Resources", Nav: "resources", Data: resourcesView{res}})
+	rows := make([]resourceRow, len(res))
+	for i, x := range res {
+		rows[i] = b.row(x)
+	}
+	b.render(w, r, http.StatusOK, "resources", view{Title: "Resources", Nav: "resources", Data: resourcesView{rows}})
 }
 
 // resource loads the {resourceId} of the session's installation.
@@ -56,9 +81,17 @@ func (b *Browser) handleResource(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	v := resourceView{Resource: res, ProductName: res.ProductID}
+	row := b.row(res)
+	v := resourceView{Resource: res, ProductName: row.ProductName, PlanName: row.PlanName}
 	if p, ok := b.Catalog.Product(res.ProductID); ok {
-		v.ProductName, v.SecretNames = p.Name, p.SecretNames
+		v.SecretNames = p.SecretNames
+	}
+	if plans, ok := b.Catalog.PlansFor(res.ProductID, res.InstallationID); ok {
+		for _, pl := range plans {
+			if !pl.Disabled {
+				v.Plans = append(v.Plans, pl)
+			}
+		}
 	}
 	q := r.URL.Query()
 	if id := q.Get("project_id"); validRef.MatchString(id) {
@@ -93,24 +126,82 @@ func (b *Browser) handleRename(w http.ResponseWriter, r *http.Request) {
 	afterAction(w, r, ResourcePage(res.ID, "", "", false), "renamed", out)
 }
 
-// handleRotate issues fresh random values for every secret the product
-// declares and sends them with partial: true. Values are never shown.
+// handleChangePlan moves a resource to another plan of its product.
 //
-// POST /dashboard/resources/{resourceId}/rotate
+// POST /dashboard/resources/{resourceId}/plan (form: plan)
+func (b *Browser) handleChangePlan(w http.ResponseWriter, r *http.Request) {
+	res, err := b.resource(r)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	plan, ok := b.Catalog.PlanFor(res.ProductID, r.PostFormValue("plan"), res.InstallationID)
+	if !ok || plan.Disabled {
+		b.renderAppError(w, r, apperr.InvalidFields("The plan is not valid: this product does not offer it.",
+			apperr.Field{Key: "plan", Message: "not offered"}))
+		return
+	}
+	out, err := b.Actions.ChangePlan(r.Context(), res.InstallationID, res.ID, plan.ID)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	b.logAction(r, "plan changed", "resource_id", res.ID, "billing_plan_id", plan.ID)
+	afterAction(w, r, ResourcePage(res.ID, "", "", false), "plan", out)
+}
+
+type rotateView struct {
+	Resource    installations.Resource
+	SecretNames []string
+}
+
+// handleRotateConfirm asks an admin to confirm a rotation: connected
+// projects get new values, and the old ones stop working.
+//
+// GET /dashboard/resources/{resourceId}/rotate
+func (b *Browser) handleRotateConfirm(w http.ResponseWriter, r *http.Request) {
+	res, err := b.resource(r)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	v := rotateView{Resource: res}
+	if p, ok := b.Catalog.Product(res.ProductID); ok {
+		v.SecretNames = p.SecretNames
+	}
+	b.render(w, r, http.StatusOK, "rotate", view{Title: "Rotate secrets", Nav: "resources", Data: v})
+}
+
+// handleRotate asks for new secrets the way Vercel's rotation request
+// does: the provisioning hook issues them (and they go to Vercel through
+// the delivery queue), or the partner's service is asked on the feed.
+// The dashboard never makes secret values up.
+//
+// POST /dashboard/resources/{resourceId}/rotate (form: confirm=yes, reason)
 func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 	res, err := b.resource(r)
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return
 	}
-	p, ok := b.Catalog.Product(res.ProductID)
-	if !ok || len(p.SecretNames) == 0 {
-		b.renderAppError(w, r, apperr.New(apperr.Conflict, "no_secrets", "This product provides no secrets to rotate."))
+	if r.PostFormValue("confirm") != "yes" {
+		http.Redirect(w, r, ResourcePage(res.ID, "", "", false)+"/rotate", http.StatusSeeOther)
 		return
 	}
-	secrets := make([]installations.Secret, len(p.SecretNames))
-	for i, n := range p.SecretNames {
-		secrets[i] = installations.Secret{Name: n, Value: rand.Text() + rand.Text()}
+	reason := "Rotation requested from the provider dashboard"
+	rot, err := b.Rotator.Rotate(r.Context(), res, provisioning.ResourceOf(res, b.Catalog), reason, nil)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	b.logAction(r, "secrets rotation requested", "resource_id", res.ID, "sync", rot.Sync)
+	if !rot.Sync {
+		afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotation_requested", installations.ActionResult{})
+		return
+	}
+	secrets := make([]installations.Secret, len(rot.Secrets))
+	for i, sec := range rot.Secrets {
+		secrets[i] = installations.Secret{Name: sec.Name, Value: sec.Value, EnvironmentOverrides: sec.EnvironmentOverrides}
 	}
 	out, err := b.Actions.UpdateSecrets(r.Context(), res.InstallationID, res.ID, secrets, true)
 	if err != nil {
@@ -118,4 +209,12 @@ func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out)
+}
+
+// logAction records what an admin did, and who.
+func (b *Browser) logAction(r *http.Request, msg string, attrs ...any) {
+	s, _ := sessionFrom(r.Context())
+	attrs = append(attrs, "installation_id", s.InstallationID, "user_id", s.UserID, "role", s.Role,
+		"request_id", handlers.RequestID(r.Context()))
+	b.Log.InfoContext(r.Context(), "dashboard: "+msg, attrs...)
 }

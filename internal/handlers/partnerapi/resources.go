@@ -55,9 +55,7 @@ type provisionRequest struct {
 	ExternalID    string          `json:"externalId"`
 }
 
-var errHookFailed = &apperr.Error{Kind: apperr.Conflict, Code: "provisioning_failed",
-	Message:     "the provider could not complete the request",
-	UserMessage: "The provider could not complete this request. Please try again in a few minutes."}
+var errHookFailed = provisioning.ErrHookFailed
 
 // liveInstallation returns the path's installation: 404 when unknown, 409
 // once Vercel uninstalled it.
@@ -404,26 +402,13 @@ func (s *Server) handleRotateSecrets(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	if s.Hook != nil {
-		ans, err := s.callHook(r.Context(), provisioning.Request{Type: provisioning.TypeRotateSecrets, InstallationID: inst,
-			Resource: s.resourceView(res), Reason: req.Reason, DelayOldSecretsExpirationHours: req.DelayOldSecretsExpirationHours})
-		if err != nil {
-			handlers.WriteError(w, r, s.Log, err)
-			return
-		}
-		handlers.WriteJSON(w, http.StatusOK, map[string]any{"sync": true, "secrets": nonNil(ans.Secrets)})
-		return
-	}
-	data := map[string]any{"resourceId": rid, "reason": req.Reason}
-	if req.DelayOldSecretsExpirationHours != nil {
-		data["delayOldSecretsExpirationHours"] = *req.DelayOldSecretsExpirationHours
-	}
-	err = s.Tx(r.Context(), func(tx installations.Tx) error {
-		return tx.AppendEvent(r.Context(), installations.NewEvent{Type: installations.EventResourceSecretsRotationAsked,
-			InstallationID: inst, Subject: rid, Data: data})
-	})
+	rot, err := s.Rotator.Rotate(r.Context(), res, s.resourceView(res), req.Reason, req.DelayOldSecretsExpirationHours)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
+		return
+	}
+	if rot.Sync {
+		handlers.WriteJSON(w, http.StatusOK, map[string]any{"sync": true, "secrets": rot.Secrets})
 		return
 	}
 	handlers.WriteJSON(w, http.StatusOK, map[string]bool{"sync": false})

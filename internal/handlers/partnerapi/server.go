@@ -32,6 +32,8 @@ type Deps struct {
 	Vercel *vercelcall.Caller
 	// Hook is the provisioning hook; nil is feed mode.
 	Hook *provisioning.Client
+	// Rotator answers secret rotations (the hook, or the feed).
+	Rotator *provisioning.Rotator
 }
 
 // Server is the partner API.
