@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is one database's table.
+type report struct {
+	driver        string
+	ready         time.Duration
+	installations int
+	installTime   time.Duration
+	rows          []result
+}
+
+func (r *report) add(res result) { r.rows = append(r.rows, res) }
+
+func (r *report) print(out io.Writer) {
+	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations made in %s\n",
+		r.driver, r.ready.Round(time.Millisecond), r.installations, r.installTime.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\t")
+	ceiling := r.rows[0].rate()
+	for _, row := range r.rows {
+		ratio := "-"
+		if ceiling > 0 {
+			ratio = fmt.Sprintf("%.2f", row.rate()/ceiling)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t\n", row.name, row.rate(), ms(row, 0.50), ms(row, 0.99), row.errs, ratio)
+	}
+	tw.Flush()
+	for _, row := range r.rows {
+		if row.firstErr != nil {
+			fmt.Fprintf(out, "first error of %q: %v\n", row.name, row.firstErr)
+		}
+	}
+	fmt.Fprintln(out)
+}
+
+func ms(r result, q float64) string {
+	d, ok := r.quantile(q)
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+}
+
+func goVersion() string { return runtime.Version() }
+
+func gomaxprocs() int { return runtime.GOMAXPROCS(0) }
+
+// loadAverage is /proc/loadavg's 1, 5 and 15 minute figures.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+// peakRSS is this process's VmHWM from /proc/self/status.
+func peakRSS() string {
+	b, _ := os.ReadFile("/proc/self/status")
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "VmHWM:" {
+			return f[1] + " " + f[2]
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
+)
+
+var eventBody = []byte(`{"event":{"type":"installation.updated"}}`)
+
+// measure runs every scenario against a fresh server on driver.
+func measure(ctx context.Context, s settings, driver string) (*report, error) {
+	sv, err := start(ctx, s, driver)
+	if err != nil {
+		return nil, err
+	}
+	defer sv.close()
+	rep := &report{driver: driver, ready: sv.ready, installations: s.installations}
+	begin := time.Now()
+	if err := sv.install(ctx, s.installations, s.conns); err != nil {
+		return nil, err
+	}
+	rep.installTime = time.Since(begin)
+	if err := sv.mintTokens(ctx, gomaxprocs()); err != nil {
+		return nil, err
+	}
+	timed := bounds{d: s.duration}
+	rep.add(loop(ctx, "GET /healthz (ceiling)", s.conns, timed, sv.healthz))
+	rep.add(loop(ctx, "PUT /v1/installations/{id} (verified upsert)", s.conns, timed, sv.upsert))
+	rep.add(loop(ctx, "GET /v1/installations/{id} (verified read)", s.conns, timed, sv.read))
+	rep.add(loop(ctx, "POST /internal/v1/.../events (accepted)", s.conns, timed, sv.event))
+	accept, drain := sv.backlog(ctx, s)
+	rep.add(accept)
+	rep.add(drain)
+	if s.sessions > 0 {
+		if err := sv.storeSessions(ctx, s.sessions); err != nil {
+			return nil, err
+		}
+	}
+	rep.add(loop(ctx, fmt.Sprintf("GET /callback SSO sign-in (%d sessions stored)", s.sessions), s.conns, timed, sv.ssoCallbacks(s.conns)))
+	return rep, nil
+}
+
+func (sv *server) healthz(ctx context.Context, _, _ int) error { return sv.get(ctx, "/healthz", "") }
+
+// pick spreads requests over the installations and their token pools.
+func (sv *server) pick(i int) (int, string) {
+	k := i % len(sv.ids)
+	return k, sv.tokens[k][(i/len(sv.ids))%len(sv.tokens[k])]
+}
+
+func (sv *server) upsert(ctx context.Context, _, i int) error {
+	k, tok := sv.pick(i)
+	return do(ctx, sv.client, http.MethodPut, sv.url+"/v1/installations/"+sv.ids[k], tok, upsertBody(sv.access[k]), http.StatusOK)
+}
+
+func (sv *server) read(ctx context.Context, _, i int) error {
+	k, tok := sv.pick(i)
+	return sv.get(ctx, "/v1/installations/"+sv.ids[k], tok)
+}
+
+// event is an accepted internal write: 200 when delivered in the request,
+// 202 when left pending.
+func (sv *server) event(ctx context.Context, _, i int) error {
+	url := sv.url + "/internal/v1/installations/" + sv.ids[i%len(sv.ids)] + "/events"
+	return do(ctx, sv.client, http.MethodPost, url, internalToken, eventBody, http.StatusOK, http.StatusAccepted)
+}
+
+// backlog accepts s.backlog writes while Vercel is down, then starts the
+// delivery worker with Vercel up and times until nothing is pending.
+func (sv *server) backlog(ctx context.Context, s settings) (accept, drain result) {
+	sv.sim.SetMode(vercelsim.ModeDown)
+	accept = loop(ctx, "POST .../events, Vercel down (accepted)", s.conns, bounds{d: time.Minute, limit: s.backlog}, sv.event)
+	if missing := s.backlog - accept.n; missing > 0 {
+		accept.errs += missing
+		accept.firstErr = cmpErr(accept.firstErr, fmt.Errorf("%d writes not sent within a minute", missing))
+	}
+	sv.sim.SetMode(vercelsim.ModeUp)
+	drain = result{name: "delivery backlog drain (deliveries/s)"}
+	pending, err := sv.count(ctx, installations.DeliveryPending, true)
+	begin := time.Now()
+	sv.app.Start()
+	sv.app.Deliveries.Wake()
+	for err == nil && pending > 0 && time.Since(begin) < 2*time.Minute {
+		time.Sleep(5 * time.Millisecond)
+		var left int
+		if left, err = sv.count(ctx, installations.DeliveryPending, true); err == nil && left == 0 {
+			break
+		}
+	}
+	drain.elapsed = time.Since(begin)
+	undelivered, cerr := sv.count(ctx, installations.DeliveryDelivered, false)
+	drain.n, drain.errs, drain.firstErr = pending-undelivered, undelivered, cmpErr(err, cerr)
+	if undelivered > 0 && drain.firstErr == nil {
+		drain.firstErr = fmt.Errorf("%d deliveries not delivered", undelivered)
+	}
+	return accept, drain
+}
+
+// count counts deliveries whose status is (or, with is false, is not) status.
+func (sv *server) count(ctx context.Context, status string, is bool) (int, error) {
+	op := "="
+	if !is {
+		op = "<>"
+	}
+	var n int
+	err := sv.app.DB.GetContext(ctx, &n, sv.app.DB.Rebind(`SELECT COUNT(*) FROM deliveries WHERE status `+op+` ?`), status)
+	return n, err
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// exchangesPerAddress stays under the server's per-address burst of SSO
+// exchanges (20). Each worker signs in from its own loopback address and
+// moves to a fresh one (127.1.x.y) after this many, so the figure is the
+// sign-in's cost, not the limiter's refusals.
+const exchangesPerAddress = 16
+
+// ssoCallbacks returns the SSO scenario's request: a fresh code per call,
+// the callback's 303 expected, redirects not followed.
+func (sv *server) ssoCallbacks(conns int) request {
+	var addrs atomic.Int64
+	clients := make([]*ssoClient, conns)
+	for w := range clients {
+		clients[w] = newSSOClient(&addrs)
+	}
+	return func(ctx context.Context, w, i int) error {
+		c := clients[w]
+		c.rotate()
+		id := sv.ids[i%len(sv.ids)]
+		code := sv.sim.IssueSSOCode(id, loadUser, installations.RoleAdmin, nil)
+		return do(ctx, c.client, http.MethodGet, vercelsim.SSOCallbackURL(sv.url, code, "loadtest", nil), "", nil, http.StatusSeeOther)
+	}
+}
+
+// ssoClient is one worker's client, dialling from its current address.
+type ssoClient struct {
+	client *http.Client
+	t      *http.Transport
+	addrs  *atomic.Int64
+	local  *net.TCPAddr
+	used   int
+}
+
+func newSSOClient(addrs *atomic.Int64) *ssoClient {
+	c := &ssoClient{addrs: addrs}
+	c.t = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return (&net.Dialer{Timeout: 5 * time.Second, LocalAddr: c.local}).DialContext(ctx, network, addr)
+	}}
+	c.client = &http.Client{Transport: c.t, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c.used = exchangesPerAddress
+	return c
+}
+
+// rotate moves to the next loopback address when this one's burst is used.
+func (c *ssoClient) rotate() {
+	if c.used < exchangesPerAddress {
+		c.used++
+		return
+	}
+	n := int(c.addrs.Add(1)) - 1
+	c.local = &net.TCPAddr{IP: net.IPv4(127, 1, byte(n/254), byte(1+n%254))}
+	c.t.CloseIdleConnections()
+	c.used = 1
+}

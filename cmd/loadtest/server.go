@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/app"
+	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
+)
+
+// internalToken is the internal API token the server is configured with.
+const internalToken = "loadtest-internal-token-0123456789"
+
+// queueTimings keep retries short so the backlog drain measures
+// delivery, not waiting; the rest are the production defaults.
+var queueTimings = deliveries.Options{BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+	PollInterval: 10 * time.Millisecond}
+
+// server is the simulator and the server wired by internal/app, both on
+// loopback, with the installations made through the simulator.
+type server struct {
+	sim     *vercelsim.Sim
+	app     *app.App
+	http    *http.Server
+	url     string
+	client  *http.Client
+	ready   time.Duration // from app.New to the first 200 of /readyz
+	ids     []string
+	access  []string   // each installation's Vercel access token
+	tokens  [][]string // pre-minted ADMIN user tokens, per installation
+	cleanup []func()
+}
+
+func (sv *server) close() {
+	for i := len(sv.cleanup) - 1; i >= 0; i-- {
+		sv.cleanup[i]()
+	}
+}
+
+// start brings up the simulator and the server on a fresh database.
+func start(ctx context.Context, s settings, driver string) (*server, error) {
+	sv := &server{client: newClient(s.conns)}
+	ok := false
+	defer func() {
+		if !ok {
+			sv.close()
+		}
+	}()
+	sim, err := vercelsim.Start(vercelsim.Options{})
+	if err != nil {
+		return nil, err
+	}
+	sv.sim = sim
+	sv.cleanup = append(sv.cleanup, sim.Close)
+	dsn, err := sv.freshDatabase(driver, s.postgres)
+	if err != nil {
+		return nil, err
+	}
+	if err := sv.serve(ctx, driver, dsn); err != nil {
+		return nil, err
+	}
+	ok = true
+	return sv, nil
+}
+
+// freshDatabase returns a DSN for an empty database, removed at close: a
+// SQLite file in a temp dir, or a new PostgreSQL schema.
+func (sv *server) freshDatabase(driver, base string) (string, error) {
+	if driver == "sqlite" {
+		dir, err := os.MkdirTemp("", "loadtest-")
+		if err != nil {
+			return "", err
+		}
+		sv.cleanup = append(sv.cleanup, func() { os.RemoveAll(dir) })
+		return filepath.Join(dir, "partner.db"), nil
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", err
+	}
+	schema := "loadtest_" + strings.ToLower(rand.Text()[:12])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		return "", fmt.Errorf("create schema: %w", err)
+	}
+	sv.cleanup = append(sv.cleanup, func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema, nil
+}
+
+// serve builds the app as internal/app/apptest does and serves it on a
+// loopback listener, timing start-up until /readyz first answers 200.
+func (sv *server) serve(ctx context.Context, driver, dsn string) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sv.url = "http://" + ln.Addr().String()
+	cfg, err := sv.config(driver, dsn)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	begin := time.Now()
+	opts := queueTimings
+	opts.Workers = cfg.Deliveries.Workers
+	a, err := app.New(ctx, cfg, log, app.Options{Version: "loadtest", Deliveries: &opts})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sv.app = a
+	sv.http = &http.Server{Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	go sv.http.Serve(ln)
+	sv.cleanup = append(sv.cleanup, func() {
+		sv.http.Close()
+		a.Close()
+	})
+	if err := sv.waitReady(ctx); err != nil {
+		return err
+	}
+	sv.ready = time.Since(begin)
+	return nil
+}
+
+func (sv *server) config(driver, dsn string) (*config.Config, error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{
+		"PARTNER_ENCRYPTION_KEY":       base64.StdEncoding.EncodeToString(key),
+		"PARTNER_VERCEL_CLIENT_ID":     sv.sim.ClientID(),
+		"PARTNER_VERCEL_CLIENT_SECRET": sv.sim.ClientSecret(),
+		"PARTNER_VERCEL_API_URL":       sv.sim.URL(),
+		"PARTNER_VERCEL_ISSUER":        sv.sim.Issuer(),
+		"PARTNER_VERCEL_JWKS_URL":      sv.sim.JWKSURL(),
+		"PARTNER_DATABASE_DRIVER":      driver,
+		"PARTNER_DATABASE_DSN":         dsn,
+		"PARTNER_PUBLIC_URL":           sv.url,
+	}
+	cfg, err := config.Load("", func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	cfg.InternalAPI.Tokens = []string{internalToken}
+	return cfg, nil
+}
+
+func (sv *server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if sv.get(ctx, "/readyz", "") == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("/readyz did not answer 200: %w", ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// newClient is the load generator's client: keep-alive, one idle
+// connection per worker, redirects not followed, no proxy.
+func newClient(conns int) *http.Client {
+	t := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxIdleConns: conns * 2,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, IdleConnTimeout: time.Minute}
+	return &http.Client{Transport: t, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
