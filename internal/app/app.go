@@ -59,8 +59,9 @@ type App struct {
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	sessionLife *sso.Sessions
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
 }
 
 // browserRetry keeps a person's page waits short: one quick retry of a
@@ -163,13 +164,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	if len(catalog) > 0 && catalog[0].Name != "" {
 		product = catalog[0].Name
 	}
+	a.sessionLife = &sso.Sessions{Store: a.Sessions, IdleTimeout: cfg.Sessions.IdleTimeout, MaxAge: cfg.Sessions.MaxAge}
 	return dashboard.New(dashboard.Deps{
 		Log:         a.Log,
 		PublicURL:   cfg.PublicURL,
 		ProductName: product,
 		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
 			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
-		Sessions:      &sso.Sessions{Store: a.Sessions, IdleTimeout: cfg.Sessions.IdleTimeout, MaxAge: cfg.Sessions.MaxAge},
+		Sessions:      a.sessionLife,
 		Installations: a.Installations,
 		Resources:     a.Resources,
 		Invoices:      a.Invoices,
@@ -186,6 +188,7 @@ func (a *App) Start() {
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 }
 
 // Close stops background work and closes the database. Pending

@@ -49,7 +49,7 @@ func HashID(id string) string {
 }
 
 // Create starts a new session and returns its fresh random id, the value
-// of the browser's cookie. Expired sessions are swept on the way.
+// of the browser's cookie.
 func (m *Sessions) Create(ctx context.Context, s Session) (string, Session, error) {
 	now := m.now()
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = now, now, now.Add(m.MaxAge)
@@ -57,9 +57,28 @@ func (m *Sessions) Create(ctx context.Context, s Session) (string, Session, erro
 	if err := m.Store.CreateSession(ctx, HashID(id), s); err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
-	// Best effort: a failed sweep must not fail the sign-in.
-	_, _ = m.Store.DeleteExpiredSessions(ctx, now, now.Add(-m.IdleTimeout))
 	return id, s, nil
+}
+
+// Sweep deletes expired and idle sessions. It runs on a timer (Run), not
+// on a request: a sign-in never waits for a table scan.
+func (m *Sessions) Sweep(ctx context.Context) (int64, error) {
+	now := m.now()
+	return m.Store.DeleteExpiredSessions(ctx, now, now.Add(-m.IdleTimeout))
+}
+
+// Run sweeps every interval until ctx ends.
+func (m *Sessions) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.Sweep(ctx)
+		}
+	}
 }
 
 // Lookup returns the live session of id, refreshing its idle clock.

@@ -119,7 +119,10 @@ func TestSessionSweepAndRoleChange(t *testing.T) {
 	m := &sso.Sessions{Store: store, IdleTimeout: time.Hour, MaxAge: 2 * time.Hour, Now: func() time.Time { return now }}
 	old, _, _ := m.Create(t.Context(), member)
 	now = now.Add(3 * time.Hour)
-	fresh, _, _ := m.Create(t.Context(), member) // sweeps the expired one
+	fresh, _, _ := m.Create(t.Context(), member)
+	if swept, err := m.Sweep(t.Context()); err != nil || swept != 1 {
+		t.Fatalf("sweep: %d %v, want the expired one", swept, err)
+	}
 	var n int
 	d.Get(&n, `SELECT COUNT(*) FROM sessions`)
 	if n != 1 {

@@ -131,3 +131,29 @@ func TestLockedDatabaseAnswers503(t *testing.T) {
 		t.Errorf("answered after %v; the wait should be bounded by the busy timeout", d)
 	}
 }
+
+// TestRepeatedUninstallIsOneEventAndAFinalizedInstallationIsGone: a second
+// DELETE changes nothing and announces nothing; GET of a finalized
+// installation is 404 like one never installed.
+func TestRepeatedUninstallIsOneEventAndAFinalizedInstallationIsGone(t *testing.T) {
+	t.Parallel()
+	e := newPartnerEnv(t)
+	path := "/v1/installations/" + testInstallation
+	admin := e.sim.Sign(e.claims("ADMIN"))
+	if s, b := e.do(t, "PUT", path, admin, upsertBody("tok")); s != 200 {
+		t.Fatalf("upsert: %d %s", s, b)
+	}
+	for range 2 {
+		if s, b := e.do(t, "DELETE", path, e.sim.SystemToken(testInstallation), ""); s != 200 || !strings.Contains(b, `"finalized":true`) {
+			t.Fatalf("delete: %d %s", s, b)
+		}
+	}
+	var n int
+	e.App.DB.Get(&n, `SELECT COUNT(*) FROM events WHERE type = 'installation.deleted'`)
+	if n != 1 {
+		t.Errorf("%d installation.deleted events after two DELETEs, want 1", n)
+	}
+	if s, b := e.do(t, "GET", path, e.sim.SystemToken(testInstallation), ""); s != 404 || !strings.Contains(b, "uninstalled") {
+		t.Errorf("GET a finalized installation: %d %s, want 404", s, b)
+	}
+}

@@ -118,8 +118,15 @@ func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
 	return u, nil
 }
 
+// handleGetInstallation answers the installation's plan and notification.
+// An uninstalled installation that is finalized no longer exists for
+// Vercel: 404, as for one never installed. One pending finalization still
+// answers (its final invoices are on their way).
 func (s *Server) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
 	in, err := s.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
+	if err == nil && in.Status == installations.StatusDeleted {
+		err = apperr.NotFoundf("installation %s was uninstalled", in.ID)
+	}
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
