@@ -161,5 +161,5 @@ func (a *API) handleEvents(w http.ResponseWriter, r *http.Request) {
 		out[i] = eventView{Cursor: strconv.FormatInt(e.ID, 10), Event: e}
 		next = e.ID
 	}
-	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": strconv.FormatInt(next, 10)})
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "nextCursor": strconv.FormatInt(next, 10)})
 }
