@@ -82,6 +82,9 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 	if res, err := http.Get("http://" + addr + "/readyz"); err != nil || res.StatusCode != 200 {
 		t.Errorf("readyz %v %v", res, err)
 	}
+	if res, err := http.Get("http://" + addr + "/webhooks/vercel"); err != nil || res.StatusCode != 405 || res.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /webhooks/vercel: want 405 Allow POST, got %v %v", res, err)
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -185,8 +185,8 @@ func TestLogoutEndsSession(t *testing.T) {
 	if r := get(t, replay, e.srv.URL+"/dashboard"); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("replayed cookie: %d", r.StatusCode)
 	}
-	if r := get(t, c, e.srv.URL+"/logout"); r.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("GET /logout: %d", r.StatusCode)
+	if r := get(t, c, e.srv.URL+"/logout"); r.StatusCode != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET /logout: %d Allow %q", r.StatusCode, r.Header.Get("Allow"))
 	}
 }
 
