@@ -142,6 +142,10 @@ func TestDashboardInvoicesAndRefund(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("refund: %d %.300s", r.StatusCode, r.body)
 	}
+	if recs := logRecords(t, e.logs.String(), "dashboard: admin action"); len(recs) != 1 || recs[0]["action"] != "refunded" ||
+		recs[0]["invoice_id"] != inv || recs[0]["user_id"] != dashAdmin || recs[0]["role"] != "ADMIN" {
+		t.Errorf("refund audit line: %v", recs)
+	}
 	if got, _ := e.sim.Invoice(dashInst, inv); got.State != "refund_requested" {
 		t.Fatalf("sim state %q", got.State)
 	}

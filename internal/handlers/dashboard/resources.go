@@ -90,7 +90,7 @@ func (b *Browser) handleRename(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	afterAction(w, r, ResourcePage(res.ID, "", "", false), "renamed", out)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "renamed", out, "resource_id", res.ID)
 }
 
 // handleRotate issues fresh random values for every secret the product
@@ -117,5 +117,5 @@ func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out, "resource_id", res.ID)
 }
