@@ -3,26 +3,36 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 )
 
 // deliveriesCmd is the operator's retry/cancel of a pending delivery,
 // straight on the database (the running servers pick the change up).
-func deliveriesCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func deliveriesCmd(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	const use = "usage: server deliveries retry|cancel [-config FILE] DELIVERY_ID"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || (args[0] != "retry" && args[0] != "cancel") {
-		return errors.New("usage: server deliveries retry|cancel -config FILE DELIVERY_ID")
+		return errors.New(use)
 	}
 	action := args[0]
-	cfg, fs, err := parseConfig("deliveries "+action, args[1:], getenv, stdout)
-	if err != nil {
+	fs, path := configFlags("deliveries " + action)
+	if err := parseArgs(fs, args[1:], 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: server deliveries retry|cancel -config FILE DELIVERY_ID")
+		return errors.New(use)
+	}
+	cfg, err := config.LoadDatabase(*path, lookupEnv(environ))
+	if err != nil {
+		return err
 	}
 	d, err := db.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
 	if err != nil {

@@ -45,15 +45,12 @@ const demoProducts = `[{"id":"postgres","name":"Postgres","secret_names":["DATAB
 
 // demo serves the partner server beside an in-process Vercel simulator, with
 // a demo installation installed the way Vercel would install it.
-func demo(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	addr := fs.String("addr", "127.0.0.1:8080", "address of the partner server")
-	simAddr := fs.String("vercel-addr", "127.0.0.1:8090", "address of the simulated Vercel")
-	dataDir := fs.String("data", "data", "directory for the SQLite file and generated secrets")
-	if err := fs.Parse(args); err != nil {
+func demo(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	fs, addr, simAddr, dataDir := demoFlags()
+	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
+	getenv := lookupEnv(environ)
 	secrets, err := loadDemoSecrets(filepath.Join(*dataDir, "demo-secrets.json"))
 	if err != nil {
 		return err
@@ -92,6 +89,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	warnUnknownEnv(log, environ)
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
@@ -108,6 +106,15 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	printDemo(stdout, sim, public, filepath.Join(*dataDir, "demo-secrets.json"), *dataDir)
 	return <-errc
+}
+
+// demoFlags are the demo's flags: its address, the simulator's, the data directory.
+func demoFlags() (fs *flag.FlagSet, addr, simAddr, dataDir *string) {
+	fs = flag.NewFlagSet("demo", flag.ContinueOnError)
+	addr = fs.String("addr", "127.0.0.1:8080", "address of the partner server")
+	simAddr = fs.String("vercel-addr", "127.0.0.1:8090", "address of the simulated Vercel")
+	dataDir = fs.String("data", "data", "directory for the SQLite file and generated secrets")
+	return fs, addr, simAddr, dataDir
 }
 
 // demoEnv puts the demo's values under the real environment's: an operator

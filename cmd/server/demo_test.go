@@ -20,7 +20,7 @@ func TestDemoSignsInThroughTheSimulator(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "-addr", "127.0.0.1:0", "-vercel-addr", "127.0.0.1:0", "-data", t.TempDir()},
-			func(string) string { return "" }, &out)
+			nil, &out)
 	}()
 	adminLink := regexp.MustCompile(`Open in Provider \(admin\):\s+(\S+)`)
 	var link string

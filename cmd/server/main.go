@@ -4,52 +4,116 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-const usage = `usage:
-  server [-config FILE]        serve with that config (YAML; PARTNER_* env vars override)
-  server demo [-addr ADDR]     serve with an in-process Vercel simulator and generated secrets
-  server migrate -config FILE  apply database migrations and exit
-  server deliveries retry|cancel -config FILE DELIVERY_ID
-                               retry a pending delivery now, or give it up
-  server version               print the version`
+const usage = `usage: server [COMMAND] [FLAGS]
 
-// run is the whole program; main only supplies the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cmd := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+Flags go after the command: "server demo -addr 127.0.0.1:9000", not "server -addr 127.0.0.1:9000 demo".
+
+Commands:
+  serve (the default)    serve with the configuration
+      -config FILE           YAML configuration file; PARTNER_* environment variables override it
+  demo                   serve beside an in-process Vercel simulator, with generated secrets
+      -addr ADDR             address of the partner server (default 127.0.0.1:8080)
+      -vercel-addr ADDR      address of the simulated Vercel (default 127.0.0.1:8090)
+      -data DIR              directory for the SQLite file and generated secrets (default data)
+  migrate                apply database migrations and exit (needs only database.driver and database.dsn)
+      -config FILE           YAML configuration file; PARTNER_* environment variables override it
+  deliveries retry|cancel [-config FILE] DELIVERY_ID
+                         retry a pending delivery now, or give it up (needs only the database)
+  version                print the version
+  help                   print this help (also -h, --help)`
+
+// commands are the words run dispatches on.
+var commands = []string{"serve", "demo", "migrate", "deliveries", "version", "help"}
+
+// run is the whole program; main only supplies the process's environment
+// ("NAME=value" pairs, as os.Environ gives them).
+func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	err := dispatch(ctx, cmd, args, environ, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, cmd string, args, environ []string, stdout io.Writer) error {
 	switch cmd {
-	case "", "serve":
-		return serve(ctx, args, getenv, stdout)
+	case "serve":
+		return serve(ctx, args, environ, stdout)
 	case "migrate":
-		return migrate(ctx, args, getenv, stdout)
+		return migrate(ctx, args, environ, stdout)
 	case "deliveries":
-		return deliveriesCmd(ctx, args, getenv, stdout)
+		return deliveriesCmd(ctx, args, environ, stdout)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 		return nil
 	case "demo":
-		return demo(ctx, args, getenv, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
-		return nil
+		return demo(ctx, args, environ, stdout)
+	case "help":
+		return flag.ErrHelp
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
+}
+
+// parseFlags parses args into fs; -h and --help come back as flag.ErrHelp,
+// which run answers with the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%s: %w (run \"server help\" for usage)", fs.Name(), err)
+}
+
+// misplacedCommand spots a command given after flags ("server -addr X demo")
+// and names the form that works.
+func misplacedCommand(args []string) error {
+	for i, a := range args {
+		for _, c := range commands {
+			if a != c {
+				continue
+			}
+			form := append([]string{"server", c}, args[:i]...)
+			form = append(form, args[i+1:]...)
+			return fmt.Errorf("flags go after the command: run %q (see \"server help\")", strings.Join(form, " "))
+		}
+	}
+	return nil
+}
+
+// lookupEnv reads one variable from environ; the last definition wins, as
+// in the process environment.
+func lookupEnv(environ []string) func(string) string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
 }

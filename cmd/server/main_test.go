@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"time"
 )
 
-func testEnv(t *testing.T, extra map[string]string) func(string) string {
+func testEnv(t *testing.T, extra map[string]string) []string {
 	m := map[string]string{
 		"PARTNER_ENCRYPTION_KEY":       base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
 		"PARTNER_VERCEL_CLIENT_ID":     "oac_test",
@@ -22,7 +23,11 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 	for k, v := range extra {
 		m[k] = v
 	}
-	return func(k string) string { return m[k] }
+	var environ []string
+	for k, v := range m {
+		environ = append(environ, k+"="+v)
+	}
+	return environ
 }
 
 func TestVersion(t *testing.T) {
@@ -33,7 +38,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestBadConfigNamesEveryKeyOnOneLine(t *testing.T) {
-	err := run(t.Context(), nil, func(string) string { return "" }, &bytes.Buffer{})
+	err := run(t.Context(), nil, nil, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -58,7 +63,7 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"-config", "../../config.example.yaml"}, testEnv(t, map[string]string{"PARTNER_LISTEN": addr}), &syncWriter{w: &logs})
+		done <- run(ctx, []string{"-config", "../../config.example.yaml"}, testEnv(t, map[string]string{"PARTNER_LISTEN": addr, "PARTNER_LISTNE": "typo"}), &syncWriter{w: &logs})
 	}()
 	var res *http.Response
 	for i := 0; i < 100; i++ {
@@ -77,6 +82,9 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 	if res, err := http.Get("http://" + addr + "/readyz"); err != nil || res.StatusCode != 200 {
 		t.Errorf("readyz %v %v", res, err)
 	}
+	if res, err := http.Get("http://" + addr + "/webhooks/vercel"); err != nil || res.StatusCode != 405 || res.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /webhooks/vercel: want 405 Allow POST, got %v %v", res, err)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -85,5 +93,38 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no shutdown")
+	}
+	checkStartupLogs(t, logs.String(), addr)
+}
+
+// checkStartupLogs wants the misspelled variable warned about and the
+// start-up line to say what runs where, without the DSN.
+func checkStartupLogs(t *testing.T, logs, addr string) {
+	t.Helper()
+	var warned, listening bool
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		switch rec["msg"] {
+		case "environment variable matches no configuration key":
+			warned = rec["level"] == "WARN" && rec["name"] == "PARTNER_LISTNE"
+		case "listening":
+			listening = true
+			_, port, _ := net.SplitHostPort(addr)
+			want := map[string]any{"addr": addr, "version": Version(), "database": "sqlite", "public_url": "http://localhost:" + port}
+			for k, v := range want {
+				if rec[k] != v {
+					t.Errorf("listening %s = %v, want %v", k, rec[k], v)
+				}
+			}
+		}
+	}
+	if !warned || !listening {
+		t.Errorf("warned %v, listening %v in:\n%s", warned, listening, logs)
+	}
+	if strings.Contains(logs, "p.db") {
+		t.Errorf("logs carry the DSN:\n%s", logs)
 	}
 }

@@ -16,23 +16,37 @@ import (
 	"github.com/vercel-partner/partner-server/internal/db"
 )
 
-func parseConfig(name string, args []string, getenv func(string) string, stdout io.Writer) (*config.Config, *flag.FlagSet, error) {
+// configFlags is the -config flag every configured command takes.
+func configFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	path := fs.String("config", "", "YAML configuration file")
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
-	}
-	cfg, err := config.Load(*path, getenv)
-	return cfg, fs, err
+	return fs, fs.String("config", "", "YAML configuration file")
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, _, err := parseConfig("serve", args, getenv, stdout)
+// parseArgs parses args into fs and checks the count of positional ones.
+func parseArgs(fs *flag.FlagSet, args []string, positional int) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > positional {
+		return fmt.Errorf("%s: unexpected argument %q (run \"server help\" for usage)", fs.Name(), fs.Arg(positional))
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	fs, path := configFlags("serve")
+	if err := parseArgs(fs, args, 0); err != nil {
+		if m := misplacedCommand(args); m != nil {
+			return m
+		}
+		return err
+	}
+	cfg, err := config.Load(*path, lookupEnv(environ))
 	if err != nil {
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	warnUnknownEnv(log, environ)
 	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -45,8 +59,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return app.Serve(ctx, ln)
 }
 
-func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, _, err := parseConfig("migrate", args, getenv, stdout)
+// warnUnknownEnv names each PARTNER_* variable that overrides nothing,
+// most often a misspelled key.
+func warnUnknownEnv(log *slog.Logger, environ []string) {
+	for _, name := range config.UnknownEnv(environ) {
+		log.Warn("environment variable matches no configuration key", "name", name)
+	}
+}
+
+func migrate(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	fs, path := configFlags("migrate")
+	if err := parseArgs(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := config.LoadDatabase(*path, lookupEnv(environ))
 	if err != nil {
 		return err
 	}
@@ -85,10 +111,11 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 }
 
 // serveUntilDone serves until ctx ends, then shuts down gracefully.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+// attrs describe the server in the start-up line.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger, attrs ...any) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", append([]any{"addr", ln.Addr().String()}, attrs...)...)
 	select {
 	case err := <-errc:
 		return err

@@ -5,22 +5,41 @@ import "runtime/debug"
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
-// Version names this build: the release version, or the VCS revision.
+// Version names this build: the -ldflags version, else the module version,
+// else the VCS revision (with "-dirty" for uncommitted changes).
 func Version() string {
-	if version != "" {
-		return version
-	}
 	info, ok := debug.ReadBuildInfo()
+	return versionFrom(version, info, ok)
+}
+
+func versionFrom(ldflags string, info *debug.BuildInfo, ok bool) string {
+	if ldflags != "" {
+		return ldflags
+	}
 	if !ok {
 		return "dev"
 	}
 	if v := info.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
+	rev, dirty := "", false
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "dev-" + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
 		}
 	}
-	return "dev"
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	switch {
+	case rev == "":
+		return "dev"
+	case dirty:
+		return "dev-" + rev + "-dirty"
+	default:
+		return "dev-" + rev
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -80,6 +81,28 @@ type Provisioning struct {
 // Load reads the YAML file at path (optional when ""), applies environment
 // overrides from getenv, fills defaults and validates.
 func Load(path string, getenv func(string) string) (*Config, error) {
+	return load(path, getenv, func(c *Config) []string { return problemsOf(c.Validate()) })
+}
+
+// LoadDatabase is Load for commands that only open the database (migrate,
+// deliveries): it validates the database keys alone, so they run without
+// the encryption key or Vercel credentials.
+func LoadDatabase(path string, getenv func(string) string) (*Config, error) {
+	return load(path, getenv, func(c *Config) []string {
+		var p []string
+		c.validateDatabase(func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) })
+		return p
+	})
+}
+
+func problemsOf(err error) []string {
+	if e, ok := err.(*Error); ok && e != nil {
+		return e.Problems
+	}
+	return nil
+}
+
+func load(path string, getenv func(string) string, check func(*Config) []string) (*Config, error) {
 	var c Config
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -89,14 +112,12 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("config: %s: %w", path, err)
+			return nil, yamlError(path, err)
 		}
 	}
 	problems := applyEnv(&c, getenv)
 	c.setDefaults()
-	if err, ok := c.Validate().(*Error); ok && err != nil {
-		problems = append(problems, err.Problems...)
-	}
+	problems = append(problems, check(&c)...)
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
@@ -110,7 +131,7 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.Listen, "127.0.0.1:8080")
-	def(&c.PublicURL, "http://localhost:8080")
+	def(&c.PublicURL, publicURLFor(c.Listen))
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.DSN, "data/partner.db")
 	def(&c.Vercel.APIURL, "https://api.vercel.com")
@@ -136,6 +157,20 @@ func (c *Config) setDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 1 << 20
 	}
+}
+
+// publicURLFor is the default public_url: where a browser on this machine
+// reaches the listen address (a wildcard or loopback host becomes localhost).
+func publicURLFor(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "" {
+		return "http://localhost:8080"
+	}
+	switch host {
+	case "", "0.0.0.0", "127.0.0.1", "::", "::1":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func trimSlash(s string) string {

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"reflect"
 	"strconv"
@@ -27,6 +29,24 @@ func Keys() []string {
 		return nil
 	})
 	return keys
+}
+
+// UnknownEnv lists the PARTNER_* variables in environ ("NAME=value" pairs,
+// as os.Environ gives them) that override no key: most often a misspelling.
+// PARTNER_TEST_* variables belong to the test suite and are not reported.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[EnvName(k)], known[EnvName(k)+"_FILE"] = true, true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, EnvPrefix) && !strings.HasPrefix(name, EnvPrefix+"TEST_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	return unknown
 }
 
 func applyEnv(c *Config, getenv func(string) string) []string {
@@ -60,7 +80,12 @@ func lookup(key string, getenv func(string) string) (string, bool, error) {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return "", false, fmt.Errorf("%s (%s_FILE): cannot read file", key, name)
+		reason := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			reason = pe.Err
+		}
+		return "", false, fmt.Errorf("%s (%s_FILE): cannot read %s: %v", key, name, file, reason)
 	}
 	return strings.TrimRight(string(data), "\r\n"), true, nil
 }

@@ -33,11 +33,7 @@ func (c *Config) Validate() error {
 		add("listen: %q is not host:port", c.Listen)
 	}
 	checkURL(&p, "public_url", c.PublicURL)
-	switch c.Database.Driver {
-	case "sqlite", "postgres":
-	default:
-		add("database.driver: %q is not sqlite or postgres", c.Database.Driver)
-	}
+	c.validateDatabase(add)
 	if required("encryption_key", c.EncryptionKey) {
 		if _, err := DecodeKey(c.EncryptionKey); err != nil {
 			add("encryption_key: %v", err)
@@ -77,6 +73,14 @@ func (c *Config) Validate() error {
 		return &Error{Problems: p}
 	}
 	return nil
+}
+
+func (c *Config) validateDatabase(add func(string, ...any)) {
+	switch c.Database.Driver {
+	case "sqlite", "postgres":
+	default:
+		add("database.driver: %q is not sqlite or postgres", c.Database.Driver)
+	}
 }
 
 // validateProducts reports the catalog's mistakes, each naming the product,

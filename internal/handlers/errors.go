@@ -5,6 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 )
@@ -106,7 +109,42 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 	WriteError(w, r, nil, errNoRoute)
 }
 
-// MethodNotAllowed answers 405 in the error envelope.
+// MethodNotAllowed answers 405 in the error envelope, with the Allow
+// header listing the methods the route does accept.
 func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if allowed := AllowedMethods(r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+	}
 	writeStatus(w, http.StatusMethodNotAllowed, errNoMethod)
+}
+
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// AllowedMethods lists the methods r's path is routed for. chi keeps the
+// list it found to itself when a custom 405 handler is set, so each method
+// is matched again against the top router, mounted routers included.
+func AllowedMethods(r *http.Request) []string {
+	rctx := chi.RouteContext(r.Context())
+	if rctx == nil || rctx.Routes == nil {
+		return nil
+	}
+	path := r.URL.RawPath
+	if path == "" {
+		path = r.URL.Path
+	}
+	return AllowedIn(rctx.Routes, path)
+}
+
+// AllowedIn lists the methods routes serves path with: for a router that
+// the top router cannot see into (one wrapped in middleware before being
+// mounted), matched with the path left to it, chi.RouteContext's RoutePath.
+func AllowedIn(routes chi.Routes, path string) []string {
+	var allowed []string
+	for _, m := range routeMethods {
+		if routes.Match(chi.NewRouteContext(), m, path) {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }

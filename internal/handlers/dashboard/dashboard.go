@@ -109,8 +109,15 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/support", b.handleSupport)
 	})
 	r.NotFound(b.handleNotFound)
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		b.renderError(w, r, http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request.")
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		path := chi.RouteContext(req.Context()).RoutePath
+		if path == "" {
+			path = req.URL.Path
+		}
+		if allowed := handlers.AllowedIn(r, path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+		}
+		b.renderError(w, req, http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request.")
 	})
 	cop := http.NewCrossOriginProtection()
 	if err := cop.AddTrustedOrigin(b.origin.String()); err != nil {

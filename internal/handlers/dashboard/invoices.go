@@ -127,5 +127,5 @@ func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	afterAction(w, r, PathInvoices+"/"+inv.ID, "refunded", out)
+	b.afterAction(w, r, PathInvoices+"/"+inv.ID, "refunded", out, "invoice_id", inv.ID)
 }

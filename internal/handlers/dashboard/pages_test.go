@@ -214,6 +214,10 @@ func TestDashboardInvoicesAndRefund(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("refund: %d %.300s", r.StatusCode, r.body)
 	}
+	if recs := logRecords(t, e.logs.String(), "dashboard: admin action"); len(recs) != 1 || recs[0]["action"] != "refunded" ||
+		recs[0]["invoice_id"] != inv || recs[0]["user_id"] != dashAdmin || recs[0]["role"] != "ADMIN" {
+		t.Errorf("refund audit line: %v", recs)
+	}
 	if got, _ := e.sim.Invoice(dashInst, inv); got.State != "refund_requested" {
 		t.Fatalf("sim state %q", got.State)
 	}
@@ -257,8 +261,8 @@ func TestLogoutEndsSession(t *testing.T) {
 	if r := get(t, replay, e.srv.URL+"/dashboard"); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("replayed cookie: %d", r.StatusCode)
 	}
-	if r := get(t, c, e.srv.URL+"/logout"); r.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("GET /logout: %d", r.StatusCode)
+	if r := get(t, c, e.srv.URL+"/logout"); r.StatusCode != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET /logout: %d Allow %q", r.StatusCode, r.Header.Get("Allow"))
 	}
 }
 

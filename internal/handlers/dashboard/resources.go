@@ -6,7 +6,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 )
@@ -123,7 +122,7 @@ func (b *Browser) handleRename(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	afterAction(w, r, ResourcePage(res.ID, "", "", false), "renamed", out)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "renamed", out, "resource_id", res.ID)
 }
 
 // handleChangePlan moves a resource to another plan of its product.
@@ -146,8 +145,7 @@ func (b *Browser) handleChangePlan(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	b.logAction(r, "plan changed", "resource_id", res.ID, "billing_plan_id", plan.ID)
-	afterAction(w, r, ResourcePage(res.ID, "", "", false), "plan", out)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "plan", out, "resource_id", res.ID, "billing_plan_id", plan.ID)
 }
 
 type rotateView struct {
@@ -194,9 +192,8 @@ func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	b.logAction(r, "secrets rotation requested", "resource_id", res.ID, "sync", rot.Sync)
 	if !rot.Sync {
-		afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotation_requested", installations.ActionResult{})
+		b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotation_requested", installations.ActionResult{}, "resource_id", res.ID)
 		return
 	}
 	secrets := make([]installations.Secret, len(rot.Secrets))
@@ -208,13 +205,5 @@ func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out)
-}
-
-// logAction records what an admin did, and who.
-func (b *Browser) logAction(r *http.Request, msg string, attrs ...any) {
-	s, _ := sessionFrom(r.Context())
-	attrs = append(attrs, "installation_id", s.InstallationID, "user_id", s.UserID, "role", s.Role,
-		"request_id", handlers.RequestID(r.Context()))
-	b.Log.InfoContext(r.Context(), "dashboard: "+msg, attrs...)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out, "resource_id", res.ID)
 }

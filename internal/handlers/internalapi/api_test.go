@@ -267,7 +267,7 @@ func TestEventFeedIsOrderedAndPaged(t *testing.T) {
 			seen[m["cursor"].(string)] = true
 			types = append(types, m["type"].(string))
 		}
-		after = body["next_cursor"].(string)
+		after = body["nextCursor"].(string)
 		if len(evs) == 0 {
 			break
 		}

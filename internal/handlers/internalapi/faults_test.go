@@ -18,8 +18,8 @@ func TestTwo503sThenSuccessIsDeliveredOnTheThirdAttempt(t *testing.T) {
 	e.sim.Enqueue(vercelsim.RouteCreateEvent, vercelsim.Fault{Status: 503}, vercelsim.Fault{Status: 503})
 	status, body := e.call(t, "POST", base+"/events", eventBody)
 	d := deliveryOf(body)
-	if status != 202 || d["status"] != "pending" || d["attempts"] != 1.0 || d["next_attempt_at"] == "" ||
-		!strings.Contains(d["last_error"].(string), "503") {
+	if status != 202 || d["status"] != "pending" || d["attempts"] != 1.0 || d["nextAttemptAt"] == "" ||
+		!strings.Contains(d["lastError"].(string), "503") {
 		t.Fatalf("first answer: %d %v", status, body)
 	}
 	final := e.waitDelivery(t, d["id"].(string))
@@ -40,7 +40,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	if status != 202 {
 		t.Fatalf("%d %v", status, body)
 	}
-	next, err := time.Parse(time.RFC3339Nano, deliveryOf(body)["next_attempt_at"].(string))
+	next, err := time.Parse(time.RFC3339Nano, deliveryOf(body)["nextAttemptAt"].(string))
 	if err != nil || next.Sub(start) < time.Second-10*time.Millisecond {
 		t.Errorf("next attempt at %v, %v after the request (%v)", next, next.Sub(start), err)
 	}

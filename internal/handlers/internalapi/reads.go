@@ -161,7 +161,7 @@ func (a *API) handleEvents(w http.ResponseWriter, r *http.Request) {
 		out[i] = eventView{Cursor: strconv.FormatInt(e.ID, 10), Event: e}
 		next = e.ID
 	}
-	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": strconv.FormatInt(next, 10)})
+	handlers.WriteJSON(w, http.StatusOK, map[string]any{"events": out, "nextCursor": strconv.FormatInt(next, 10)})
 }
 
 // handleListResources answers our copy of the installation's resources;

@@ -22,13 +22,13 @@ type deliveryView struct {
 	ID             string          `json:"id"`
 	Status         string          `json:"status"`
 	Operation      string          `json:"operation,omitempty"`
-	InstallationID string          `json:"installation_id,omitempty"`
+	InstallationID string          `json:"installationId,omitempty"`
 	Target         string          `json:"target,omitempty"`
 	Attempts       *int            `json:"attempts,omitempty"`
-	NextAttemptAt  string          `json:"next_attempt_at,omitempty"`
-	LastError      *string         `json:"last_error,omitempty"`
-	CreatedAt      string          `json:"created_at,omitempty"`
-	FinishedAt     string          `json:"finished_at,omitempty"`
+	NextAttemptAt  string          `json:"nextAttemptAt,omitempty"`
+	LastError      *string         `json:"lastError,omitempty"`
+	CreatedAt      string          `json:"createdAt,omitempty"`
+	FinishedAt     string          `json:"finishedAt,omitempty"`
 	Result         json.RawMessage `json:"result,omitempty"`
 }
 

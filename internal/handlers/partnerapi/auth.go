@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -44,7 +45,11 @@ func requireVercel(v *vercelauth.Verifier, log *slog.Logger, acc access) func(ht
 			}
 			claims, err := v.Verify(r.Context(), raw)
 			if err != nil {
-				log.InfoContext(r.Context(), "vercel token refused", "request_id", handlers.RequestID(r.Context()), "route", handlers.RoutePattern(r), "reason", err.Error())
+				level := slog.LevelInfo
+				if strings.HasSuffix(err.Error(), "signing keys unavailable") { // JWKS unreachable: ours to fix, not the caller's
+					level = slog.LevelError
+				}
+				log.Log(r.Context(), level, "vercel token refused", "request_id", handlers.RequestID(r.Context()), "route", handlers.RoutePattern(r), "reason", err.Error())
 				handlers.WriteError(w, r, log, apperr.New(apperr.Unauthorized, "unauthorized", "token did not verify"))
 				return
 			}
