@@ -226,7 +226,9 @@ func arrivals(t *testing.T, sim *vercelsim.Sim) []arrival {
 		var err error
 		switch r.Route {
 		case vercelsim.RouteCreateEvent:
-			var b struct{ Event struct{ BillingPlanID string } }
+			var b struct {
+				Event struct{ BillingPlanID string }
+			}
 			json.Unmarshal(r.Body, &b)
 			w.seq, err = strconv.Atoi(strings.TrimPrefix(b.Event.BillingPlanID, "seq_"))
 		case vercelsim.RouteUpdateSecretsByID:
@@ -428,7 +430,9 @@ func feedCounts(t *testing.T, base string) map[string]int {
 	}
 	defer res.Body.Close()
 	var feed struct {
-		Events []struct{ Data struct{ VercelEventID string } }
+		Events []struct {
+			Data struct{ VercelEventID string }
+		}
 	}
 	if err := json.NewDecoder(res.Body).Decode(&feed); err != nil {
 		t.Fatal(err)
