@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 )
@@ -39,10 +40,21 @@ func unavailable(err error) error {
 		return errBusy(err)
 	}
 	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) {
+	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || pgUnreachable(err) {
 		return errBusy(err)
 	}
 	return err
+}
+
+// pgUnreachable reports a PostgreSQL server that is shutting down,
+// starting up or dropped the connection (SQLSTATE class 08, 57P01-57P03).
+func pgUnreachable(err error) bool {
+	var pe interface{ SQLState() string }
+	if !errors.As(err, &pe) {
+		return false
+	}
+	code := pe.SQLState()
+	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
 }
 
 // busyTx maps a busy COMMIT like the statements before it.

@@ -33,7 +33,7 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 		(scope, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, 0, '', ?)
 		ON CONFLICT (scope, idem_key) DO NOTHING`), scope, key, hash, Millis(now))
 	if err != nil {
-		return installations.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
+		return installations.Claim{}, fmt.Errorf("claim idempotency key: %w", unavailable(err))
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return installations.Claim{Owned: true}, nil
@@ -45,7 +45,7 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 		return s.ClaimKey(ctx, scope, key, hash, now, staleAfter)
 	}
 	if err != nil {
-		return installations.Claim{}, fmt.Errorf("read idempotency key: %w", err)
+		return installations.Claim{}, fmt.Errorf("read idempotency key: %w", unavailable(err))
 	}
 	c := installations.Claim{Done: r.Status != 0,
 		Response: installations.IdempotentResponse{RequestHash: r.RequestHash, Status: r.Status, Body: r.Body}}
@@ -56,7 +56,7 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 	res, err = s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
 		WHERE scope = ? AND idem_key = ? AND status = 0 AND created_at = ?`), Millis(now), scope, key, r.CreatedAt)
 	if err != nil {
-		return installations.Claim{}, fmt.Errorf("take over idempotency key: %w", err)
+		return installations.Claim{}, fmt.Errorf("take over idempotency key: %w", unavailable(err))
 	}
 	n, _ := res.RowsAffected()
 	c.Owned = n == 1

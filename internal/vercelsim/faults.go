@@ -88,7 +88,7 @@ func (s *Sim) nextFault(route string) (Fault, bool) {
 			return q[0], true
 		}
 	}
-	return Fault{}, false
+	return s.randomFault(route)
 }
 
 // serveFault applies the next fault for route and reports whether it
@@ -146,4 +146,39 @@ func faultBody(status int, now time.Time) string {
 func rateLimitBody(reset time.Time) string {
 	return fmt.Sprintf(`{"error":{"code":"rate_limited","message":"simulated 429 Too Many Requests","limit":{"remaining":0,"reset":%d,"resetMs":%d,"total":100}}}`,
 		reset.Unix(), reset.UnixMilli())
+}
+
+// failureRate is a route's probabilistic fault: f is served instead of the
+// real handling with probability p.
+type failureRate struct {
+	p float64
+	f Fault
+}
+
+// SetFailureRate makes route (a Route* constant or RouteAny) answer with f
+// instead of its real handling on a fraction p of requests, drawn from a
+// fixed-seed generator, until SetFailureRate(route, 0, Fault{}) or Reset.
+// Queued faults are served first; a route's own rate wins over RouteAny's.
+func (s *Sim) SetFailureRate(route string, p float64, f Fault) {
+	if !isFaultable(route) {
+		panic(fmt.Sprintf("vercelsim: SetFailureRate: %q is not a faultable route (see FaultableRoutes)", route))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p <= 0 {
+		delete(s.rates, route)
+		return
+	}
+	s.rates[route] = failureRate{p: min(p, 1), f: f}
+}
+
+// randomFault draws whether route's failure rate fails this request; the
+// caller holds s.mu.
+func (s *Sim) randomFault(route string) (Fault, bool) {
+	for _, key := range []string{route, RouteAny} {
+		if r, ok := s.rates[key]; ok {
+			return r.f, s.rng.Float64() < r.p
+		}
+	}
+	return Fault{}, false
 }

@@ -218,3 +218,57 @@ func TestRequestsNewestFirst(t *testing.T) {
 		t.Errorf("Requests is not oldest first: %s", all[0].Route)
 	}
 }
+
+func TestSetFailureRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		route      string
+		p          float64
+		lo, hi     int // bounds on failures out of 300 calls
+		wantStatus int
+	}{
+		{name: "a third fails", route: RouteCreateEvent, p: 1.0 / 3, lo: 70, hi: 130, wantStatus: 503},
+		{name: "any route, always", route: RouteAny, p: 1, lo: 300, hi: 300, wantStatus: 502},
+		{name: "other route unaffected", route: RouteSubmitBillingData, p: 1, lo: 0, hi: 0},
+		{name: "zero turns it off", route: RouteCreateEvent, p: 0, lo: 0, hi: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSim(t, Options{})
+			id, token, _ := newInstallation(t, s)
+			s.SetFailureRate(tt.route, tt.p, Fault{Status: tt.wantStatus, Header: http.Header{"Retry-After-Ms": {"10"}}})
+			failed := 0
+			for range 300 {
+				r := call(t, s, "POST", "/v1/installations/"+id+"/events", token, parse(t, `{"event": {"type": "installation.updated"}}`))
+				switch r.status {
+				case 201:
+				case tt.wantStatus:
+					failed++
+					if r.header.Get("Retry-After-Ms") != "10" {
+						t.Fatalf("fault headers %v", r.header)
+					}
+				default:
+					t.Fatalf("status %d", r.status)
+				}
+			}
+			if failed < tt.lo || failed > tt.hi {
+				t.Errorf("%d of 300 failed, want %d..%d", failed, tt.lo, tt.hi)
+			}
+			if got := len(s.Events(id)); got != 300-failed {
+				t.Errorf("%d events applied, want %d: a failed call must not be applied", got, 300-failed)
+			}
+		})
+	}
+}
+
+func TestSetFailureRateClearedByReset(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, Options{})
+	id, token, _ := newInstallation(t, s)
+	s.SetFailureRate(RouteAny, 1, Fault{Status: 500})
+	s.Reset()
+	if r := call(t, s, "POST", "/v1/installations/"+id+"/events", token, parse(t, `{"event": {"type": "installation.updated"}}`)); r.status != 201 {
+		t.Errorf("after Reset: %d", r.status)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -50,6 +51,8 @@ type Sim struct {
 	exchanges []SSOExchange
 	requests  []Request
 	faults    map[string][]Fault
+	rates     map[string]failureRate
+	rng       *rand.Rand // draws SetFailureRate's failures; fixed seed
 
 	redirectLoginURL string
 }
@@ -77,6 +80,8 @@ func Start(opts Options) (*Sim, error) {
 		insts:  map[string]*installation{},
 		codes:  map[string]ssoCode{},
 		faults: map[string][]Fault{},
+		rates:  map[string]failureRate{},
+		rng:    rand.New(rand.NewPCG(1, 2)),
 	}
 	s.retryAfter.Store(int64(time.Second))
 	s.srv = &http.Server{
