@@ -82,10 +82,21 @@ func (s *Deliveries) GetDelivery(ctx context.Context, id string) (installations.
 // InsertDelivery records d, with local, in one transaction: it fails with
 // NotFound for an unknown installation, gives d the next seq and, unless an
 // earlier delivery with the same order key is pending, leases it to owner
-// until leaseUntil (leased reports which).
+// until leaseUntil (leased reports which). When d.IdemKey already made a
+// delivery, that one is returned and nothing is recorded.
 func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Delivery, owner string, leaseUntil time.Time,
 	local installations.LocalChange) (out installations.Delivery, leased bool, err error) {
+	var existing string
 	err = s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		if d.IdemKey != "" {
+			err := x.GetContext(ctx, &existing, x.Rebind(`SELECT id FROM deliveries WHERE idem_key = ?`), d.IdemKey)
+			if err == nil {
+				return nil // a retry of a request that made this delivery
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("find delivery by idempotency key: %w", err)
+			}
+		}
 		var known int
 		if err := x.GetContext(ctx, &known, x.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), d.InstallationID); err != nil {
 			return fmt.Errorf("find installation: %w", err)
@@ -113,16 +124,24 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 			owner = ""
 		}
 		now := Millis(d.CreatedAt)
+		var idem any
+		if d.IdemKey != "" {
+			idem = d.IdemKey
+		}
 		_, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
-			order_key, body, body_key_id, status, attempts, next_attempt_at, lease_owner,
-			lease_until, leases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
-			d.ID, d.Seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID,
+			order_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner,
+			lease_until, leases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
+			d.ID, d.Seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
 			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now)
 		if err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
 		}
 		return nil
 	})
+	if err == nil && existing != "" {
+		d, err = s.GetDelivery(ctx, existing)
+		return d, false, err
+	}
 	return d, leased, err
 }
 

@@ -180,7 +180,8 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 	id := "dlv_" + rand.Text()
 	d := Delivery{ID: id, InstallationID: req.InstallationID, Operation: req.Operation,
 		Target: req.Target, OrderKey: orderKey(req.InstallationID, req.Operation, req.Target, id),
-		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(body)}
+		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(body),
+		IdemKey: installations.TakeIdempotencyKey(ctx)}
 	if req.Operation == OpUpdateSecrets && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error

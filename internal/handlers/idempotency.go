@@ -104,7 +104,7 @@ func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 // answer is not kept, so the request may be retried.
 func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
 	rec := NewRecorder(w, true)
-	next.ServeHTTP(rec, r)
+	next.ServeHTTP(rec, r.WithContext(installations.WithIdempotencyKey(r.Context(), scope+" "+key)))
 	if rec.Status() >= 500 {
 		if err := m.Store.ReleaseKey(r.Context(), scope, key); err != nil && m.Log != nil {
 			m.Log.ErrorContext(r.Context(), "release idempotency key", "err", err)

@@ -40,6 +40,9 @@ type Delivery struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	FinishedAt *time.Time
+	// IdemKey is the Idempotency-Key that made the delivery, if any: one
+	// delivery per key, so a retried request finds the first delivery.
+	IdemKey string
 	// Body is the stored request, sealed by a Vault when BodyKeyID is set.
 	Body      string
 	BodyKeyID string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
@@ -156,5 +157,36 @@ func TestConflictOnAnInvoiceWeMayHaveSentCountsAsDelivered(t *testing.T) {
 	// A new request reusing an externalId is a real conflict.
 	if s, b := e.call(t, "POST", base+"/invoices", invoiceBody("inv_dup")); s != 409 {
 		t.Errorf("a new request reusing an externalId: %d %v, want 409", s, b)
+	}
+}
+
+// TestTakenOverKeyFindsTheFirstDelivery: a replica dies after recording a
+// delivery but before finishing its Idempotency-Key; the retry that takes
+// the abandoned key over must find that delivery, not queue a second.
+func TestTakenOverKeyFindsTheFirstDelivery(t *testing.T) {
+	t.Parallel()
+	e := newInternalEnv(t, fastRetries)
+	req := func() deliveries.Request {
+		return deliveries.Request{InstallationID: testInstallation, Operation: deliveries.OpCreateEvent,
+			Body: eventRequest(testResource), Target: testResource}
+	}
+	key := "internal:" + testInstallation + " k-dead-replica"
+	first, err := e.svc.Enqueue(installations.WithIdempotencyKey(t.Context(), key), req())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Enqueue(installations.WithIdempotencyKey(t.Context(), key), req())
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry under the same key: %s %v, want the first delivery %s", again.ID, err, first.ID)
+	}
+	if n := len(e.sim.RequestsTo(vercelsim.RouteCreateEvent)); n != 1 {
+		t.Errorf("Vercel received %d events, want 1", n)
+	}
+	// Only a request's first write carries the key.
+	ctx := installations.WithIdempotencyKey(t.Context(), "internal:"+testInstallation+" k-two-writes")
+	a, _ := e.svc.Enqueue(ctx, req())
+	b, _ := e.svc.Enqueue(ctx, req())
+	if a.ID == b.ID {
+		t.Error("two writes of one request became one delivery")
 	}
 }
