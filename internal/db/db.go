@@ -20,6 +20,10 @@ import (
 // DB is the shared database handle.
 type DB struct {
 	*sqlx.DB
+	// Read serves reads that need no transaction. On SQLite it is a pool of
+	// its own (WAL lets readers run beside the one writer), so a page or a
+	// GET never queues behind a slow or stuck write; on PostgreSQL it is DB.
+	Read   *sqlx.DB
 	Driver string           // "sqlite" or "postgres"
 	Now    func() time.Time // the stores' clock; default time.Now
 }
@@ -34,8 +38,8 @@ func (d *DB) now() time.Time {
 // Open connects, checks the connection and applies pending migrations.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	var (
-		x   *sqlx.DB
-		err error
+		x, read *sqlx.DB
+		err     error
 	)
 	switch driver {
 	case "sqlite":
@@ -49,6 +53,8 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		// queue in Go instead of polling SQLite's busy lock, and the
 		// connection's page and statement caches stay warm.
 		x.SetMaxOpenConns(1)
+		read = sqlx.NewDb(openSQLite(readOnly(SQLiteDSN(dsn))), "sqlite")
+		read.SetMaxOpenConns(4)
 	case "postgres":
 		x, err = sqlx.Open("pgx", dsn)
 		if err == nil {
@@ -62,16 +68,35 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", where, err)
 	}
-	d := &DB{DB: x, Driver: driver}
+	if read == nil {
+		read = x
+	}
+	d := &DB{DB: x, Read: read, Driver: driver}
 	if err := d.PingContext(ctx); err != nil {
-		x.Close()
+		d.Close()
 		return nil, fmt.Errorf("db: %s: %w", where, err)
 	}
 	if err := d.Migrate(ctx); err != nil {
-		x.Close()
+		d.Close()
 		return nil, fmt.Errorf("db: %s: %w", where, err)
 	}
 	return d, nil
+}
+
+// readOnly adds query_only to a SQLite DSN: the read pool cannot write.
+func readOnly(dsn string) string {
+	if strings.Contains(dsn, "?") {
+		return dsn + "&_pragma=query_only(1)"
+	}
+	return dsn + "?_pragma=query_only(1)"
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	if d.Read != nil && d.Read != d.DB {
+		d.Read.Close()
+	}
+	return d.DB.Close()
 }
 
 // describe names the database for an error message: the SQLite file, or

@@ -69,7 +69,7 @@ func (r deliveryRow) domain() installations.Delivery {
 // GetDelivery returns one delivery.
 func (s *Deliveries) GetDelivery(ctx context.Context, id string) (installations.Delivery, error) {
 	var r deliveryRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`), id)
+	err := s.db.Read.GetContext(ctx, &r, s.db.Rebind(`SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return installations.Delivery{}, apperr.NotFoundf("delivery %s not found", id)
 	}
@@ -244,7 +244,7 @@ func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error
 		N      int   `db:"n"`
 		Oldest int64 `db:"oldest"`
 	}
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT COUNT(*) AS n, COALESCE(MIN(created_at), 0) AS oldest
+	err := s.db.Read.GetContext(ctx, &r, s.db.Rebind(`SELECT COUNT(*) AS n, COALESCE(MIN(created_at), 0) AS oldest
 		FROM deliveries WHERE status = ?`), installations.DeliveryPending)
 	if err != nil || r.N == 0 {
 		return 0, time.Time{}, err

@@ -63,7 +63,7 @@ type eventRow struct {
 // EventsAfter returns up to limit events with an id greater than after, oldest first.
 func (s *Events) EventsAfter(ctx context.Context, after int64, limit int) ([]installations.Event, error) {
 	var rows []eventRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, type, installation_id, subject, data, created_at
+	if err := s.db.Read.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, type, installation_id, subject, data, created_at
 		FROM events WHERE id > ? ORDER BY id LIMIT ?`), after, limit); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}

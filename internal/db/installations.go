@@ -106,7 +106,7 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 
 // Get returns one installation, deleted ones included.
 func (s *Installations) Get(ctx context.Context, id string) (installations.Installation, error) {
-	return getInstallation(ctx, s.db.DB, s.db.Rebind, id)
+	return getInstallation(ctx, s.db.Read, s.db.Rebind, id)
 }
 
 func getInstallation(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, id string) (installations.Installation, error) {
@@ -124,7 +124,7 @@ func getInstallation(ctx context.Context, q sqlx.QueryerContext, rebind func(str
 // List returns every installation, oldest first.
 func (s *Installations) List(ctx context.Context) ([]installations.Installation, error) {
 	var rows []installationRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+installationCols+` FROM installations ORDER BY created_at, id`); err != nil {
+	if err := s.db.Read.SelectContext(ctx, &rows, `SELECT `+installationCols+` FROM installations ORDER BY created_at, id`); err != nil {
 		return nil, fmt.Errorf("list installations: %w", err)
 	}
 	return domains(rows), nil
@@ -210,7 +210,7 @@ func (s *Installations) Token(ctx context.Context, id string) (string, error) {
 		CT    string `db:"token_ciphertext"`
 		KeyID string `db:"token_key_id"`
 	}
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT token_ciphertext, token_key_id FROM installations WHERE id = ?`), id)
+	err := s.db.Read.GetContext(ctx, &r, s.db.Rebind(`SELECT token_ciphertext, token_key_id FROM installations WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", apperr.NotFoundf("installation %s not found", id)
 	}

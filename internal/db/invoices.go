@@ -101,7 +101,7 @@ func putInvoice(ctx context.Context, x sqlx.ExtContext, inv installations.Invoic
 // GetInvoice returns one recorded invoice.
 func (s *Invoices) GetInvoice(ctx context.Context, installationID, id string) (installations.Invoice, error) {
 	var r invoiceRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices WHERE installation_id = ? AND id = ?`), installationID, id)
+	err := s.db.Read.GetContext(ctx, &r, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices WHERE installation_id = ? AND id = ?`), installationID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return installations.Invoice{}, apperr.NotFoundf("invoice %s not found", id)
 	}
@@ -114,7 +114,7 @@ func (s *Invoices) GetInvoice(ctx context.Context, installationID, id string) (i
 // ListInvoices returns an installation's invoices, newest first.
 func (s *Invoices) ListInvoices(ctx context.Context, installationID string) ([]installations.Invoice, error) {
 	var rows []invoiceRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices
+	if err := s.db.Read.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+invoiceCols+` FROM invoices
 		WHERE installation_id = ? ORDER BY created_at DESC, id`), installationID); err != nil {
 		return nil, fmt.Errorf("list invoices: %w", err)
 	}

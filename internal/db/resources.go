@@ -73,7 +73,7 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 
 // GetResource returns one resource of an installation.
 func (s *Resources) GetResource(ctx context.Context, installationID, id string) (installations.Resource, error) {
-	return getResource(ctx, s.db.DB, s.db.Rebind, installationID, id)
+	return getResource(ctx, s.db.Read, s.db.Rebind, installationID, id)
 }
 
 func getResource(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, inst, id string) (installations.Resource, error) {
@@ -90,7 +90,7 @@ func getResource(ctx context.Context, q sqlx.QueryerContext, rebind func(string)
 
 // ListResources returns an installation's resources by name.
 func (s *Resources) ListResources(ctx context.Context, installationID string) ([]installations.Resource, error) {
-	return listResources(ctx, s.db.DB, installationID)
+	return listResources(ctx, s.db.Read, installationID)
 }
 
 func listResources(ctx context.Context, x sqlx.ExtContext, installationID string) ([]installations.Resource, error) {

@@ -49,7 +49,7 @@ func (s *Sessions) CreateSession(ctx context.Context, idHash string, se installa
 // GetSession returns the session stored under idHash.
 func (s *Sessions) GetSession(ctx context.Context, idHash string) (installations.Session, error) {
 	var r sessionRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+sessionCols+` FROM sessions WHERE id_hash = ?`), idHash)
+	err := s.db.Read.GetContext(ctx, &r, s.db.Rebind(`SELECT `+sessionCols+` FROM sessions WHERE id_hash = ?`), idHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return installations.Session{}, apperr.ErrNotFound
 	}

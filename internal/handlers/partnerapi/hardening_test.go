@@ -112,20 +112,43 @@ func TestLockedDatabaseAnswers503(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	admin := e.sim.Sign(e.claims("ADMIN"))
+	if s, b := e.do(t, "PUT", "/v1/installations/"+testInstallation, admin, upsertBody("tok")); s != 200 {
+		t.Fatalf("upsert: %d %s", s, b)
+	}
 	if _, err := conn.ExecContext(t.Context(), `BEGIN EXCLUSIVE`); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	req, _ := http.NewRequest("PUT", e.srv.URL+"/v1/installations/"+testInstallation, strings.NewReader(upsertBody("tok")))
-	req.Header.Set("Authorization", "Bearer "+e.sim.Sign(e.claims("ADMIN")))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	type answer struct {
+		status int
+		retry  string
 	}
-	res.Body.Close()
+	write := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("PUT", e.srv.URL+"/v1/installations/"+testInstallation, strings.NewReader(upsertBody("tok")))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			write <- answer{}
+			return
+		}
+		res.Body.Close()
+		write <- answer{res.StatusCode, res.Header.Get("Retry-After")}
+	}()
+	// While that write waits for the lock, reads do not queue behind it.
+	time.Sleep(300 * time.Millisecond)
+	readStart := time.Now()
+	if s, b := e.do(t, "GET", "/v1/installations/"+testInstallation, admin, ""); s != 200 {
+		t.Errorf("read while a write waits for the lock: %d %s", s, b)
+	}
+	if d := time.Since(readStart); d > 2*time.Second {
+		t.Errorf("a read waited %v behind the stuck write", d)
+	}
+	got := <-write
 	conn.ExecContext(t.Context(), `ROLLBACK`)
-	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" {
-		t.Errorf("write on a locked database: %d Retry-After %q, want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+	if got.status != 503 || got.retry == "" {
+		t.Errorf("write on a locked database: %d Retry-After %q, want 503 with Retry-After", got.status, got.retry)
 	}
 	if d := time.Since(start); d > 8*time.Second {
 		t.Errorf("answered after %v; the wait should be bounded by the busy timeout", d)
