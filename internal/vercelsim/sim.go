@@ -52,6 +52,8 @@ type Sim struct {
 	faults    map[string][]Fault
 
 	redirectLoginURL string
+
+	console console
 }
 
 // Start listens and serves the simulator until Close.
