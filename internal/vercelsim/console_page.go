@@ -187,11 +187,13 @@ var deliveryHeaders = []string{"Idempotency-Key", "X-Delivery-Id", "X-Request-Id
 // handleRequests lists what the simulator received, newest first.
 func (s *Sim) handleRequests(w http.ResponseWriter, r *http.Request) {
 	var list []requestView
-	for i, req := range s.RequestsNewestFirst() {
-		if i == 500 {
+	for _, req := range s.RequestsNewestFirst() {
+		if req.Route == RouteOpenInProvider { // the browser's, not the partner's
+			continue
+		}
+		if list = append(list, viewRequest(req)); len(list) == 500 {
 			break
 		}
-		list = append(list, viewRequest(req))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -201,7 +203,7 @@ func (s *Sim) handleRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 func viewRequest(req Request) requestView {
-	v := requestView{Request: req, Time: req.Time.Format("15:04:05.000"), Body: prettyBody(req.Body), Class: "ok"}
+	v := requestView{Request: req, Time: req.Time.Format("15:04:05.000"), Body: prettyBody(redact(req)), Class: "ok"}
 	if req.Status == 0 || req.Status >= 400 {
 		v.Class = "failed"
 	}
@@ -212,6 +214,28 @@ func viewRequest(req Request) requestView {
 		}
 	}
 	return v
+}
+
+// redact hides the client secret of an SSO exchange.
+func redact(req Request) []byte {
+	if req.Route != RouteSSOToken {
+		return req.Body
+	}
+	if m, err := decodeObject(req.Body); err == nil {
+		if _, ok := m["client_secret"]; ok {
+			m["client_secret"] = "[redacted]"
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	form, err := url.ParseQuery(string(req.Body))
+	if err != nil {
+		return []byte("[unreadable form]")
+	}
+	if form.Has("client_secret") {
+		form.Set("client_secret", "[redacted]")
+	}
+	return []byte(form.Encode())
 }
 
 // prettyBody indents a JSON body; other bodies are shown as sent.
