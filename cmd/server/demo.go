@@ -12,15 +12,12 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/config"
-	"github.com/vercel-partner/partner-server/internal/db"
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
@@ -37,84 +34,191 @@ type demoSecrets struct {
 	EncryptionKey string `json:"encryption_key"`
 	ClientSecret  string `json:"client_secret"`
 	InternalToken string `json:"internal_token"`
+	HookSecret    string `json:"hook_secret"`
 }
 
+// The demo's catalog: Pro has a flat fee and two meters, so usage,
+// interim billing and invoices all have something to show.
 const demoProducts = `[{"id":"postgres","name":"Postgres","secret_names":["DATABASE_URL","DATABASE_TOKEN"],
  "plans":[{"id":"hobby","type":"subscription","name":"Hobby","description":"For side projects","payment_method_required":false,"cost":"Free"},
-          {"id":"pro200","type":"subscription","name":"Pro","description":"For production","cost":"$20.00/month"}]}]`
+          {"id":"pro200","type":"subscription","name":"Pro","description":"For production","cost":"$20.00/month + usage","price":"20.00",
+           "meters":[{"name":"storage","units":"GB","type":"total","price":"0.25","included":"10"},
+                     {"name":"queries","units":"queries","type":"interval","price":"0.01","included":"100"}]}]}]`
+
+// demoFiles are the paths the demo keeps under its data directory.
+type demoFiles struct{ dir, db, secrets, sim string }
+
+func demoPaths(dir string) demoFiles {
+	return demoFiles{dir: dir, db: filepath.Join(dir, "demo.db"), secrets: filepath.Join(dir, "demo-secrets.json"),
+		sim: filepath.Join(dir, "vercel-sim.json")}
+}
 
 // demo serves the partner server beside an in-process Vercel simulator, with
-// a demo installation installed the way Vercel would install it.
+// a demo installation installed the way Vercel would install it. The
+// database and the simulator's state are kept between runs (-reset
+// starts afresh).
 func demo(ctx context.Context, args, environ []string, stdout io.Writer) error {
-	fs, addr, simAddr, dataDir := demoFlags()
+	fs, addr, simAddr, dataDir, reset := demoFlags()
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	getenv := lookupEnv(environ)
-	secrets, err := loadDemoSecrets(filepath.Join(*dataDir, "demo-secrets.json"))
+	warnUnknownEnv(newLogger(stdout, "info"), environ)
+	files := demoPaths(*dataDir)
+	if *reset {
+		if err := resetDemo(files); err != nil {
+			return err
+		}
+	}
+	d, err := startDemo(ctx, files, *addr, *simAddr, lookupEnv(environ), stdout)
 	if err != nil {
 		return err
 	}
-	// The simulated Vercel keeps its state in memory, so the demo's database
-	// starts afresh too: stored invoices and deliveries would name things the
-	// new simulator has never seen.
-	if err := resetDemoDB(filepath.Join(*dataDir, "demo.db")); err != nil {
-		return err
+	defer d.close()
+	printDemo(stdout, d)
+	err = <-d.served
+	if serr := d.sim.Save(files.sim); serr != nil && err == nil {
+		err = serr
 	}
-	sim, err := vercelsim.Start(vercelsim.Options{ClientID: demoClientID, ClientSecret: secrets.ClientSecret, Addr: *simAddr})
+	return err
+}
+
+// demoRun is a running demo: our server, the simulator and the hook.
+type demoRun struct {
+	sim     *vercelsim.Sim
+	app     *server
+	hook    *demoHook
+	public  string
+	files   demoFiles
+	secrets demoSecrets
+	api     internalClient
+	served  chan error
+}
+
+func (d *demoRun) close() {
+	d.sim.Close()
+	d.hook.Close()
+	d.app.Close()
+}
+
+// startDemo starts everything, installs the demo installation when our
+// database or the simulator does not know it yet, and keeps saving the
+// simulator's state.
+func startDemo(ctx context.Context, files demoFiles, addr, simAddr string, getenv func(string) string, stdout io.Writer) (*demoRun, error) {
+	secrets, err := loadDemoSecrets(files.secrets)
 	if err != nil {
-		return fmt.Errorf("demo: start simulator: %w", err)
+		return nil, err
 	}
-	defer sim.Close()
-	ln, err := net.Listen("tcp", *addr)
+	d := &demoRun{files: files, secrets: secrets, served: make(chan error, 1)}
+	if d.hook, err = startDemoHook(secrets.HookSecret); err != nil {
+		return nil, err
+	}
+	if d.sim, err = startDemoSim(files.sim, simAddr, secrets.ClientSecret); err != nil {
+		d.hook.Close()
+		return nil, err
+	}
+	if err := d.startServer(ctx, addr, getenv, stdout); err != nil {
+		d.sim.Close()
+		d.hook.Close()
+		return nil, err
+	}
+	if err := d.seed(ctx); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.sim.SetConsole(d.console())
+	go d.keepSaving(ctx)
+	return d, nil
+}
+
+func startDemoSim(statePath, addr, clientSecret string) (*vercelsim.Sim, error) {
+	sim, err := vercelsim.Start(vercelsim.Options{ClientID: demoClientID, ClientSecret: clientSecret, Addr: addr})
+	if err != nil {
+		return nil, fmt.Errorf("demo: start simulator: %w", err)
+	}
+	if _, err := os.Stat(statePath); err == nil {
+		if err := sim.Load(statePath); err != nil {
+			sim.Close()
+			return nil, fmt.Errorf("demo: %w (start with -reset to begin afresh)", err)
+		}
+	}
+	return sim, nil
+}
+
+func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(string) string, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("demo: listen: %w", err)
 	}
-	public := "http://" + ln.Addr().String()
+	d.public = "http://" + ln.Addr().String()
 	cfg, err := config.Load("", demoEnv(getenv, map[string]string{
-		"PARTNER_LISTEN":               ln.Addr().String(),
-		"PARTNER_PUBLIC_URL":           public,
-		"PARTNER_DATABASE_DSN":         filepath.Join(*dataDir, "demo.db"),
-		"PARTNER_ENCRYPTION_KEY":       secrets.EncryptionKey,
-		"PARTNER_VERCEL_CLIENT_ID":     demoClientID,
-		"PARTNER_VERCEL_CLIENT_SECRET": secrets.ClientSecret,
-		"PARTNER_VERCEL_API_URL":       sim.URL(),
-		"PARTNER_VERCEL_ISSUER":        sim.Issuer(),
-		"PARTNER_VERCEL_JWKS_URL":      sim.JWKSURL(),
-		"PARTNER_INTERNAL_API_TOKENS":  secrets.InternalToken,
-		"PARTNER_PRODUCTS":             demoProducts,
+		"PARTNER_LISTEN":                           ln.Addr().String(),
+		"PARTNER_PUBLIC_URL":                       d.public,
+		"PARTNER_DATABASE_DSN":                     d.files.db,
+		"PARTNER_ENCRYPTION_KEY":                   d.secrets.EncryptionKey,
+		"PARTNER_VERCEL_CLIENT_ID":                 demoClientID,
+		"PARTNER_VERCEL_CLIENT_SECRET":             d.secrets.ClientSecret,
+		"PARTNER_VERCEL_API_URL":                   d.sim.URL(),
+		"PARTNER_VERCEL_ISSUER":                    d.sim.Issuer(),
+		"PARTNER_VERCEL_JWKS_URL":                  d.sim.JWKSURL(),
+		"PARTNER_INTERNAL_API_TOKENS":              d.secrets.InternalToken,
+		"PARTNER_PRODUCTS":                         demoProducts,
+		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
+		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
+		"PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE":     "true",
+		"PARTNER_DELIVERIES_POLL_INTERVAL":         "500ms",
+		"PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT": "2s",
 	}))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	log := newLogger(stdout, cfg.LogLevel)
-	warnUnknownEnv(log, environ)
-	a, err := newApp(ctx, cfg, log)
+	d.app, err = newApp(ctx, cfg, newLogger(stdout, cfg.LogLevel))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer a.Close()
-	errc := make(chan error, 1)
-	go func() { errc <- a.Serve(ctx, ln) }()
-	if err := seedDemo(ctx, sim, a.DB, public); err != nil {
-		return err
+	d.api = internalClient{base: d.public, token: d.secrets.InternalToken, http: &http.Client{Timeout: 30 * time.Second}}
+	go func() { d.served <- d.app.Serve(ctx, ln) }()
+	return nil
+}
+
+// keepSaving saves the simulator's state every few seconds, so even a
+// killed demo loses little.
+func (d *demoRun) keepSaving(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.sim.Save(d.files.sim); err != nil {
+				d.app.Log.Warn("demo: save the simulator's state", "err", err)
+			}
+		}
 	}
-	if err := seedInvoice(ctx, public, secrets.InternalToken); err != nil {
-		return err
+}
+
+func (d *demoRun) console() vercelsim.Console {
+	return vercelsim.Console{
+		PartnerURL: d.public,
+		Products:   []string{"postgres"},
+		Links:      []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)}},
+		Actions:    demoActions(d.sim, d.api),
+		Notes: func(inst string) []vercelsim.ConsoleNote {
+			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
+		},
 	}
-	printDemo(stdout, sim, public, filepath.Join(*dataDir, "demo-secrets.json"), *dataDir)
-	return <-errc
 }
 
 // demoFlags are the demo's flags: its address, the simulator's, the data directory.
-func demoFlags() (fs *flag.FlagSet, addr, simAddr, dataDir *string) {
+func demoFlags() (fs *flag.FlagSet, addr, simAddr, dataDir *string, reset *bool) {
 	fs = flag.NewFlagSet("demo", flag.ContinueOnError)
 	addr = fs.String("addr", "127.0.0.1:8080", "address of the partner server")
 	simAddr = fs.String("vercel-addr", "127.0.0.1:8090", "address of the simulated Vercel")
-	dataDir = fs.String("data", "data", "directory for the SQLite file and generated secrets")
-	return fs, addr, simAddr, dataDir
+	dataDir = fs.String("data", "data", "directory for the SQLite file, the simulator's state and generated secrets")
+	reset = fs.Bool("reset", false, "start afresh: delete the demo database and the simulator's state")
+	return fs, addr, simAddr, dataDir, reset
 }
 
 // demoEnv puts the demo's values under the real environment's: an operator
@@ -131,18 +235,24 @@ func demoEnv(getenv func(string) string, demo map[string]string) func(string) st
 func loadDemoSecrets(path string) (demoSecrets, error) {
 	var s demoSecrets
 	data, err := os.ReadFile(path)
-	if err == nil {
+	switch {
+	case err == nil:
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		return s, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
+		if s.HookSecret != "" {
+			return s, nil
+		}
+	case !errors.Is(err, fs.ErrNotExist):
 		return s, fmt.Errorf("demo: %w", err)
+	default:
+		key := make([]byte, 32)
+		rand.Read(key)
+		s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
+	hook := make([]byte, 32)
+	rand.Read(hook)
+	s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return s, fmt.Errorf("demo: %w", err)
 	}
@@ -153,10 +263,24 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 	return s, nil
 }
 
+// seed installs the demo installation unless both our database and the
+// simulator know it (a restart): then they already share its token.
+func (d *demoRun) seed(ctx context.Context) error {
+	d.sim.SetRedirectLoginURL(d.public + "/callback")
+	st, known := d.sim.Installation(demoInstallation)
+	status, _, err := d.api.do(ctx, http.MethodGet, "/installations/"+demoInstallation, nil)
+	if err != nil {
+		return fmt.Errorf("demo: read the installation: %w", err)
+	}
+	if known && st.AccessToken != "" && status == http.StatusOK {
+		return nil
+	}
+	return seedDemo(ctx, d.sim, d.public, d.secrets.InternalToken)
+}
+
 // seedDemo installs the demo installation through the partner API, as
-// Vercel does, and gives it two resources known to both sides.
-func seedDemo(ctx context.Context, sim *vercelsim.Sim, d *db.DB, public string) error {
-	sim.SetRedirectLoginURL(public + "/callback")
+// Vercel does, and provisions two resources the same way.
+func seedDemo(ctx context.Context, sim *vercelsim.Sim, public, token string) error {
 	sim.SetAccount(demoInstallation, vercelsim.AccountInfo{Name: "Acme Demo", URL: "https://vercel.com/acme-demo",
 		Contact: &vercelsim.Contact{Email: "ada@acme.dev", Name: "Ada Lovelace"}})
 	if _, err := sim.Install(ctx, public, demoInstallation); err != nil {
@@ -164,23 +288,26 @@ func seedDemo(ctx context.Context, sim *vercelsim.Sim, d *db.DB, public string) 
 	}
 	sim.SetMember(demoInstallation, vercelsim.DefaultAdminUserID, "ADMIN", "ada@acme.dev")
 	sim.SetMember(demoInstallation, demoViewer, "USER", "grace@acme.dev")
-	res := db.NewResources(d)
-	for _, r := range []installations.Resource{
-		{ID: "db_main", ProductID: "postgres", Name: "main-db", BillingPlanID: "pro200", Status: "ready"},
-		{ID: "db_preview", ProductID: "postgres", Name: "preview-db", BillingPlanID: "hobby", Status: "ready"},
-	} {
-		r.InstallationID = demoInstallation
-		if _, err := res.PutResource(ctx, r); err != nil {
-			return fmt.Errorf("demo: seed resource: %w", err)
+	sim.SetMemberName(demoInstallation, demoViewer, "Grace Hopper")
+	var mainID string
+	for _, r := range []struct{ name, plan string }{{"main-db", "pro200"}, {"preview-db", "hobby"}} {
+		out, err := sim.ProvisionResource(ctx, public, demoInstallation, map[string]any{
+			"productId": "postgres", "name": r.name, "billingPlanId": r.plan, "metadata": map[string]any{}})
+		if err != nil {
+			return fmt.Errorf("demo: provision %s: %w", r.name, err)
 		}
-		sim.SetResource(demoInstallation, r.ID, vercelsim.Resource{ProductID: r.ProductID, Name: r.Name, Status: r.Status, BillingPlanID: r.BillingPlanID})
+		if mainID == "" {
+			mainID, _ = out["id"].(string)
+		}
 	}
-	return nil
+	return seedInvoice(ctx, public, token, mainID)
 }
 
-func resetDemoDB(path string) error {
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+// resetDemo deletes the database and the simulator's state; the
+// generated secrets are kept.
+func resetDemo(f demoFiles) error {
+	for _, p := range []string{f.db, f.db + "-wal", f.db + "-shm", f.sim} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -189,14 +316,14 @@ func resetDemoDB(path string) error {
 
 // seedInvoice submits last month's test invoice through the internal API,
 // the way a partner's billing job would.
-func seedInvoice(ctx context.Context, public, token string) error {
+func seedInvoice(ctx context.Context, public, token, resourceID string) error {
 	end := time.Now().UTC().Truncate(24 * time.Hour)
 	start := end.AddDate(0, -1, 0)
 	stamp := func(t time.Time) string { return t.Format("2006-01-02T15:04:05.000Z") }
 	body := fmt.Sprintf(`{"externalId":"demo-%s","invoiceDate":"%s","memo":"Demo invoice",
 	 "period":{"start":"%s","end":"%s"},
-	 "items":[{"billingPlanId":"pro200","resourceId":"db_main","name":"Pro plan","price":"20.00","quantity":1,"units":"month","total":"20.00"}],
-	 "test":{"validate":true,"result":"paid"}}`, start.Format("2006-01"), stamp(end.Add(-time.Hour)), stamp(start), stamp(end))
+	 "items":[{"billingPlanId":"pro200","resourceId":"%s","name":"Pro plan","price":"20.00","quantity":1,"units":"month","total":"20.00"}],
+	 "test":{"validate":true,"result":"paid"}}`, start.Format("2006-01"), stamp(end.Add(-time.Hour)), stamp(start), stamp(end), resourceID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, public+"/internal/v1/installations/"+demoInstallation+"/invoices", strings.NewReader(body))
 	if err != nil {
 		return err
@@ -215,20 +342,26 @@ func seedInvoice(ctx context.Context, public, token string) error {
 	return nil
 }
 
-func printDemo(w io.Writer, sim *vercelsim.Sim, public, secretsPath, dataDir string) {
+func printDemo(w io.Writer, d *demoRun) {
 	fmt.Fprintf(w, `
 Demo is running.
 
   Simulated Vercel dashboard:  %s/
+  What Vercel received:        %[1]s/requests
   Open in Provider (admin):    %s
   Open in Provider (viewer):   %s
   Partner server:              %s
 
-Internal API (what your services call; the token is in %[5]s):
-  curl -H "Authorization: Bearer $(sed -n 's/.*"internal_token": "\(.*\)".*/\1/p' %[5]s)" %[4]s/internal/v1/installations
+The internal API, as your services call it:
+%s
 
-Stop with Ctrl-C. Generated secrets are kept in %[6]s; the demo database
-starts afresh each run, like the simulated Vercel.
-`, sim.URL(), sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil),
-		sim.OpenInProviderURL(demoInstallation, demoViewer, url.Values{}), public, secretsPath, dataDir)
+Stop with Ctrl-C. The database, the simulator's state and the generated
+secrets are kept in %s; start with -reset to begin afresh.
+`, d.sim.URL(), d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil),
+		d.sim.OpenInProviderURL(demoInstallation, demoViewer, nil), d.public,
+		indent(demoCurl(d.public, d.secrets.InternalToken, demoInstallation, d.sim.Resources(demoInstallation)), "  "), d.files.dir)
+}
+
+func indent(text, prefix string) string {
+	return prefix + strings.ReplaceAll(text, "\n", "\n"+prefix)
 }

@@ -33,7 +33,8 @@ Commands:
   demo                   serve beside an in-process Vercel simulator, with generated secrets
       -addr ADDR             address of the partner server (default 127.0.0.1:8080)
       -vercel-addr ADDR      address of the simulated Vercel (default 127.0.0.1:8090)
-      -data DIR              directory for the SQLite file and generated secrets (default data)
+      -data DIR              directory for the SQLite file, the simulator's state and generated secrets (default data)
+      -reset                 start afresh: delete the demo database and the simulator's state
   migrate                apply database migrations and exit (needs only database.driver and database.dsn)
       -config FILE           YAML configuration file; PARTNER_* environment variables override it
   deliveries retry|cancel [-config FILE] DELIVERY_ID

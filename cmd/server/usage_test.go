@@ -10,7 +10,7 @@ import (
 )
 
 func TestHelpListsEveryCommandAndFlagAndSucceeds(t *testing.T) {
-	demoFS, _, _, _ := demoFlags()
+	demoFS, _, _, _, _ := demoFlags()
 	serveFS, _ := configFlags("serve")
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"-help"}, {"demo", "-h"}, {"migrate", "--help"}, {"deliveries", "-h"}} {
 		var out bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -49,6 +50,7 @@ type InstallationState struct {
 type installation struct {
 	InstallationState
 	members map[string]Member
+	names   map[string]string // member id -> display name (the id_token's user_name)
 	events  []json.RawMessage
 	updates []json.RawMessage
 	billing []json.RawMessage
@@ -66,6 +68,7 @@ func (s *Sim) inst(id string) *installation {
 		in = &installation{
 			InstallationState: InstallationState{ID: id, Account: defaultAccount(id)},
 			members:           map[string]Member{},
+			names:             map[string]string{},
 			invoices:          map[string]*Invoice{},
 			resources:         map[string]*Resource{},
 			billingDays:       map[string]billingDay{},
@@ -108,6 +111,29 @@ func (s *Sim) SetMember(installationID, memberID, role, email string) {
 	s.inst(installationID).members[memberID] = Member{
 		ID: memberID, Role: role, GlobalUserID: hexID("global:" + memberID), UserEmail: email,
 	}
+}
+
+// SetMemberName sets the name a member signs in with (user_name).
+func (s *Sim) SetMemberName(installationID, memberID, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inst(installationID).names[memberID] = name
+}
+
+// memberName is the member's display name: the one set, "Ada Lovelace"
+// for the default admin, else the local part of their email.
+func (s *Sim) memberName(installationID, userID string) string {
+	s.mu.Lock()
+	name := s.inst(installationID).names[userID]
+	s.mu.Unlock()
+	switch {
+	case name != "":
+		return name
+	case userID == DefaultAdminUserID:
+		return "Ada Lovelace"
+	}
+	local, _, _ := strings.Cut(s.memberEmail(installationID, userID), "@")
+	return local
 }
 
 // RemoveMember deletes a member, so getMember answers 404.
@@ -280,4 +306,11 @@ func (s *Sim) handleFinalizeInstallation(w http.ResponseWriter, r *http.Request,
 	in.Finalized = true
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusNoContent)
+}
+
+// InstallationIDs lists the known installations, sorted.
+func (s *Sim) InstallationIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.insts))
 }

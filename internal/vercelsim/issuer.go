@@ -147,7 +147,7 @@ func (s *Sim) userClaims(installationID, userID, role, typ string) map[string]an
 		"user_id":         userID,
 		"user_role":       role,
 		"user_email":      s.memberEmail(installationID, userID),
-		"user_name":       "Ada Lovelace",
+		"user_name":       s.memberName(installationID, userID),
 		"type":            typ,
 		"iat":             now.Unix(),
 		"exp":             now.Add(tokenLifetime).Unix(),

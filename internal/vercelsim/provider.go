@@ -2,10 +2,8 @@ package vercelsim
 
 import (
 	"crypto/rand"
-	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -74,46 +72,4 @@ func (s *Sim) handleOpenInProvider(w http.ResponseWriter, r *http.Request) {
 	}
 	base, _ := strings.CutSuffix(target, "/callback")
 	http.Redirect(w, r, SSOCallbackURL(base, code, rand.Text(), q), http.StatusFound)
-}
-
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vercel simulator</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#111}
-a.button{display:inline-block;background:#000;color:#fff;padding:.4rem .9rem;border-radius:6px;text-decoration:none;margin:.2rem 0}
-li{margin:.6rem 0}code{background:#f3f3f3;padding:0 .25rem}</style></head><body>
-<h1>Vercel simulator</h1>
-<p>This page stands in for the Vercel dashboard. Each link plays Vercel's part of <b>Open in Provider</b>.</p>
-<ul>{{range .}}<li><code>{{.ID}}</code> &middot; {{.Account}}<br>
-{{range .Members}}<a class="button" href="{{.Link}}">Open as {{.Role}} {{.ID}}</a> {{end}}</li>{{else}}<li>No installations yet.</li>{{end}}</ul>
-</body></html>`))
-
-type homeMember struct{ ID, Role, Link string }
-
-type homeInstallation struct {
-	ID, Account string
-	Members     []homeMember
-}
-
-// handleHome lists installations with Open in Provider links for each member.
-func (s *Sim) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	var list []homeInstallation
-	for id, in := range s.insts {
-		h := homeInstallation{ID: id, Account: in.Account.Name}
-		for mid, m := range in.members {
-			h.Members = append(h.Members, homeMember{ID: mid, Role: m.Role})
-		}
-		slices.SortFunc(h.Members, func(a, b homeMember) int { return strings.Compare(a.Role+a.ID, b.Role+b.ID) })
-		list = append(list, h)
-	}
-	s.mu.Unlock()
-	slices.SortFunc(list, func(a, b homeInstallation) int { return strings.Compare(a.ID, b.ID) })
-	for i := range list {
-		for j := range list[i].Members {
-			list[i].Members[j].Link = s.OpenInProviderURL(list[i].ID, list[i].Members[j].ID, nil)
-		}
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	homePage.Execute(w, list)
 }

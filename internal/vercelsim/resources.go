@@ -240,3 +240,15 @@ func mergeSecrets(current, list []Secret, partial bool) []Secret {
 	}
 	return next
 }
+
+// Resources returns Vercel's copies of the installation's resources, by ID.
+func (s *Sim) Resources(installationID string) []Resource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.inst(installationID)
+	var out []Resource
+	for _, id := range slices.Sorted(maps.Keys(in.resources)) {
+		out = append(out, cloneResource(in.resources[id]))
+	}
+	return out
+}

@@ -55,6 +55,8 @@ type Sim struct {
 	rng       *rand.Rand // draws SetFailureRate's failures; fixed seed
 
 	redirectLoginURL string
+
+	console console
 }
 
 // Start listens and serves the simulator until Close.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
+)
+
+// internalClient calls our internal API with the demo's token, as the
+// partner's own services would.
+type internalClient struct {
+	base, token string
+	http        *http.Client
+}
+
+// do sends body (nil: none) and returns the status and the answer.
+func (c internalClient) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+"/internal/v1"+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return res.StatusCode, out, err
+}
+
+// answer turns a call's outcome into the console's message; any non-2xx
+// (a 404 while billing is not built yet, say) is shown as is.
+func answer(status int, body []byte, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("%d %s %s", status, http.StatusText(status), bytes.TrimSpace(body))
+	if status/100 != 2 {
+		return "", fmt.Errorf("our server answered %s", msg)
+	}
+	return "our server answered " + msg, nil
+}
+
+// usageBatch is a batch of made-up usage for every resource on a metered
+// plan: storage (a total) and queries (an interval sum).
+func usageBatch(resources []vercelsim.Resource, now time.Time) []map[string]any {
+	var records []map[string]any
+	at := now.UTC().Add(-time.Minute).Format(time.RFC3339)
+	for _, r := range resources {
+		if r.BillingPlanID != "pro200" {
+			continue
+		}
+		stamp := now.UnixNano()
+		records = append(records,
+			map[string]any{"id": fmt.Sprintf("demo-%s-storage-%d", r.ID, stamp), "resourceId": r.ID, "meter": "storage", "value": 10 + rand.IntN(40), "at": at},
+			map[string]any{"id": fmt.Sprintf("demo-%s-queries-%d", r.ID, stamp), "resourceId": r.ID, "meter": "queries", "value": 20 + rand.IntN(200), "at": at})
+	}
+	return records
+}
+
+// endOfMonth is the first instant of next month plus an hour: running
+// billing then closes the current period.
+func endOfMonth(now time.Time) time.Time {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month()+1, 1, 1, 0, 0, 0, time.UTC)
+}
+
+// demoActions are the partner-side buttons on the simulated dashboard.
+func demoActions(sim *vercelsim.Sim, c internalClient) []vercelsim.ConsoleAction {
+	return []vercelsim.ConsoleAction{
+		{Name: "usage", Label: "Report usage", Help: "posts a batch of storage and query usage for each Pro resource to POST /internal/v1/installations/{id}/usage",
+			Run: func(ctx context.Context, inst string) (string, error) {
+				records := usageBatch(sim.Resources(inst), time.Now())
+				if len(records) == 0 {
+					return "", fmt.Errorf("no resource is on the metered Pro plan")
+				}
+				return answer(c.do(ctx, http.MethodPost, "/installations/"+inst+"/usage", map[string]any{"records": records}))
+			}},
+		{Name: "billing", Label: "Run billing now", Help: "POST /internal/v1/billing/run: sends interim billing data to Vercel",
+			Run: func(ctx context.Context, _ string) (string, error) {
+				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{}))
+			}},
+		{Name: "end-of-month", Label: "Jump to the end of the month", Help: "runs billing as if it were an hour into next month, so this month's invoice goes to Vercel",
+			Run: func(ctx context.Context, _ string) (string, error) {
+				now := endOfMonth(time.Now()).Format(time.RFC3339)
+				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": now}))
+			}},
+	}
+}
+
+// demoCurl is copy-paste commands for the internal API with the real
+// token and ids.
+func demoCurl(base, token, inst string, resources []vercelsim.Resource) string {
+	rid := "RESOURCE_ID"
+	if len(resources) > 0 {
+		rid = resources[0].ID
+	}
+	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, token)
+	ctype := `-H "Content-Type: application/json"`
+	api := base + "/internal/v1"
+	at := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	lines := []string{
+		"# list installations",
+		fmt.Sprintf("curl %s %s/installations", auth, api),
+		"# rename a resource (Vercel gets resource.updated)",
+		fmt.Sprintf(`curl -X PATCH %s %s -d '{"name":"renamed-by-curl"}' %s/installations/%s/resources/%s`, auth, ctype, api, inst, rid),
+		"# report usage",
+		fmt.Sprintf(`curl -X POST %s %s -d '{"records":[{"id":"curl-%d","resourceId":"%s","meter":"queries","value":42,"at":"%s"}]}' %s/installations/%s/usage`,
+			auth, ctype, time.Now().Unix(), rid, at, api, inst),
+		"# run billing now",
+		fmt.Sprintf(`curl -X POST %s %s -d '{}' %s/billing/run`, auth, ctype, api),
+		"# read the event feed",
+		fmt.Sprintf("curl %s '%s/events?after='", auth, api),
+	}
+	return strings.Join(lines, "\n")
+}
