@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
@@ -41,6 +42,9 @@ type Options struct {
 	Retry *vercelapi.RetryPolicy
 	// Deliveries replaces the queue's timings (tests make them fast).
 	Deliveries *deliveries.Options
+	// Now is the billing clock (usage ledger and autopilot); default
+	// time.Now.
+	Now func() time.Time
 }
 
 // App is the wired server.
@@ -55,12 +59,15 @@ type App struct {
 	Sessions      *db.Sessions
 	Webhooks      *db.Webhooks
 	Balances      *db.Balances
+	Billing       *db.Billing
 	Deliveries    *deliveries.Service
+	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	interval time.Duration
 }
 
 // browserRetry keeps a person's page waits short: one quick retry of a
@@ -78,9 +85,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if err != nil {
 		return nil, err
 	}
+	if opts.Now != nil {
+		d.Now = opts.Now
+	}
 	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
-		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d)}
+		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
+		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -109,6 +120,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
 		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
+		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now})
+	if cfg.Billing.AllowClockOverride {
+		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
@@ -136,7 +152,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
 		Tx: a.DB.InTx, Vercel: caller, Hook: hook}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem,
+		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
+		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)
@@ -177,12 +195,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
-// Start runs the background delivery worker until Close.
+// Start runs the background delivery worker and the billing autopilot
+// until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 }
 
 // Close stops background work and closes the database. Pending

@@ -31,6 +31,7 @@ type Config struct {
 	Sessions               Sessions                `yaml:"sessions"`
 	Deliveries             Deliveries              `yaml:"deliveries"`
 	Provisioning           Provisioning            `yaml:"provisioning"`
+	Billing                Billing                 `yaml:"billing"`
 	LogLevel               string                  `yaml:"log_level"`
 	MaxBodyBytes           int64                   `yaml:"max_body_bytes"`
 }
@@ -75,6 +76,15 @@ type Provisioning struct {
 	HookURL     string        `yaml:"hook_url"`
 	HookSecret  string        `yaml:"hook_secret" secret:"true"`
 	HookTimeout time.Duration `yaml:"hook_timeout"`
+}
+
+// Billing configures the billing autopilot.
+type Billing struct {
+	// SubmitInterval is how often interim usage goes to Vercel.
+	SubmitInterval time.Duration `yaml:"submit_interval"`
+	// AllowClockOverride lets POST /internal/v1/billing/run name the time
+	// it runs as; for tests and demos only.
+	AllowClockOverride bool `yaml:"allow_clock_override"`
 }
 
 // Load reads the YAML file at path (optional when ""), applies environment
@@ -130,6 +140,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
+	durDef(&c.Billing.SubmitInterval, time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}

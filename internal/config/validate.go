@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateProducts(add)
+	if c.Billing.SubmitInterval < time.Minute || c.Billing.SubmitInterval > 24*time.Hour {
+		add("billing.submit_interval: must be 1m..24h (Vercel wants usage at least daily)")
+	}
 	if c.Deliveries.Workers < 1 || c.Deliveries.Workers > 256 {
 		add("deliveries.workers: must be 1..256")
 	}

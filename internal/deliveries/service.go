@@ -189,6 +189,7 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		}
 	}
 	owner := "req_" + rand.Text()
+	ctx = context.WithValue(ctx, deliveryIDKey{}, id)
 	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
 	if err != nil {
 		return Delivery{}, "", err
@@ -197,6 +198,15 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		owner = ""
 	}
 	return d, owner, nil
+}
+
+type deliveryIDKey struct{}
+
+// DeliveryID returns, inside a Request's Local change, the id of the
+// delivery being recorded; "" elsewhere.
+func DeliveryID(ctx context.Context) string {
+	id, _ := ctx.Value(deliveryIDKey{}).(string)
+	return id
 }
 
 // ErrFinalized refuses a write for an installation that is finalized: its

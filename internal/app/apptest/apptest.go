@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app"
 	"github.com/vercel-partner/partner-server/internal/config"
@@ -39,6 +40,8 @@ type Options struct {
 	NoWorker bool
 	// Config, when set, changes the configuration before the app is built.
 	Config func(*config.Config)
+	// Now is the billing clock (see app.Options.Now).
+	Now func() time.Time
 }
 
 // Env is one running server.
@@ -104,7 +107,7 @@ func (e *Env) Start(t testing.TB) {
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test",
-		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries})
+		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries, Now: e.opts.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,7 @@ func (e *dashEnv) submitInvoice(t testing.TB) string {
 		ExternalID: "inv_ours_" + rand.Text()[:6], InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
 		Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
 		Items: []vercelapi.Item{{BillingPlanID: "pro200", ResourceID: dashResource, Name: "Pro plan",
-			Price: "20.00", Quantity: 1, Units: "month", Total: "20.00"}},
+			Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"}},
 		Test: &vercelapi.InvoiceTest{Result: vercelapi.TestResultPaid},
 	})
 	if err != nil {
