@@ -113,7 +113,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	caller := vercelcall.New(client, a.Installations, 10*time.Second)
-	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
+	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout,
+		AttemptTimeout: cfg.Deliveries.AttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
 		Workers: cfg.Deliveries.Workers, PollInterval: cfg.Deliveries.PollInterval}
 	if opts.Deliveries != nil {
 		dopts = *opts.Deliveries

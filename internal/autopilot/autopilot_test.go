@@ -157,3 +157,36 @@ func waitStatus(t *testing.T, e *env, id, status string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPrepaidUsageDrawsTheBalanceOnce: tokens at 0.25 per 1k draw a 10.00
+// balance: 10k tokens take 2.50 (7.50 left); a second run draws nothing
+// more; 2k more make the period's 3.00 (7.00 left). No invoice is sent.
+func TestPrepaidUsageDrawsTheBalanceOnce(t *testing.T) {
+	e := newEnv(t, date("2027-01-02T09:00:00Z"))
+	e.install(t, "icfg_p", "db_p", "credits")
+	if _, err := e.App.Balances.CreditInvoice(t.Context(), "icfg_p", "inv_buy", []installations.Credit{{ResourceID: "db_p", Cents: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	balance := func() string {
+		b := e.Sim.Balances("icfg_p")
+		if len(b) != 1 || b[0].ResourceID != "db_p" {
+			t.Fatalf("balances at Vercel = %+v", b)
+		}
+		return b[0].CurrencyValueInCents.String()
+	}
+	e.usage(t, "icfg_p", `{"id":"t1","resourceId":"db_p","meter":"tokens","value":10,"at":"2027-01-05T10:00:00Z"}`)
+	e.run(t, date("2027-01-05T11:00:00Z"))
+	e.run(t, date("2027-01-05T12:00:00Z"))
+	if got := balance(); got != "750" {
+		t.Errorf("balance after two runs = %s cents, want 750", got)
+	}
+	e.usage(t, "icfg_p", `{"id":"t2","resourceId":"db_p","meter":"tokens","value":2,"at":"2027-01-05T12:30:00Z"}`)
+	e.run(t, date("2027-01-05T13:00:00Z"))
+	if got := balance(); got != "700" {
+		t.Errorf("balance = %s cents, want 700", got)
+	}
+	e.run(t, date("2027-02-01T00:30:00Z"))
+	if n := len(e.Sim.Invoices("icfg_p")); n != 0 {
+		t.Errorf("invoices for a prepaid plan = %d, want 0", n)
+	}
+}

@@ -65,6 +65,7 @@ type Sessions struct {
 // Deliveries configures the durable queue of writes forwarded to Vercel.
 type Deliveries struct {
 	FirstAttemptTimeout time.Duration `yaml:"first_attempt_timeout"`
+	AttemptTimeout      time.Duration `yaml:"attempt_timeout"`
 	MaxAge              time.Duration `yaml:"max_age"`
 	Workers             int           `yaml:"workers"`
 	PollInterval        time.Duration `yaml:"poll_interval"`
@@ -137,6 +138,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Sessions.IdleTimeout, 2*time.Hour)
 	durDef(&c.Sessions.MaxAge, 12*time.Hour)
 	durDef(&c.Deliveries.FirstAttemptTimeout, 3*time.Second)
+	durDef(&c.Deliveries.AttemptTimeout, 30*time.Second)
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
