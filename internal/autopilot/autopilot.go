@@ -78,7 +78,7 @@ func (a *Autopilot) Run(ctx context.Context, interval time.Duration) {
 
 // parallel bounds the installations handled at once: the first attempt of
 // each delivery waits on Vercel, so one at a time would be slow.
-const parallel = 8
+const parallel = 4
 
 // Cycle runs one billing cycle as of now over every installation not yet
 // finalized. A failure for one installation is logged and counted; the

@@ -142,7 +142,8 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	for i, b := range bal {
 		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
 	}
-	return a.enqueue(ctx, &r.Balances, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBalances, Body: body})
+	return a.enqueue(ctx, &r.Balances, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBalances,
+		Body: body, Background: true})
 }
 
 // draw applies the statement's prepaid draws; nil when it has none.

@@ -18,7 +18,7 @@ func billingData(id string, st billing.Statement, now time.Time, local installat
 		Billing:   vercelapi.BillingItems(items(st.BillingItems())...),
 		Usage:     usage(st.Usage()),
 	}
-	return deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBillingData, Body: body, Local: local}
+	return deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBillingData, Body: body, Local: local, Background: true}
 }
 
 // invoiceBody is the submitInvoice request for an ended (or, final, a

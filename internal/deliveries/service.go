@@ -101,6 +101,9 @@ type Request struct {
 	// Local, when set, runs in the transaction that records the delivery,
 	// so a local change and the write it causes commit together.
 	Local installations.LocalChange
+	// Background records the write for the worker without a first attempt
+	// in the caller's time (bulk senders such as the billing autopilot).
+	Background bool
 }
 
 // Enqueue validates, records and first attempts a write. It returns the
@@ -189,6 +192,9 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		}
 	}
 	owner := "req_" + rand.Text()
+	if req.Background {
+		owner = "" // not leased: the worker claims it
+	}
 	ctx = context.WithValue(ctx, deliveryIDKey{}, id)
 	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ var meteredCatalog = installations.Catalog{{ID: "postgres", Name: "Postgres", Pl
 
 // usageEnv has an installation with resource db_1 on the metered plan, on
 // a server whose clock stands at now.
-func usageEnv(t *testing.T, now time.Time) *internalEnv {
+func usageEnv(t testing.TB, now time.Time) *internalEnv {
 	t.Helper()
 	env := apptest.New(t, apptest.Options{Catalog: meteredCatalog, Now: func() time.Time { return now }})
 	e := &internalEnv{sim: env.Sim, srv: env.Srv, db: env.App.DB}
@@ -117,4 +118,36 @@ func TestBillingRunTakesNowOnlyWhenAllowed(t *testing.T) {
 	if code != 200 || body["now"] != "2026-03-15T12:00:00Z" || counts["billingData"] != 1.0 || counts["invoices"] != 0.0 {
 		t.Errorf("run: %d %v, want one billing data as of the server's clock", code, body)
 	}
+}
+
+// BenchmarkUsageBatches posts new usage records through the HTTP API in
+// batches of 100, from four clients at once, and reports records accepted
+// per second.
+func BenchmarkUsageBatches(b *testing.B) {
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	e := usageEnv(b, now)
+	path := "/installations/" + testInstallation + "/usage"
+	var next atomic.Int64
+	b.SetParallelism(1) // one client per core
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		var body strings.Builder
+		for pb.Next() {
+			body.Reset()
+			body.WriteString(`{"records":[`)
+			for i := range 100 {
+				if i > 0 {
+					body.WriteByte(',')
+				}
+				n := next.Add(1)
+				fmt.Fprintf(&body, `{"id":"r%d","resourceId":"db_1","meter":"queries","value":%d.25,"at":"2026-03-15T11:00:00Z"}`, n, n%1000)
+			}
+			body.WriteString(`]}`)
+			if code, out := e.call(b, "POST", path, body.String()); code != 200 || out["new"] != 100.0 {
+				b.Errorf("%d %v", code, out)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "records/s")
 }
