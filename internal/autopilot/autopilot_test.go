@@ -130,6 +130,7 @@ func TestConcurrentRunsMakeOneInvoice(t *testing.T) {
 			if code != 200 {
 				t.Errorf("run: %d %v", code, body)
 			}
+			e.settle(t, body)
 		})
 	}
 	wg.Wait()

@@ -145,7 +145,30 @@ func (e *env) run(t testing.TB, at time.Time) map[string]any {
 	if code != 200 {
 		t.Fatalf("billing run at %s: %d %v", at, code, body)
 	}
+	e.settle(t, body)
 	return body
+}
+
+// settle waits until every delivery a run queued is no longer pending
+// (interim data and balances go to the background worker).
+func (e *env) settle(t testing.TB, run map[string]any) {
+	t.Helper()
+	kinds, _ := run["deliveries"].(map[string]any)
+	for _, ids := range kinds {
+		list, _ := ids.([]any)
+		for _, id := range list {
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				_, body := e.call(t, "GET", "/deliveries/"+id.(string), "")
+				d, _ := body["delivery"].(map[string]any)
+				if d["status"] != "pending" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("delivery %v still pending", d)
+				}
+			}
+		}
+	}
 }
 
 func date(s string) time.Time {
