@@ -131,7 +131,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
 	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
 	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client)
+	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, opts.Now)
 	if err != nil {
 		cancel()
 		return err
@@ -174,7 +174,7 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 	return provisioning.New(p.HookURL, p.HookSecret, p.HookTimeout, nil)
 }
 
-func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client) (http.Handler, error) {
+func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {
@@ -193,6 +193,8 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Catalog:       catalog,
 		Vercel:        caller,
 		Actions:       a.Deliveries,
+		Usage:         a.Billing,
+		Now:           now,
 	})
 }
 

@@ -118,3 +118,22 @@ func (c Catalog) Subjects(in Installation, resources []Resource) ([]billing.Subj
 	}
 	return out, nil
 }
+
+// OpenPeriod prices an installation's open billing period as of now: what
+// the next interim billing data carries.
+func OpenPeriod(ctx context.Context, c Catalog, rs ResourceStore, us UsageStore, in Installation, now time.Time) (billing.Statement, error) {
+	resources, err := rs.ListResources(ctx, in.ID)
+	if err != nil {
+		return billing.Statement{}, err
+	}
+	subjects, err := c.Subjects(in, resources)
+	if err != nil {
+		return billing.Statement{}, err
+	}
+	start, end := billing.Period(now)
+	records, err := us.Usage(ctx, in.ID, start, end)
+	if err != nil {
+		return billing.Statement{}, err
+	}
+	return billing.Compute(subjects, records, start, end, now)
+}

@@ -33,7 +33,8 @@ const (
 
 var dashCatalog = installations.Catalog{{
 	ID: "postgres", Name: "Postgres", SecretNames: []string{"DATABASE_URL", "DATABASE_TOKEN"},
-	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month"}},
+	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month",
+		Price: "20.00", Meters: []installations.Meter{{Name: "storage", Units: "GB", Type: "total", Price: "0.10", Included: "10"}}}},
 }}
 
 type logSink = apptest.LogSink
@@ -83,6 +84,7 @@ type dashEnv struct {
 	client    *vercelapi.Client
 	resources *db.Resources
 	invoices  *db.Invoices
+	usage     *db.Billing
 	handler   http.Handler
 }
 
@@ -96,7 +98,7 @@ func newDashEnv(t testing.TB) *dashEnv {
 		Deliveries: &deliveries.Options{PollInterval: 50 * time.Millisecond}})
 	sim := env.Sim
 	e := &dashEnv{sim: sim, srv: env.Srv, db: env.App.DB, dbPath: path, logs: env.Logs, capture: capture,
-		resources: env.App.Resources, invoices: env.App.Invoices, handler: env.App.Handler}
+		resources: env.App.Resources, invoices: env.App.Invoices, usage: env.App.Billing, handler: env.App.Handler}
 	var err error
 	e.client, err = vercelapi.NewClient(sim.URL(), vercelapi.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}))
 	if err != nil {

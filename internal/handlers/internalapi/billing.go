@@ -168,31 +168,12 @@ func (a *API) handleGetUsage(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	st, err := OpenPeriod(r.Context(), a.Catalog, a.Resources, a.Usage, in, a.now())
+	st, err := installations.OpenPeriod(r.Context(), a.Catalog, a.Resources, a.Usage, in, a.now())
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
 	handlers.WriteJSON(w, http.StatusOK, viewStatement(st))
-}
-
-// OpenPeriod prices an installation's open period as of now.
-func OpenPeriod(ctx context.Context, c installations.Catalog, rs installations.ResourceStore, us installations.UsageStore,
-	in installations.Installation, now time.Time) (billing.Statement, error) {
-	resources, err := rs.ListResources(ctx, in.ID)
-	if err != nil {
-		return billing.Statement{}, err
-	}
-	subjects, err := c.Subjects(in, resources)
-	if err != nil {
-		return billing.Statement{}, err
-	}
-	start, end := billing.Period(now)
-	records, err := us.Usage(ctx, in.ID, start, end)
-	if err != nil {
-		return billing.Statement{}, err
-	}
-	return billing.Compute(subjects, records, start, end, now)
 }
 
 type lineView struct {
