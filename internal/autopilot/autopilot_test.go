@@ -2,6 +2,7 @@ package autopilot_test
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +40,12 @@ func TestTwoMonthsOfUsageMakeOneInvoicePerMonth(t *testing.T) {
 	invoices := e.Sim.InvoicesForPeriod("icfg_a", jan)
 	if len(invoices) != 1 || invoices[0].Total != "29.26" || invoices[0].ExternalID != "icfg_a-2027-01" || invoices[0].Final {
 		t.Fatalf("January invoices = %+v, want one of 29.26", invoices)
+	}
+	for _, want := range []string{`"quantity":32.5,`, `"quantity":3002.5,`, `"total":"6.01"`, `"externalId":"icfg_a-2027-01"`,
+		`"invoiceDate":"2027-01-31T12:00:00.000Z"`, `"details":"42.5 GB used, 10 included"`} {
+		if !strings.Contains(string(invoices[0].Submitted), want) {
+			t.Errorf("January invoice %s lacks %s", invoices[0].Submitted, want)
+		}
 	}
 	// The last interim data of January went out once after its end, with
 	// the whole month (q3 came in the last minute).
