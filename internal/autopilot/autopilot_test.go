@@ -129,18 +129,20 @@ func TestConcurrentRunsMakeOneInvoice(t *testing.T) {
 	for _, id := range ids {
 		e.install(t, id, "db_"+id, "pro")
 	}
+	runs := make([]map[string]any, 6)
+	codes := make([]int, 6)
+	e.clk.Set(date("2027-02-01T00:05:00Z"))
 	var wg sync.WaitGroup
-	for range 6 {
-		wg.Go(func() {
-			e.clk.Set(date("2027-02-01T00:05:00Z"))
-			code, body := e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T00:05:00Z"}`)
-			if code != 200 {
-				t.Errorf("run: %d %v", code, body)
-			}
-			e.settle(t, body)
-		})
+	for i := range runs {
+		wg.Go(func() { codes[i], runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T00:05:00Z"}`) })
 	}
 	wg.Wait()
+	for i, run := range runs {
+		if codes[i] != 200 {
+			t.Fatalf("run: %d %v", codes[i], run)
+		}
+		e.settle(t, run)
+	}
 	for _, id := range ids {
 		if got := e.Sim.InvoicesForPeriod(id, month("2027-01-01T00:00:00Z")); len(got) != 1 || got[0].Total != "20.00" {
 			t.Errorf("%s: January invoices %+v, want one of 20.00", id, got)

@@ -103,7 +103,9 @@ func (e *env) uninstall(t testing.TB, id string) {
 	}
 }
 
-// call sends an internal API request and decodes the JSON answer.
+// call sends an internal API request and decodes the JSON answer. It
+// reports failures with t.Error (it may run on other goroutines) and then
+// answers status 0.
 func (e *env) call(t testing.TB, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, e.URL+"/internal/v1"+path, strings.NewReader(body))
@@ -111,13 +113,15 @@ func (e *env) call(t testing.TB, method, path, body string) (int, map[string]any
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, nil
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	var out map[string]any
 	if len(raw) > 0 && json.Unmarshal(raw, &out) != nil {
-		t.Fatalf("%s %s: not JSON: %s", method, path, raw)
+		t.Errorf("%s %s: not JSON: %s", method, path, raw)
+		return 0, nil
 	}
 	return res.StatusCode, out
 }
