@@ -80,24 +80,22 @@ func insertUsage(ctx context.Context, x *sqlx.Tx, inst string, chunk []billing.R
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, inst, r.ID, r.ResourceID, r.Meter, r.Value.String(), Millis(r.At), now)
 	}
-	q.WriteString(` ON CONFLICT (installation_id, id) DO NOTHING RETURNING id`)
-	var ids []string
-	if err := x.SelectContext(ctx, &ids, x.Rebind(q.String()), args...); err != nil {
+	q.WriteString(` ON CONFLICT (installation_id, id) DO NOTHING`)
+	res, err := x.ExecContext(ctx, x.Rebind(q.String()), args...)
+	if err != nil {
 		return 0, fmt.Errorf("insert usage: %w", unavailable(err))
 	}
-	if len(ids) == len(chunk) {
-		return len(ids), nil
+	n, err := res.RowsAffected()
+	if err != nil || int(n) == len(chunk) {
+		return int(n), err
 	}
-	return len(ids), checkKnown(ctx, x, inst, chunk, offset, ids)
+	return int(n), checkKnown(ctx, x, inst, chunk, offset)
 }
 
-// checkKnown compares the records that were not inserted with the stored
-// ones: the same content is a repeat, anything else a conflict.
-func checkKnown(ctx context.Context, x *sqlx.Tx, inst string, chunk []billing.Record, offset int, inserted []string) error {
-	fresh := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		fresh[id] = true
-	}
+// checkKnown compares every record of a chunk some of which were not
+// inserted with what is stored: a record just inserted matches itself, a
+// skipped one must match the earlier record with its id, or it conflicts.
+func checkKnown(ctx context.Context, x *sqlx.Tx, inst string, chunk []billing.Record, offset int) error {
 	ids := make([]string, len(chunk))
 	for i, r := range chunk {
 		ids[i] = r.ID
@@ -116,10 +114,6 @@ func checkKnown(ctx context.Context, x *sqlx.Tx, inst string, chunk []billing.Re
 		stored[r.ID] = r
 	}
 	for i, r := range chunk {
-		if fresh[r.ID] {
-			fresh[r.ID] = false // a second copy in the same batch is checked too
-			continue
-		}
 		if !sameUsage(stored[r.ID], r) {
 			key := fmt.Sprintf("records[%d].id", offset+i)
 			e := apperr.New(apperr.Conflict, "usage_conflict", key+" was already recorded with a different content; nothing was kept")
