@@ -26,7 +26,9 @@ var benchCatalog = installations.Catalog{{ID: "db", Name: "Database", Plans: []i
 // BenchmarkCycle times one billing cycle (interim data for every
 // installation, through the queue to the simulator) over
 // PARTNER_BENCH_INSTALLATIONS installations (default 10,000), each with
-// one resource and one record per meter, on SQLite.
+// one resource and one record per meter, on SQLite. With
+// PARTNER_BENCH_NO_WORKER set, the delivery worker stays stopped, so the
+// figure is the cycle's own work (queuing), not the deliveries'.
 func BenchmarkCycle(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("PARTNER_BENCH_INSTALLATIONS")); err == nil && v > 0 {
@@ -39,7 +41,8 @@ func BenchmarkCycle(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(sim.Close)
-	e := apptest.New(b, apptest.Options{Sim: sim, Catalog: benchCatalog, Deliveries: &fast, Now: clk.Now})
+	e := apptest.New(b, apptest.Options{Sim: sim, Catalog: benchCatalog, Deliveries: &fast, Now: clk.Now,
+		NoWorker: os.Getenv("PARTNER_BENCH_NO_WORKER") != ""})
 	ctx := b.Context()
 	for i := range n {
 		id := fmt.Sprintf("icfg_bench%06d", i)
