@@ -1,12 +1,17 @@
 package autopilot_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
@@ -198,5 +203,50 @@ func TestPrepaidUsageDrawsTheBalanceOnce(t *testing.T) {
 	e.run(t, date("2027-02-01T00:30:00Z"))
 	if n := len(e.Sim.Invoices("icfg_p")); n != 0 {
 		t.Errorf("invoices for a prepaid plan = %d, want 0", n)
+	}
+}
+
+// TestTwoReplicasMakeOneInvoice runs two servers on one PostgreSQL
+// database, as replicas do, and starts the first cycle after a month's end
+// on both at once: each installation gets one invoice.
+func TestTwoReplicasMakeOneInvoice(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t)
+	clk := &clock{now: date("2027-01-02T09:00:00Z")}
+	sim, err := vercelsim.Start(vercelsim.Options{Now: clk.sim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	replica := func() *env {
+		return &env{clk: clk, Env: apptest.New(t, apptest.Options{Sim: sim, Catalog: proCatalog, Deliveries: &fast, Now: clk.Now,
+			Driver: "postgres", DSN: dsn, EncryptionKey: key, Config: func(c *config.Config) { c.Billing.AllowClockOverride = true }})}
+	}
+	a, b := replica(), replica()
+	clk.fake.Store(true)
+	ids := []string{"icfg_r1", "icfg_r2", "icfg_r3"}
+	for _, id := range ids {
+		a.install(t, id, "db_"+id, "pro")
+	}
+	clk.Set(date("2027-02-01T00:05:00Z"))
+	var runs [4]map[string]any
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			e := []*env{a, b}[i%2]
+			_, runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T00:05:00Z"}`)
+		})
+	}
+	wg.Wait()
+	for _, run := range runs {
+		a.settle(t, run)
+	}
+	for _, id := range ids {
+		if got := sim.InvoicesForPeriod(id, month("2027-01-01T00:00:00Z")); len(got) != 1 {
+			t.Errorf("%s: %d January invoices, want 1", id, len(got))
+		}
+	}
+	if n := len(sim.RequestsTo(vercelsim.RouteSubmitInvoice)); n != len(ids) {
+		t.Errorf("submitInvoice calls = %d, want %d", n, len(ids))
 	}
 }

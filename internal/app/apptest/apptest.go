@@ -42,6 +42,9 @@ type Options struct {
 	Config func(*config.Config)
 	// Now is the billing clock (see app.Options.Now).
 	Now func() time.Time
+	// EncryptionKey (base64, 32 bytes) lets two Envs share one database as
+	// replicas do; default a random key.
+	EncryptionKey string
 }
 
 // Env is one running server.
@@ -70,9 +73,13 @@ func New(t testing.TB, opts Options) *Env {
 	if opts.Driver == "" {
 		opts.Driver, opts.DSN = "sqlite", filepath.Join(t.TempDir(), "partner.db")
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	e := &Env{Sim: opts.Sim, Logs: &LogSink{}, opts: opts, key: base64.StdEncoding.EncodeToString(key)}
+	key := opts.EncryptionKey
+	if key == "" {
+		b := make([]byte, 32)
+		rand.Read(b)
+		key = base64.StdEncoding.EncodeToString(b)
+	}
+	e := &Env{Sim: opts.Sim, Logs: &LogSink{}, opts: opts, key: key}
 	e.Start(t)
 	return e
 }
