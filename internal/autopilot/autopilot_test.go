@@ -250,3 +250,21 @@ func TestTwoReplicasMakeOneInvoice(t *testing.T) {
 		t.Errorf("submitInvoice calls = %d, want %d", n, len(ids))
 	}
 }
+
+// TestUninstallWithNothingToInvoiceFinalizesAtOnce: a prepaid plan never
+// invoices, so the first run after the uninstall finalizes.
+func TestUninstallWithNothingToInvoiceFinalizesAtOnce(t *testing.T) {
+	e := newEnv(t, date("2027-01-10T09:00:00Z"))
+	e.install(t, "icfg_z", "db_z", "credits")
+	e.usage(t, "icfg_z", `{"id":"t1","resourceId":"db_z","meter":"tokens","value":4,"at":"2027-01-11T10:00:00Z"}`)
+	e.clk.Set(date("2027-01-12T12:00:00Z"))
+	e.uninstall(t, "icfg_z")
+	rep := e.run(t, date("2027-01-12T13:00:00Z"))
+	if counts := rep["counts"].(map[string]any); counts["invoices"] != 0.0 || counts["finalizations"] != 1.0 {
+		t.Fatalf("run = %v, want no invoice and one finalization", rep)
+	}
+	waitStatus(t, e, "icfg_z", installations.StatusDeleted)
+	if !e.Sim.Finalized("icfg_z") || len(e.Sim.Invoices("icfg_z")) != 0 {
+		t.Errorf("finalized %v, invoices %d; want finalized with none", e.Sim.Finalized("icfg_z"), len(e.Sim.Invoices("icfg_z")))
+	}
+}

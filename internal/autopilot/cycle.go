@@ -195,34 +195,46 @@ func partialEnd(start, end, now time.Time) time.Time {
 	return now
 }
 
-// finalize queues finalizeInstallation once every invoice run of the last
-// two periods is delivered; a refused one waits for an operator.
+// finalize queues finalizeInstallation, once, when every invoice run of
+// periods is delivered; a refused invoice holds it back for an operator.
 func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, periods ...time.Time) error {
+	last := periods[len(periods)-1]
+	done, err := a.Billing.Marked(ctx, id, installations.MarkFinalize, last)
+	if err != nil || done {
+		return err
+	}
+	if ok, err := a.invoicesAccepted(ctx, id, periods); err != nil || !ok {
+		return err
+	}
+	d, err := a.Deliveries.Finalize(ctx, id, claimMark(id, installations.MarkFinalize, last))
+	return a.queued(&r.Finalizations, id, deliveries.OpFinalize, d, err)
+}
+
+// invoicesAccepted reports whether Vercel accepted every invoice queued
+// for periods (true when none was).
+func (a *Autopilot) invoicesAccepted(ctx context.Context, id string, periods []time.Time) (bool, error) {
 	for _, p := range periods {
 		run, ok, err := a.Billing.InvoiceRun(ctx, id, p)
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
+		if err != nil {
+			return false, err
+		}
+		if !ok {
 			continue
 		}
 		d, err := a.Deliveries.Get(ctx, run.DeliveryID)
 		if err != nil {
-			return err
+			return false, err
 		}
-		switch d.Status {
-		case deliveries.StatusDelivered:
-		case deliveries.StatusPending:
-			return nil
-		default:
-			a.Log.Warn("final invoice not accepted; finalization waits", "installation_id", id,
+		if d.Status == deliveries.StatusPending {
+			return false, nil
+		}
+		if d.Status != deliveries.StatusDelivered {
+			a.Log.Warn("invoice not accepted; finalization waits for an operator", "installation_id", id,
 				"delivery_id", d.ID, "status", d.Status)
-			return nil
+			return false, nil
 		}
 	}
-	last := periods[len(periods)-1]
-	d, err := a.Deliveries.Finalize(ctx, id, claimMark(id, installations.MarkFinalize, last))
-	return a.queued(&r.Finalizations, id, deliveries.OpFinalize, d, err)
+	return true, nil
 }
 
 // claimMark claims a billing mark in a delivery's transaction.
