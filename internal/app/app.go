@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
@@ -41,6 +42,9 @@ type Options struct {
 	Retry *vercelapi.RetryPolicy
 	// Deliveries replaces the queue's timings (tests make them fast).
 	Deliveries *deliveries.Options
+	// Now is the billing clock (usage ledger and autopilot); default
+	// time.Now.
+	Now func() time.Time
 }
 
 // App is the wired server.
@@ -55,13 +59,16 @@ type App struct {
 	Sessions      *db.Sessions
 	Webhooks      *db.Webhooks
 	Balances      *db.Balances
+	Billing       *db.Billing
 	Deliveries    *deliveries.Service
+	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
 
 	sessionLife *sso.Sessions
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
+	interval    time.Duration
 }
 
 // browserRetry keeps a person's page waits short: one quick retry of a
@@ -79,9 +86,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if err != nil {
 		return nil, err
 	}
+	if opts.Now != nil {
+		d.Now = opts.Now
+	}
 	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
-		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d)}
+		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
+		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -103,13 +114,19 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	caller := vercelcall.New(client, a.Installations, 10*time.Second)
-	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
+	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout,
+		AttemptTimeout: cfg.Deliveries.AttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
 		Workers: cfg.Deliveries.Workers, PollInterval: cfg.Deliveries.PollInterval}
 	if opts.Deliveries != nil {
 		dopts = *opts.Deliveries
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
 		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
+		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now})
+	if cfg.Billing.AllowClockOverride {
+		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
@@ -121,7 +138,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	rotator := &provisioning.Rotator{Hook: hook, InTx: a.DB.InTx, Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, rotator)
+	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, rotator, opts.Now)
 	if err != nil {
 		cancel()
 		return err
@@ -138,7 +155,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
 		Tx: a.DB.InTx, Vercel: caller, Hook: hook, Rotator: rotator}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem}))
+		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem,
+		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
+		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)
@@ -158,7 +177,7 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 }
 
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
-	rotator *provisioning.Rotator) (http.Handler, error) {
+	rotator *provisioning.Rotator, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {
@@ -179,16 +198,20 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Vercel:        caller,
 		Actions:       a.Deliveries,
 		Rotator:       rotator,
+		Usage:         a.Billing,
+		Now:           now,
 	})
 }
 
-// Start runs the background delivery worker until Close.
+// Start runs the background delivery worker and the billing autopilot
+// until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
+	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 }
 
 // Close stops background work and closes the database. Pending

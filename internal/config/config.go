@@ -32,6 +32,7 @@ type Config struct {
 	Sessions               Sessions                `yaml:"sessions"`
 	Deliveries             Deliveries              `yaml:"deliveries"`
 	Provisioning           Provisioning            `yaml:"provisioning"`
+	Billing                Billing                 `yaml:"billing"`
 	LogLevel               string                  `yaml:"log_level"`
 	MaxBodyBytes           int64                   `yaml:"max_body_bytes"`
 }
@@ -65,6 +66,7 @@ type Sessions struct {
 // Deliveries configures the durable queue of writes forwarded to Vercel.
 type Deliveries struct {
 	FirstAttemptTimeout time.Duration `yaml:"first_attempt_timeout"`
+	AttemptTimeout      time.Duration `yaml:"attempt_timeout"`
 	MaxAge              time.Duration `yaml:"max_age"`
 	Workers             int           `yaml:"workers"`
 	PollInterval        time.Duration `yaml:"poll_interval"`
@@ -76,6 +78,15 @@ type Provisioning struct {
 	HookURL     string        `yaml:"hook_url"`
 	HookSecret  string        `yaml:"hook_secret" secret:"true"`
 	HookTimeout time.Duration `yaml:"hook_timeout"`
+}
+
+// Billing configures the billing autopilot.
+type Billing struct {
+	// SubmitInterval is how often interim usage goes to Vercel.
+	SubmitInterval time.Duration `yaml:"submit_interval"`
+	// AllowClockOverride lets POST /internal/v1/billing/run name the time
+	// it runs as; for tests and demos only.
+	AllowClockOverride bool `yaml:"allow_clock_override"`
 }
 
 // Load reads the YAML file at path (optional when ""), applies environment
@@ -148,9 +159,11 @@ func (c *Config) setDefaults() {
 	durDef(&c.Sessions.IdleTimeout, 2*time.Hour)
 	durDef(&c.Sessions.MaxAge, 12*time.Hour)
 	durDef(&c.Deliveries.FirstAttemptTimeout, 3*time.Second)
+	durDef(&c.Deliveries.AttemptTimeout, 30*time.Second)
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
+	durDef(&c.Billing.SubmitInterval, time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}

@@ -180,3 +180,29 @@ products:
 		t.Errorf("want the typo named, got %v", err)
 	}
 }
+
+func TestBillingKeys(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"PARTNER_ENCRYPTION_KEY": testKey, "PARTNER_VERCEL_CLIENT_ID": "oac_x", "PARTNER_VERCEL_CLIENT_SECRET": "s"}
+	c, err := Load("", env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Billing.SubmitInterval != time.Hour || c.Billing.AllowClockOverride || c.Deliveries.AttemptTimeout != 30*time.Second {
+		t.Errorf("defaults: %+v %+v", c.Billing, c.Deliveries)
+	}
+	base["PARTNER_BILLING_SUBMIT_INTERVAL"] = "25h"
+	base["PARTNER_DELIVERIES_ATTEMPT_TIMEOUT"] = "10ms"
+	_, err = Load("", env(base))
+	for _, want := range []string{"billing.submit_interval", "deliveries.attempt_timeout"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	base["PARTNER_BILLING_SUBMIT_INTERVAL"] = "5m"
+	base["PARTNER_DELIVERIES_ATTEMPT_TIMEOUT"] = "2s"
+	base["PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE"] = "true"
+	if c, err = Load("", env(base)); err != nil || c.Billing.SubmitInterval != 5*time.Minute || !c.Billing.AllowClockOverride {
+		t.Errorf("env: %+v, %v", c, err)
+	}
+}

@@ -57,6 +57,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateProducts(add)
+	if c.Billing.SubmitInterval < time.Minute || c.Billing.SubmitInterval > 24*time.Hour {
+		add("billing.submit_interval: must be 1m..24h (Vercel wants usage at least daily)")
+	}
+	if c.Deliveries.AttemptTimeout < time.Second {
+		add("deliveries.attempt_timeout: must be at least 1s")
+	}
 	if c.Deliveries.Workers < 1 || c.Deliveries.Workers > 256 {
 		add("deliveries.workers: must be 1..256")
 	}

@@ -133,8 +133,9 @@ type finalizeBody struct{}
 func (finalizeBody) Validate() error { return nil }
 
 // Finalize queues finalizeInstallation for an uninstalled installation
-// (pending_finalization); once Vercel accepts it the token is wiped.
-func (s *Service) Finalize(ctx context.Context, installationID string) (Delivery, error) {
+// (pending_finalization); once Vercel accepts it the token is wiped. Also,
+// when given, runs in the same transaction.
+func (s *Service) Finalize(ctx context.Context, installationID string, also ...installations.LocalChange) (Delivery, error) {
 	return s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpFinalize, Body: finalizeBody{},
 		Local: func(ctx context.Context, tx installations.Tx) error {
 			in, err := tx.Installation(ctx, installationID)
@@ -143,6 +144,11 @@ func (s *Service) Finalize(ctx context.Context, installationID string) (Delivery
 			}
 			if in.Status != installations.StatusPendingFinalization {
 				return apperr.New(apperr.Conflict, "installation_not_deleted", "only an uninstalled installation can be finalized")
+			}
+			for _, fn := range also {
+				if err := fn(ctx, tx); err != nil {
+					return err
+				}
 			}
 			return nil
 		}})

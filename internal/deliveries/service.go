@@ -101,6 +101,9 @@ type Request struct {
 	// Local, when set, runs in the transaction that records the delivery,
 	// so a local change and the write it causes commit together.
 	Local installations.LocalChange
+	// Background records the write for the worker without a first attempt
+	// in the caller's time (bulk senders such as the billing autopilot).
+	Background bool
 }
 
 // Enqueue validates, records and first attempts a write. It returns the
@@ -190,6 +193,10 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		}
 	}
 	owner := "req_" + rand.Text()
+	if req.Background {
+		owner = "" // not leased: the worker claims it
+	}
+	ctx = context.WithValue(ctx, deliveryIDKey{}, id)
 	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
 	if err != nil {
 		return Delivery{}, "", err
@@ -198,6 +205,15 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 		owner = ""
 	}
 	return d, owner, nil
+}
+
+type deliveryIDKey struct{}
+
+// DeliveryID returns, inside a Request's Local change, the id of the
+// delivery being recorded; "" elsewhere.
+func DeliveryID(ctx context.Context) string {
+	id, _ := ctx.Value(deliveryIDKey{}).(string)
+	return id
 }
 
 // ErrFinalized refuses a write for an installation that is finalized: its

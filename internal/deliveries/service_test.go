@@ -241,8 +241,8 @@ func TestDeliveredInvoiceIsRecorded(t *testing.T) {
 		Body: &vercelapi.InvoiceRequest{
 			ExternalID: "ours_2026_10", InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
 			Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
-			Items: []vercelapi.Item{{BillingPlanID: "pro200", Name: "Pro plan", Price: "20.00", Quantity: 1, Units: "month", Total: "20.00"},
-				{BillingPlanID: "pro200", Name: "Seats", Price: "0.10", Quantity: 3, Units: "seat", Total: "0.30"}},
+			Items: []vercelapi.Item{{BillingPlanID: "pro200", Name: "Pro plan", Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"},
+				{BillingPlanID: "pro200", Name: "Seats", Price: "0.10", Quantity: "3", Units: "seat", Total: "0.30"}},
 			Discounts: []vercelapi.Discount{{BillingPlanID: "pro200", Name: "Launch credit", Amount: "7.50"}},
 			Test:      &vercelapi.InvoiceTest{},
 		}})

@@ -16,23 +16,23 @@ type Period struct {
 
 // Item is one billed line, in billing data and invoices.
 type Item struct {
-	BillingPlanID string  `json:"billingPlanId" vercel:"required"`
-	ResourceID    string  `json:"resourceId,omitempty"` // absent: installation-level
-	Start         Time    `json:"start,omitzero"`       // only when it differs from the period
-	End           Time    `json:"end,omitzero"`
-	Name          string  `json:"name" vercel:"required"`
-	Details       string  `json:"details,omitempty"`
-	Price         Money   `json:"price" vercel:"required"` // per unit
-	Quantity      float64 `json:"quantity" vercel:"required"`
-	Units         string  `json:"units" vercel:"required"`
-	Total         Money   `json:"total" vercel:"required"`
+	BillingPlanID string      `json:"billingPlanId" vercel:"required"`
+	ResourceID    string      `json:"resourceId,omitempty"` // absent: installation-level
+	Start         Time        `json:"start,omitzero"`       // only when it differs from the period
+	End           Time        `json:"end,omitzero"`
+	Name          string      `json:"name" vercel:"required"`
+	Details       string      `json:"details,omitempty"`
+	Price         Money       `json:"price" vercel:"required"`    // per unit
+	Quantity      json.Number `json:"quantity" vercel:"required"` // exact, e.g. "42.5"
+	Units         string      `json:"units" vercel:"required"`
+	Total         Money       `json:"total" vercel:"required"`
 }
 
 func (it *Item) validate(v *validator, path string) {
 	v.required(join(path, "billingPlanId"), it.BillingPlanID)
 	v.required(join(path, "name"), it.Name)
 	v.money(join(path, "price"), it.Price, true)
-	v.number(join(path, "quantity"), it.Quantity)
+	v.exact(join(path, "quantity"), it.Quantity)
 	v.required(join(path, "units"), it.Units)
 	v.money(join(path, "total"), it.Total, true)
 	v.span(path, it.Start, it.End)
@@ -66,23 +66,23 @@ const (
 // Usage is one metered value. PeriodValue is the running total for the
 // period, not an increment.
 type Usage struct {
-	ResourceID  string   `json:"resourceId,omitempty"`
-	Name        string   `json:"name" vercel:"required"`
-	Type        string   `json:"type" vercel:"required"` // total | interval | rate
-	Units       string   `json:"units" vercel:"required"`
-	DayValue    float64  `json:"dayValue" vercel:"required"`
-	PeriodValue float64  `json:"periodValue" vercel:"required"`
-	PlanValue   *float64 `json:"planValue,omitempty"` // the plan's limit
+	ResourceID  string       `json:"resourceId,omitempty"`
+	Name        string       `json:"name" vercel:"required"`
+	Type        string       `json:"type" vercel:"required"` // total | interval | rate
+	Units       string       `json:"units" vercel:"required"`
+	DayValue    json.Number  `json:"dayValue" vercel:"required"`
+	PeriodValue json.Number  `json:"periodValue" vercel:"required"`
+	PlanValue   *json.Number `json:"planValue,omitempty"` // the plan's limit
 }
 
 func (u *Usage) validate(v *validator, path string) {
 	v.required(join(path, "name"), u.Name)
 	v.oneOf(join(path, "type"), u.Type, true, UsageTotal, UsageInterval, UsageRate)
 	v.required(join(path, "units"), u.Units)
-	v.number(join(path, "dayValue"), u.DayValue)
-	v.number(join(path, "periodValue"), u.PeriodValue)
+	v.exact(join(path, "dayValue"), u.DayValue)
+	v.exact(join(path, "periodValue"), u.PeriodValue)
 	if u.PlanValue != nil {
-		v.number(join(path, "planValue"), *u.PlanValue)
+		v.exact(join(path, "planValue"), *u.PlanValue)
 	}
 }
 

@@ -148,7 +148,7 @@ func operations(t *testing.T) []operation {
 				inv := got.(*Invoice)
 				if inv.State != InvoicePaid || inv.Total != "12.50" || inv.InvoiceNumber != "V-2026-000123" ||
 					!inv.PaidAt.Equal(mustTime(t, "2026-11-02T09:14:00Z").Time) || !inv.RefundedAt.IsZero() ||
-					len(inv.Items) != 1 || inv.Items[0].Quantity != 1 || len(inv.Discounts) != 1 || inv.Period != oct2026(t) {
+					len(inv.Items) != 1 || inv.Items[0].Quantity != "1" || len(inv.Discounts) != 1 || inv.Period != oct2026(t) {
 					t.Errorf("invoice = %+v", inv)
 				}
 			},

@@ -72,12 +72,12 @@ func docBillingData(t testing.TB) *BillingData {
 		EOD:       mustTime(t, "2026-10-15T23:59:59Z"),
 		Period:    oct2026(t),
 		Billing: BillingWithDiscounts(
-			[]Item{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Storage", Price: "0.10", Quantity: 42.5, Units: "GB", Total: "4.25"}},
+			[]Item{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Storage", Price: "0.10", Quantity: "42.5", Units: "GB", Total: "4.25"}},
 			[]Discount{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Launch credit", Amount: "1.00"}},
 		),
 		Usage: []Usage{
-			{ResourceID: "db_7Hq2Lx", Name: "Storage", Type: UsageTotal, Units: "GB", DayValue: 42.5, PeriodValue: 42.5, PlanValue: new(500.0)},
-			{ResourceID: "db_7Hq2Lx", Name: "Queries", Type: UsageInterval, Units: "1k queries", DayValue: 310, PeriodValue: 4650},
+			{ResourceID: "db_7Hq2Lx", Name: "Storage", Type: UsageTotal, Units: "GB", DayValue: "42.5", PeriodValue: "42.5", PlanValue: new(json.Number("500"))},
+			{ResourceID: "db_7Hq2Lx", Name: "Queries", Type: UsageInterval, Units: "1k queries", DayValue: "310", PeriodValue: "4650"},
 		},
 	}
 }
@@ -89,7 +89,7 @@ func docInvoiceRequest(t testing.TB) *InvoiceRequest {
 		InvoiceDate: mustTime(t, "2026-10-31T12:00:00Z"),
 		Memo:        "October 2026",
 		Period:      oct2026(t),
-		Items:       []Item{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Pro plan", Price: "20.00", Quantity: 1, Units: "month", Total: "20.00"}},
+		Items:       []Item{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Pro plan", Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"}},
 		Discounts:   []Discount{{BillingPlanID: "pro200", ResourceID: "db_7Hq2Lx", Name: "Launch credit", Amount: "7.50"}},
 		Test:        &InvoiceTest{Validate: true, Result: TestResultPaid},
 	}

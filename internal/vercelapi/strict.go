@@ -91,9 +91,17 @@ func (s *strictState) add(key, msg string) {
 	s.fields = append(s.fields, FieldError{Key: key, Message: msg})
 }
 
+var numberType = reflect.TypeFor[json.Number]()
+
 func (s *strictState) check(path string, val any, t reflect.Type) {
 	if reflect.PointerTo(t).Implements(checkerType) {
 		reflect.New(t).Interface().(strictChecker).checkStrict(s, path, val)
+		return
+	}
+	if t == numberType {
+		if _, ok := val.(json.Number); !ok {
+			s.add(path, "must be a number")
+		}
 		return
 	}
 	switch t.Kind() {

@@ -100,7 +100,7 @@ func TestBillingFormsRoundTrip(t *testing.T) {
 		})
 	}
 	// Built in Go, each form marshals as constructed.
-	items := []Item{{BillingPlanID: "p", Name: "n", Price: "1", Quantity: 1, Units: "u", Total: "1"}}
+	items := []Item{{BillingPlanID: "p", Name: "n", Price: "1", Quantity: "1", Units: "u", Total: "1"}}
 	arr, _ := json.Marshal(BillingItems(items...))
 	obj, _ := json.Marshal(BillingWithDiscounts(items, nil))
 	if arr[0] != '[' || !strings.HasPrefix(string(obj), `{"items":[`) || strings.Contains(string(obj), "discounts") {
@@ -318,5 +318,31 @@ func TestValidationErrorMessage(t *testing.T) {
 	err := (&InvoiceAction{Action: "refund", Total: "x"}).Validate()
 	if got := err.Error(); got != `vercelapi: invalid request: reason: required; total: must be a non-negative decimal string like "12.50"` {
 		t.Errorf("Error() = %s", got)
+	}
+}
+
+// Quantities and usage values go out exactly as given, digits a float64
+// would lose included, and anything but a non-negative number is refused.
+func TestExactQuantities(t *testing.T) {
+	const q = "12345678901234567.000000000000000001"
+	p := oct2026(t)
+	b := BillingData{Timestamp: p.Start, EOD: p.Start, Period: p,
+		Billing: BillingItems(Item{BillingPlanID: "p", Name: "n", Price: "1", Quantity: q, Units: "u", Total: "1"}),
+		Usage:   []Usage{{Name: "n", Type: UsageInterval, Units: "u", DayValue: q, PeriodValue: q}}}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), q); n != 3 {
+		t.Errorf("%s appears %d times in %s, want 3", q, n, out)
+	}
+	for _, bad := range []json.Number{"", "-1", "1e", "abc"} {
+		b.Usage[0].DayValue = bad
+		if b.Validate() == nil {
+			t.Errorf("dayValue %q accepted", bad)
+		}
 	}
 }

@@ -1,10 +1,13 @@
 package vercelapi
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vercel-partner/partner-server/internal/money"
 )
 
 // FieldError is one problem with a request body. Key is the JSON path of
@@ -134,6 +137,17 @@ func index(path string, i int) string {
 func (v *validator) number(key string, f float64) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		v.add(key, "must be a finite number")
+	}
+}
+
+// exact checks an exact JSON number (quantities and usage values).
+func (v *validator) exact(key string, n json.Number) {
+	if n == "" {
+		v.add(key, "required")
+		return
+	}
+	if _, err := money.ParseNumber(n); err != nil {
+		v.add(key, "must be a non-negative JSON number")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app"
 	"github.com/vercel-partner/partner-server/internal/config"
@@ -39,6 +40,11 @@ type Options struct {
 	NoWorker bool
 	// Config, when set, changes the configuration before the app is built.
 	Config func(*config.Config)
+	// Now is the billing clock (see app.Options.Now).
+	Now func() time.Time
+	// EncryptionKey (base64, 32 bytes) lets two Envs share one database as
+	// replicas do; default a random key.
+	EncryptionKey string
 }
 
 // Env is one running server.
@@ -67,9 +73,13 @@ func New(t testing.TB, opts Options) *Env {
 	if opts.Driver == "" {
 		opts.Driver, opts.DSN = "sqlite", filepath.Join(t.TempDir(), "partner.db")
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	e := &Env{Sim: opts.Sim, Logs: &LogSink{}, opts: opts, key: base64.StdEncoding.EncodeToString(key)}
+	key := opts.EncryptionKey
+	if key == "" {
+		b := make([]byte, 32)
+		rand.Read(b)
+		key = base64.StdEncoding.EncodeToString(b)
+	}
+	e := &Env{Sim: opts.Sim, Logs: &LogSink{}, opts: opts, key: key}
 	e.Start(t)
 	return e
 }
@@ -104,7 +114,7 @@ func (e *Env) Start(t testing.TB) {
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test",
-		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries})
+		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries, Now: e.opts.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

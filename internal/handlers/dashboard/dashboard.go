@@ -32,8 +32,10 @@ type Deps struct {
 	Catalog       installations.Catalog
 	Vercel        *vercelcall.Caller // reads; writes go through Actions
 	Actions       installations.Actions
-	Rotator       *provisioning.Rotator // secret rotation: the hook, or the feed
-	AccountTTL    time.Duration         // how long getAccountInfo answers are reused; default 1 minute
+	Rotator       *provisioning.Rotator    // secret rotation: the hook, or the feed
+	AccountTTL    time.Duration            // how long getAccountInfo answers are reused; default 1 minute
+	Usage         installations.UsageStore // the usage ledger, for the open period
+	Now           func() time.Time         // the billing clock; default time.Now
 }
 
 // Browser serves "Open in Provider" sign-in and the dashboard.

@@ -34,7 +34,8 @@ const (
 
 var dashCatalog = installations.Catalog{{
 	ID: "postgres", Name: "Postgres", SecretNames: []string{"DATABASE_URL", "DATABASE_TOKEN"},
-	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month"},
+	Plans: []installations.BillingPlan{{ID: "pro200", Type: "subscription", Name: "Pro", Description: "Pro plan", Cost: "$20.00/month",
+		Price: "20.00", Meters: []installations.Meter{{Name: "storage", Units: "GB", Type: "total", Price: "0.10", Included: "10"}}},
 		{ID: "hobby", Type: "subscription", Name: "Hobby", Description: "Free", PaymentMethodRequired: new(false)}},
 }}
 
@@ -85,6 +86,7 @@ type dashEnv struct {
 	client    *vercelapi.Client
 	resources *db.Resources
 	invoices  *db.Invoices
+	usage     *db.Billing
 	handler   http.Handler
 }
 
@@ -103,7 +105,7 @@ func newDashEnv(t testing.TB, configure ...func(*config.Config)) *dashEnv {
 		}})
 	sim := env.Sim
 	e := &dashEnv{sim: sim, srv: env.Srv, db: env.App.DB, dbPath: path, logs: env.Logs, capture: capture,
-		resources: env.App.Resources, invoices: env.App.Invoices, handler: env.App.Handler}
+		resources: env.App.Resources, invoices: env.App.Invoices, usage: env.App.Billing, handler: env.App.Handler}
 	var err error
 	e.client, err = vercelapi.NewClient(sim.URL(), vercelapi.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}))
 	if err != nil {
@@ -133,7 +135,7 @@ func (e *dashEnv) submitInvoice(t testing.TB) string {
 		ExternalID: "inv_ours_" + rand.Text()[:6], InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
 		Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
 		Items: []vercelapi.Item{{BillingPlanID: "pro200", ResourceID: dashResource, Name: "Pro plan",
-			Price: "20.00", Quantity: 1, Units: "month", Total: "20.00"}},
+			Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"}},
 		Test: &vercelapi.InvoiceTest{Result: vercelapi.TestResultPaid},
 	})
 	if err != nil {

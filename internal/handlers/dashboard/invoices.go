@@ -21,7 +21,27 @@ const (
 	refundableStates = "draft pending scheduled invoiced paid notpaid overdue"
 )
 
-type invoicesView struct{ Invoices []installations.Invoice }
+type invoicesView struct {
+	Open     *openPeriod // nil without a usage ledger
+	Invoices []installations.Invoice
+}
+
+// openPeriod is the open billing period as the next interim data carries it.
+type openPeriod struct {
+	Start, End time.Time
+	Lines      []usageLine
+	Total      string
+}
+
+type usageLine struct {
+	Resource string // the resource's name; "" for the installation
+	Name     string // the meter, or the plan for its flat fee
+	Usage    string // the period's aggregate with units; "" for a flat fee
+	Quantity string
+	Units    string
+	Price    string
+	Total    string
+}
 
 type invoiceView struct {
 	Invoice      installations.Invoice
@@ -45,7 +65,48 @@ func (b *Browser) handleInvoices(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	b.render(w, r, http.StatusOK, "invoices", view{Title: "Billing", Nav: "invoices", Notice: noticeFrom(r), Data: invoicesView{list}})
+	open, err := b.openPeriod(r.Context(), s.InstallationID)
+	if err != nil {
+		b.renderAppError(w, r, err)
+		return
+	}
+	b.render(w, r, http.StatusOK, "invoices", view{Title: "Billing", Nav: "invoices", Notice: noticeFrom(r),
+		Data: invoicesView{Open: open, Invoices: list}})
+}
+
+// openPeriod prices the installation's open period for the billing page.
+func (b *Browser) openPeriod(ctx context.Context, installationID string) (*openPeriod, error) {
+	if b.Usage == nil {
+		return nil, nil
+	}
+	in, err := b.Installations.Get(ctx, installationID)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if b.Now != nil {
+		now = b.Now()
+	}
+	st, err := installations.OpenPeriod(ctx, b.Catalog, b.Resources, b.Usage, in, now)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	if resources, err := b.Resources.ListResources(ctx, installationID); err == nil {
+		for _, res := range resources {
+			names[res.ID] = res.Name
+		}
+	}
+	open := &openPeriod{Start: st.PeriodStart, End: st.PeriodEnd, Total: st.Total.StringFixed(2)}
+	for _, l := range st.Lines {
+		u := usageLine{Resource: names[l.ResourceID], Name: l.Name, Quantity: l.Quantity.String(), Units: l.Units,
+			Price: l.Price.StringFixed(max(2, l.Price.Scale())), Total: l.Total.StringFixed(2)}
+		if !l.Flat {
+			u.Usage = l.PeriodValue.String() + " " + l.Units
+		}
+		open.Lines = append(open.Lines, u)
+	}
+	return open, nil
 }
 
 // invoice loads {invoiceId} of the session's installation from our record.

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -27,6 +29,13 @@ type Deps struct {
 	Events        installations.EventStore
 	Vercel        *vercelcall.Caller // reads (account, member, invoice)
 	Idempotency   *handlers.Idempotency
+	Catalog       installations.Catalog
+	Usage         installations.UsageStore
+	Autopilot     *autopilot.Autopilot
+	// AllowClockOverride lets POST /billing/run name its time.
+	AllowClockOverride bool
+	// Now is the clock of the usage ledger; default time.Now.
+	Now func() time.Time
 }
 
 // API is /internal/v1: the partner's own services reach Vercel through it
@@ -67,6 +76,9 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/invoices/{invoiceId}", a.handleGetInvoice)
 	r.Get("/installations/{installationId}/resources", a.handleListResources)
 	r.Get("/installations/{installationId}/resources/{resourceId}", a.handleGetResource)
+	r.Get("/installations/{installationId}/usage", a.handleGetUsage)
+	r.Post("/installations/{installationId}/usage", a.handleAddUsage)
+	r.Post("/billing/run", a.handleBillingRun)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)

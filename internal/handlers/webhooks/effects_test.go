@@ -168,7 +168,7 @@ func (e *env) submit(t testing.TB, externalID string) string {
 	body, _ := json.Marshal(vercelapi.InvoiceRequest{ExternalID: externalID, InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
 		Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
 		Items: []vercelapi.Item{{BillingPlanID: "pro200", ResourceID: resource, Name: "Pro plan", Price: "20.00",
-			Quantity: 1, Units: "month", Total: "20.00"}},
+			Quantity: "1", Units: "month", Total: "20.00"}},
 		Test: &vercelapi.InvoiceTest{Result: vercelapi.TestResultPaid}})
 	var out struct {
 		Result struct{ InvoiceID string }
