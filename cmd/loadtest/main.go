@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -33,6 +35,22 @@ type settings struct {
 	backlog       int
 	sessions      int
 	postgres      string
+	replicas      int
+	chosen        map[string]bool // scenario names to run
+}
+
+// target is one table: a database driver and how many server replicas
+// share it.
+type target struct {
+	driver   string
+	replicas int
+}
+
+func (t target) title() string {
+	if t.replicas == 1 {
+		return t.driver
+	}
+	return fmt.Sprintf("%s, %d replicas", t.driver, t.replicas)
 }
 
 func parseFlags(args []string, out io.Writer) (settings, error) {
@@ -44,7 +62,9 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	fs.IntVar(&s.installations, "installations", 1000, "installations created before the scenarios")
 	fs.IntVar(&s.backlog, "backlog", 5000, "writes accepted while Vercel is down, then drained")
 	fs.IntVar(&s.sessions, "sessions", 0, "sessions stored before the SSO scenario")
-	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped)")
+	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped unless the URL names a search_path)")
+	fs.IntVar(&s.replicas, "replicas", 1, "server instances sharing the PostgreSQL schema, load spread round-robin (needs -postgres)")
+	names := fs.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -53,8 +73,37 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 		return s, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case s.duration <= 0 || s.conns < 1 || s.installations < 1 || s.backlog < 1 || s.sessions < 0:
 		return s, errors.New("-duration, -conns, -installations and -backlog must be positive, -sessions not negative")
+	case s.replicas < 1 || s.replicas > 1 && s.postgres == "":
+		return s, errors.New("-replicas must be positive, and above 1 only with -postgres")
 	}
-	return s, nil
+	var err error
+	s.chosen, err = chooseScenarios(*names)
+	return s, err
+}
+
+// chooseScenarios parses -scenarios, refusing unknown or no names.
+func chooseScenarios(list string) (map[string]bool, error) {
+	known := scenarioNames()
+	chosen := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("-scenarios: unknown %q (known: %s)", name, strings.Join(known, ","))
+		}
+		chosen[name] = true
+	}
+	return chosen, nil
+}
+
+// scenarioList is the chosen scenarios in running order.
+func (s settings) scenarioList() string {
+	var names []string
+	for _, name := range scenarioNames() {
+		if s.chosen[name] {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -63,16 +112,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s, GOMAXPROCS %d, load average at start %s\n", goVersion(), gomaxprocs(), loadAverage())
-	fmt.Fprintf(out, "settings: -duration %s -conns %d -installations %d -backlog %d -sessions %d\n\n",
-		s.duration, s.conns, s.installations, s.backlog, s.sessions)
-	targets := []string{"sqlite"}
+	fmt.Fprintf(out, "settings: -duration %s -conns %d -installations %d -backlog %d -sessions %d -replicas %d -scenarios %s\n\n",
+		s.duration, s.conns, s.installations, s.backlog, s.sessions, s.replicas, s.scenarioList())
+	targets := []target{{"sqlite", 1}}
 	if s.postgres != "" {
-		targets = append(targets, "postgres")
+		targets = append(targets, target{"postgres", s.replicas})
 	}
-	for _, driver := range targets {
-		rep, err := measure(ctx, s, driver)
+	for _, t := range targets {
+		rep, err := measure(ctx, s, t)
 		if err != nil {
-			return fmt.Errorf("%s: %w", driver, err)
+			return fmt.Errorf("%s: %w", t.title(), err)
 		}
 		rep.print(out)
 	}

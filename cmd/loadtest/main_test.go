@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 )
 
 // TestRunPrintsEveryScenario runs the whole command with tiny settings and
@@ -17,10 +20,7 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	text := out.String()
-	if strings.Contains(text, "first error") {
-		t.Errorf("errors reported:\n%s", text)
-	}
-	for _, name := range []string{
+	checkRows(t, text, []string{
 		"GET /healthz (ceiling)",
 		"PUT /v1/installations/{id} (verified upsert)",
 		"GET /v1/installations/{id} (verified read)",
@@ -28,7 +28,55 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 		"POST .../events, Vercel down (accepted)",
 		"delivery backlog drain (deliveries/s)",
 		"GET /callback SSO sign-in (10 sessions stored)",
-	} {
+	})
+	for _, want := range []string{"GOMAXPROCS", "go1.", "load average at start", "load average at end", "peak RSS", "start-up to ready"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestReplicasShareOnePostgres runs two replicas on one fresh PostgreSQL
+// schema with only three scenarios: both tables print, the PostgreSQL one
+// titled with its replicas, and the backlog drains without errors with
+// both workers running.
+func TestReplicasShareOnePostgres(t *testing.T) {
+	if _, ok := os.LookupEnv(dbtest.PostgresEnv); !ok {
+		t.Skipf("%s is not set: no PostgreSQL to run replicas on", dbtest.PostgresEnv)
+	}
+	var out bytes.Buffer
+	args := []string{"-duration", "200ms", "-installations", "6", "-conns", "4", "-backlog", "40",
+		"-postgres", dbtest.PostgresDSN(t), "-replicas", "2", "-scenarios", "healthz,internal,drain"}
+	if err := run(t.Context(), args, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	tables := strings.Split(text, "== ")
+	if len(tables) != 3 || !strings.HasPrefix(tables[1], "sqlite: ") || !strings.HasPrefix(tables[2], "postgres, 2 replicas: ") {
+		t.Fatalf("want a sqlite table then a \"postgres, 2 replicas\" table:\n%s", text)
+	}
+	rows := []string{
+		"GET /healthz (ceiling)",
+		"POST /internal/v1/.../events (accepted)",
+		"POST .../events, Vercel down (accepted)",
+		"delivery backlog drain (deliveries/s)",
+	}
+	for _, table := range tables[1:] {
+		checkRows(t, table, rows)
+		if strings.Contains(table, "verified") || strings.Contains(table, "SSO") {
+			t.Errorf("a scenario left out by -scenarios ran:\n%s", table)
+		}
+	}
+}
+
+// checkRows checks that text has a row for every name, each with requests
+// completed and no errors, and reports no first error.
+func checkRows(t *testing.T, text string, names []string) {
+	t.Helper()
+	if strings.Contains(text, "first error") {
+		t.Errorf("errors reported:\n%s", text)
+	}
+	for _, name := range names {
 		row := regexp.MustCompile(regexp.QuoteMeta(name) + `\s+([0-9]+)\s+\S+\s+\S+\s+([0-9]+)\s`).FindStringSubmatch(text)
 		switch {
 		case row == nil:
@@ -39,9 +87,15 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 			t.Errorf("%q: %s errors", name, row[2])
 		}
 	}
-	for _, want := range []string{"GOMAXPROCS", "go1.", "load average at start", "load average at end", "peak RSS", "start-up to ready"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("output lacks %q", want)
+}
+
+// TestBaseSpreadsOverReplicas checks the round-robin: consecutive
+// connections go to consecutive replicas and wrap around.
+func TestBaseSpreadsOverReplicas(t *testing.T) {
+	sv := &server{replicas: []*replica{{url: "a"}, {url: "b"}, {url: "c"}}}
+	for i, want := range []string{"a", "b", "c", "a", "b"} {
+		if got := sv.base(i); got != want {
+			t.Errorf("base(%d) = %q, want %q", i, got, want)
 		}
 	}
 }
@@ -55,6 +109,10 @@ func TestFlagsRefuseBadSettings(t *testing.T) {
 		{"-installations", "-1"},
 		{"-sessions", "-2"},
 		{"extra"},
+		{"-replicas", "0"},
+		{"-replicas", "2"},
+		{"-scenarios", "healthz,nope"},
+		{"-scenarios", ""},
 	} {
 		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v: accepted", args)

@@ -32,7 +32,7 @@ func (sv *server) install(ctx context.Context, n, conns int) error {
 	sv.ids, sv.access = make([]string, n), make([]string, n)
 	return forEach(ctx, n, conns, func(i int) error {
 		id := installationID(i)
-		tok, err := sv.sim.Install(ctx, sv.url, id)
+		tok, err := sv.sim.Install(ctx, sv.base(i), id)
 		sv.ids[i], sv.access[i] = id, tok
 		return err
 	})
@@ -139,6 +139,7 @@ func do(ctx context.Context, c *http.Client, method, rawURL, token string, body 
 	return fmt.Errorf("%s %s: status %d", method, req.URL.Path, res.StatusCode)
 }
 
-func (sv *server) get(ctx context.Context, path, token string) error {
-	return do(ctx, sv.client, http.MethodGet, sv.url+path, token, nil, http.StatusOK)
+// get sends a GET on connection w's replica.
+func (sv *server) get(ctx context.Context, w int, path, token string) error {
+	return do(ctx, sv.client, http.MethodGet, sv.base(w)+path, token, nil, http.StatusOK)
 }

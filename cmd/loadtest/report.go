@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// report is one database's table.
+// report is one target's table.
 type report struct {
-	driver        string
-	ready         time.Duration
+	title         string
+	ready         []time.Duration // per replica
 	installations int
 	installTime   time.Duration
 	rows          []result
@@ -22,11 +22,15 @@ type report struct {
 func (r *report) add(res result) { r.rows = append(r.rows, res) }
 
 func (r *report) print(out io.Writer) {
+	ready := make([]string, len(r.ready))
+	for i, d := range r.ready {
+		ready[i] = d.Round(time.Millisecond).String()
+	}
 	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations made in %s\n",
-		r.driver, r.ready.Round(time.Millisecond), r.installations, r.installTime.Round(time.Millisecond))
+		r.title, strings.Join(ready, ", "), r.installations, r.installTime.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\t")
-	ceiling := r.rows[0].rate()
+	ceiling := r.ceiling()
 	for _, row := range r.rows {
 		ratio := "-"
 		if ceiling > 0 {
@@ -41,6 +45,16 @@ func (r *report) print(out io.Writer) {
 		}
 	}
 	fmt.Fprintln(out)
+}
+
+// ceiling is the /healthz rate, 0 when that scenario was not run.
+func (r *report) ceiling() float64 {
+	for _, row := range r.rows {
+		if row.name == healthzRow {
+			return row.rate()
+		}
+	}
+	return 0
 }
 
 func ms(r result, q float64) string {

@@ -14,40 +14,87 @@ import (
 
 var eventBody = []byte(`{"event":{"type":"installation.updated"}}`)
 
-// measure runs every scenario against a fresh server on driver.
-func measure(ctx context.Context, s settings, driver string) (*report, error) {
-	sv, err := start(ctx, s, driver)
+// healthzRow is the ceiling's row; the other rows are compared with it.
+const healthzRow = "GET /healthz (ceiling)"
+
+// scenario is one named part of a run, selectable with -scenarios.
+type scenario struct {
+	name string
+	run  func(ctx context.Context, sv *server, s settings) ([]result, error)
+}
+
+// scenarios are every part of a run, in the order they run.
+var scenarios = []scenario{
+	{"healthz", timed(healthzRow, (*server).healthz)},
+	{"upsert", timed("PUT /v1/installations/{id} (verified upsert)", (*server).upsert)},
+	{"read", timed("GET /v1/installations/{id} (verified read)", (*server).read)},
+	{"internal", timed("POST /internal/v1/.../events (accepted)", (*server).event)},
+	{"drain", func(ctx context.Context, sv *server, s settings) ([]result, error) {
+		accept, drain := sv.backlog(ctx, s)
+		return []result{accept, drain}, nil
+	}},
+	{"sso", func(ctx context.Context, sv *server, s settings) ([]result, error) {
+		if s.sessions > 0 {
+			if err := sv.storeSessions(ctx, s.sessions); err != nil {
+				return nil, err
+			}
+		}
+		name := fmt.Sprintf("GET /callback SSO sign-in (%d sessions stored)", s.sessions)
+		return []result{loop(ctx, name, s.conns, bounds{d: s.duration}, sv.ssoCallbacks(s.conns))}, nil
+	}},
+}
+
+func scenarioNames() []string {
+	names := make([]string, len(scenarios))
+	for i, sc := range scenarios {
+		names[i] = sc.name
+	}
+	return names
+}
+
+// timed is a scenario of one closed loop for -duration.
+func timed(name string, fn func(sv *server, ctx context.Context, w, i int) error) func(context.Context, *server, settings) ([]result, error) {
+	return func(ctx context.Context, sv *server, s settings) ([]result, error) {
+		call := func(ctx context.Context, w, i int) error { return fn(sv, ctx, w, i) }
+		return []result{loop(ctx, name, s.conns, bounds{d: s.duration}, call)}, nil
+	}
+}
+
+// measure runs the chosen scenarios against a fresh server for t.
+func measure(ctx context.Context, s settings, t target) (*report, error) {
+	sv, err := start(ctx, s, t)
 	if err != nil {
 		return nil, err
 	}
 	defer sv.close()
-	rep := &report{driver: driver, ready: sv.ready, installations: s.installations}
+	rep := &report{title: t.title(), installations: s.installations}
+	for _, r := range sv.replicas {
+		rep.ready = append(rep.ready, r.ready)
+	}
 	begin := time.Now()
 	if err := sv.install(ctx, s.installations, s.conns); err != nil {
 		return nil, err
 	}
 	rep.installTime = time.Since(begin)
-	if err := sv.mintTokens(ctx, gomaxprocs()); err != nil {
-		return nil, err
-	}
-	timed := bounds{d: s.duration}
-	rep.add(loop(ctx, "GET /healthz (ceiling)", s.conns, timed, sv.healthz))
-	rep.add(loop(ctx, "PUT /v1/installations/{id} (verified upsert)", s.conns, timed, sv.upsert))
-	rep.add(loop(ctx, "GET /v1/installations/{id} (verified read)", s.conns, timed, sv.read))
-	rep.add(loop(ctx, "POST /internal/v1/.../events (accepted)", s.conns, timed, sv.event))
-	accept, drain := sv.backlog(ctx, s)
-	rep.add(accept)
-	rep.add(drain)
-	if s.sessions > 0 {
-		if err := sv.storeSessions(ctx, s.sessions); err != nil {
+	if s.chosen["upsert"] || s.chosen["read"] {
+		if err := sv.mintTokens(ctx, gomaxprocs()); err != nil {
 			return nil, err
 		}
 	}
-	rep.add(loop(ctx, fmt.Sprintf("GET /callback SSO sign-in (%d sessions stored)", s.sessions), s.conns, timed, sv.ssoCallbacks(s.conns)))
+	for _, sc := range scenarios {
+		if !s.chosen[sc.name] {
+			continue
+		}
+		rows, err := sc.run(ctx, sv, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		rep.rows = append(rep.rows, rows...)
+	}
 	return rep, nil
 }
 
-func (sv *server) healthz(ctx context.Context, _, _ int) error { return sv.get(ctx, "/healthz", "") }
+func (sv *server) healthz(ctx context.Context, w, _ int) error { return sv.get(ctx, w, "/healthz", "") }
 
 // pick spreads requests over the installations and their token pools.
 func (sv *server) pick(i int) (int, string) {
@@ -55,25 +102,26 @@ func (sv *server) pick(i int) (int, string) {
 	return k, sv.tokens[k][(i/len(sv.ids))%len(sv.tokens[k])]
 }
 
-func (sv *server) upsert(ctx context.Context, _, i int) error {
+func (sv *server) upsert(ctx context.Context, w, i int) error {
 	k, tok := sv.pick(i)
-	return do(ctx, sv.client, http.MethodPut, sv.url+"/v1/installations/"+sv.ids[k], tok, upsertBody(sv.access[k]), http.StatusOK)
+	return do(ctx, sv.client, http.MethodPut, sv.base(w)+"/v1/installations/"+sv.ids[k], tok, upsertBody(sv.access[k]), http.StatusOK)
 }
 
-func (sv *server) read(ctx context.Context, _, i int) error {
+func (sv *server) read(ctx context.Context, w, i int) error {
 	k, tok := sv.pick(i)
-	return sv.get(ctx, "/v1/installations/"+sv.ids[k], tok)
+	return sv.get(ctx, w, "/v1/installations/"+sv.ids[k], tok)
 }
 
 // event is an accepted internal write: 200 when delivered in the request,
 // 202 when left pending.
-func (sv *server) event(ctx context.Context, _, i int) error {
-	url := sv.url + "/internal/v1/installations/" + sv.ids[i%len(sv.ids)] + "/events"
+func (sv *server) event(ctx context.Context, w, i int) error {
+	url := sv.base(w) + "/internal/v1/installations/" + sv.ids[i%len(sv.ids)] + "/events"
 	return do(ctx, sv.client, http.MethodPost, url, internalToken, eventBody, http.StatusOK, http.StatusAccepted)
 }
 
-// backlog accepts s.backlog writes while Vercel is down, then starts the
-// delivery worker with Vercel up and times until nothing is pending.
+// backlog accepts s.backlog writes while Vercel is down, then starts every
+// replica's delivery worker with Vercel up and times until nothing is
+// pending; leases keep each delivery to one replica at a time.
 func (sv *server) backlog(ctx context.Context, s settings) (accept, drain result) {
 	sv.sim.SetMode(vercelsim.ModeDown)
 	accept = loop(ctx, "POST .../events, Vercel down (accepted)", s.conns, bounds{d: time.Minute, limit: s.backlog}, sv.event)
@@ -85,8 +133,10 @@ func (sv *server) backlog(ctx context.Context, s settings) (accept, drain result
 	drain = result{name: "delivery backlog drain (deliveries/s)"}
 	pending, err := sv.count(ctx, installations.DeliveryPending, true)
 	begin := time.Now()
-	sv.app.Start()
-	sv.app.Deliveries.Wake()
+	for _, r := range sv.replicas {
+		r.app.Start()
+		r.app.Deliveries.Wake()
+	}
 	for err == nil && pending > 0 && time.Since(begin) < 2*time.Minute {
 		time.Sleep(5 * time.Millisecond)
 		var left int
@@ -140,7 +190,7 @@ func (sv *server) ssoCallbacks(conns int) request {
 		c.rotate()
 		id := sv.ids[i%len(sv.ids)]
 		code := sv.sim.IssueSSOCode(id, loadUser, installations.RoleAdmin, nil)
-		return do(ctx, c.client, http.MethodGet, vercelsim.SSOCallbackURL(sv.url, code, "loadtest", nil), "", nil, http.StatusSeeOther)
+		return do(ctx, c.client, http.MethodGet, vercelsim.SSOCallbackURL(sv.base(w), code, "loadtest", nil), "", nil, http.StatusSeeOther)
 	}
 }
 

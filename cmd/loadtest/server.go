@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,19 +30,26 @@ const internalToken = "loadtest-internal-token-0123456789"
 var queueTimings = deliveries.Options{BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 	PollInterval: 10 * time.Millisecond}
 
-// server is the simulator and the server wired by internal/app, both on
-// loopback, with the installations made through the simulator.
+// replica is one server instance wired by internal/app on its own
+// loopback listener.
+type replica struct {
+	app   *app.App
+	http  *http.Server
+	url   string
+	ready time.Duration // from app.New to the first 200 of /readyz
+}
+
+// server is the simulator and the replicas, all on loopback and one
+// database, with the installations made through the simulator.
 type server struct {
-	sim     *vercelsim.Sim
-	app     *app.App
-	http    *http.Server
-	url     string
-	client  *http.Client
-	ready   time.Duration // from app.New to the first 200 of /readyz
-	ids     []string
-	access  []string   // each installation's Vercel access token
-	tokens  [][]string // pre-minted ADMIN user tokens, per installation
-	cleanup []func()
+	sim      *vercelsim.Sim
+	replicas []*replica
+	app      *app.App // the first replica's, for counts and direct stores
+	client   *http.Client
+	ids      []string
+	access   []string   // each installation's Vercel access token
+	tokens   [][]string // pre-minted ADMIN user tokens, per installation
+	cleanup  []func()
 }
 
 func (sv *server) close() {
@@ -50,8 +58,13 @@ func (sv *server) close() {
 	}
 }
 
-// start brings up the simulator and the server on a fresh database.
-func start(ctx context.Context, s settings, driver string) (*server, error) {
+// base is the URL of the replica that connection (or call) i uses:
+// round-robin over the replicas.
+func (sv *server) base(i int) string { return sv.replicas[i%len(sv.replicas)].url }
+
+// start brings up the simulator and t's replicas on a fresh database.
+// Replicas start one after another so only the first applies migrations.
+func start(ctx context.Context, s settings, t target) (*server, error) {
 	sv := &server{client: newClient(s.conns)}
 	ok := false
 	defer func() {
@@ -65,19 +78,25 @@ func start(ctx context.Context, s settings, driver string) (*server, error) {
 	}
 	sv.sim = sim
 	sv.cleanup = append(sv.cleanup, sim.Close)
-	dsn, err := sv.freshDatabase(driver, s.postgres)
+	dsn, err := sv.freshDatabase(t.driver, s.postgres)
 	if err != nil {
 		return nil, err
 	}
-	if err := sv.serve(ctx, driver, dsn); err != nil {
-		return nil, err
+	key := make([]byte, 32)
+	rand.Read(key)
+	for range t.replicas {
+		if err := sv.serve(ctx, t.driver, dsn, key); err != nil {
+			return nil, err
+		}
 	}
+	sv.app = sv.replicas[0].app
 	ok = true
 	return sv, nil
 }
 
-// freshDatabase returns a DSN for an empty database, removed at close: a
-// SQLite file in a temp dir, or a new PostgreSQL schema.
+// freshDatabase returns a DSN for an empty database: a SQLite file in a
+// temp dir, or a new PostgreSQL schema, removed at close. A PostgreSQL
+// URL that already names a search_path is used as given.
 func (sv *server) freshDatabase(driver, base string) (string, error) {
 	if driver == "sqlite" {
 		dir, err := os.MkdirTemp("", "loadtest-")
@@ -86,6 +105,9 @@ func (sv *server) freshDatabase(driver, base string) (string, error) {
 		}
 		sv.cleanup = append(sv.cleanup, func() { os.RemoveAll(dir) })
 		return filepath.Join(dir, "partner.db"), nil
+	}
+	if u, err := url.Parse(base); err == nil && u.Query().Has("search_path") {
+		return base, nil
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -107,15 +129,15 @@ func (sv *server) freshDatabase(driver, base string) (string, error) {
 	return base + sep + "search_path=" + schema, nil
 }
 
-// serve builds the app as internal/app/apptest does and serves it on a
-// loopback listener, timing start-up until /readyz first answers 200.
-func (sv *server) serve(ctx context.Context, driver, dsn string) error {
+// serve builds one replica as internal/app/apptest does and serves it on
+// a loopback listener, timing start-up until /readyz first answers 200.
+func (sv *server) serve(ctx context.Context, driver, dsn string, key []byte) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	sv.url = "http://" + ln.Addr().String()
-	cfg, err := sv.config(driver, dsn)
+	r := &replica{url: "http://" + ln.Addr().String()}
+	cfg, err := sv.config(driver, dsn, r.url, key)
 	if err != nil {
 		ln.Close()
 		return err
@@ -129,23 +151,24 @@ func (sv *server) serve(ctx context.Context, driver, dsn string) error {
 		ln.Close()
 		return err
 	}
-	sv.app = a
-	sv.http = &http.Server{Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
-	go sv.http.Serve(ln)
+	r.app = a
+	r.http = &http.Server{Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	go r.http.Serve(ln)
 	sv.cleanup = append(sv.cleanup, func() {
-		sv.http.Close()
+		r.http.Close()
 		a.Close()
 	})
-	if err := sv.waitReady(ctx); err != nil {
+	if err := sv.waitReady(ctx, r.url); err != nil {
 		return err
 	}
-	sv.ready = time.Since(begin)
+	r.ready = time.Since(begin)
+	sv.replicas = append(sv.replicas, r)
 	return nil
 }
 
-func (sv *server) config(driver, dsn string) (*config.Config, error) {
-	key := make([]byte, 32)
-	rand.Read(key)
+// config is one replica's: every replica shares the key and database and
+// names its own listener as the public URL.
+func (sv *server) config(driver, dsn, publicURL string, key []byte) (*config.Config, error) {
 	env := map[string]string{
 		"PARTNER_ENCRYPTION_KEY":       base64.StdEncoding.EncodeToString(key),
 		"PARTNER_VERCEL_CLIENT_ID":     sv.sim.ClientID(),
@@ -155,7 +178,7 @@ func (sv *server) config(driver, dsn string) (*config.Config, error) {
 		"PARTNER_VERCEL_JWKS_URL":      sv.sim.JWKSURL(),
 		"PARTNER_DATABASE_DRIVER":      driver,
 		"PARTNER_DATABASE_DSN":         dsn,
-		"PARTNER_PUBLIC_URL":           sv.url,
+		"PARTNER_PUBLIC_URL":           publicURL,
 	}
 	cfg, err := config.Load("", func(k string) string { return env[k] })
 	if err != nil {
@@ -165,11 +188,11 @@ func (sv *server) config(driver, dsn string) (*config.Config, error) {
 	return cfg, nil
 }
 
-func (sv *server) waitReady(ctx context.Context) error {
+func (sv *server) waitReady(ctx context.Context, base string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		if sv.get(ctx, "/readyz", "") == nil {
+		if do(ctx, sv.client, http.MethodGet, base+"/readyz", "", nil, http.StatusOK) == nil {
 			return nil
 		}
 		select {
