@@ -19,8 +19,6 @@ type report struct {
 	rows          []result
 }
 
-func (r *report) add(res result) { r.rows = append(r.rows, res) }
-
 func (r *report) print(out io.Writer) {
 	ready := make([]string, len(r.ready))
 	for i, d := range r.ready {

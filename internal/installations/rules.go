@@ -52,7 +52,7 @@ func IdempotencyKey(k string) error {
 // issue are short runs of letters, digits and a few separators.
 var validID = regexp.MustCompile(`^[A-Za-z0-9_.:~-]+$`)
 
-// CheckID validates an id taken from a request path: valid UTF-8, no NUL,
+// CheckID validates an id taken from a request: valid UTF-8, no NUL,
 // no slash, not "." or "..", at most MaxID bytes. key names it in the
 // error's fields.
 func CheckID(key, id string) error {

@@ -19,7 +19,6 @@ type fakePartner struct {
 	mu   sync.Mutex
 	reqs []*http.Request
 	body []map[string]any
-	sig  []string
 }
 
 func (p *fakePartner) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -121,7 +121,7 @@ func TestDashboardRotateThroughTheHook(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if err := provisioning.Verify("whsec_"+base64.StdEncoding.EncodeToString(key), r.Header, body); err != nil {
-			http.Error(w, "bad signature", 401)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
