@@ -158,6 +158,8 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_VERCEL_CLIENT_ID":                 demoClientID,
 		"PARTNER_VERCEL_CLIENT_SECRET":             d.secrets.ClientSecret,
 		"PARTNER_VERCEL_API_URL":                   d.sim.URL(),
+		"PARTNER_DASHBOARD_VERCEL_URL":             d.sim.URL() + "/",
+		"PARTNER_DASHBOARD_SUPPORT_EMAIL":          "support@partner.example",
 		"PARTNER_VERCEL_ISSUER":                    d.sim.Issuer(),
 		"PARTNER_VERCEL_JWKS_URL":                  d.sim.JWKSURL(),
 		"PARTNER_INTERNAL_API_TOKENS":              d.secrets.InternalToken,

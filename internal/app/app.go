@@ -198,6 +198,8 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Vercel:        caller,
 		Actions:       a.Deliveries,
 		Rotator:       rotator,
+		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
+			VercelURL: cfg.Dashboard.VercelURL},
 		Usage:         a.Billing,
 		Now:           now,
 	})

@@ -30,6 +30,7 @@ type Config struct {
 	InternalAPI            Internal                `yaml:"internal_api"`
 	Products               []installations.Product `yaml:"products"`
 	Sessions               Sessions                `yaml:"sessions"`
+	Dashboard              Dashboard               `yaml:"dashboard"`
 	Deliveries             Deliveries              `yaml:"deliveries"`
 	Provisioning           Provisioning            `yaml:"provisioning"`
 	Billing                Billing                 `yaml:"billing"`
@@ -55,6 +56,14 @@ type Vercel struct {
 // Internal configures the internal API for the partner's services.
 type Internal struct {
 	Tokens []string `yaml:"tokens" secret:"true"`
+}
+
+// Dashboard configures what the dashboard shows besides the installation.
+type Dashboard struct {
+	SupportEmail string `yaml:"support_email"`
+	SupportURL   string `yaml:"support_url"`
+	// VercelURL is where the sign-in page sends visitors without a session.
+	VercelURL string `yaml:"vercel_url"`
 }
 
 // Sessions configures dashboard sessions.
@@ -146,6 +155,7 @@ func (c *Config) setDefaults() {
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.DSN, "data/partner.db")
 	def(&c.Vercel.APIURL, "https://api.vercel.com")
+	def(&c.Dashboard.VercelURL, "https://vercel.com/dashboard")
 	def(&c.Vercel.Issuer, "https://marketplace.vercel.com")
 	if c.Vercel.JWKSURL == "" {
 		c.Vercel.JWKSURL = trimSlash(c.Vercel.Issuer) + "/.well-known/jwks"

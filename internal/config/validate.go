@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -67,6 +68,7 @@ func (c *Config) Validate() error {
 		add("deliveries.workers: must be 1..256")
 	}
 	c.validateProvisioning(add)
+	c.validateDashboard(add)
 	if c.MaxBodyBytes < 1024 {
 		add("max_body_bytes: must be at least 1024")
 	}
@@ -114,6 +116,21 @@ func DecodeKey(s string) ([]byte, error) {
 		return nil, fmt.Errorf("must decode to 32 bytes, got %d", len(k))
 	}
 	return k, nil
+}
+
+// validateDashboard keeps the support links and the sign-in link to
+// absolute http(s) URLs and the email to one address.
+func (c *Config) validateDashboard(add func(string, ...any)) {
+	for key, v := range map[string]string{"dashboard.support_url": c.Dashboard.SupportURL, "dashboard.vercel_url": c.Dashboard.VercelURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			add("%s: must be an absolute http(s) URL", key)
+		}
+	}
+	if e := c.Dashboard.SupportEmail; e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			add("dashboard.support_email: must be one email address")
+		}
+	}
 }
 
 // validateProvisioning requires a whsec_ secret with a hook URL.

@@ -19,6 +19,14 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
+// Support says how members reach the partner and where the sign-in page
+// sends a visitor without a session.
+type Support struct {
+	Email     string
+	URL       string
+	VercelURL string
+}
+
 // Deps are what the SSO callback and the dashboard need.
 type Deps struct {
 	Log           *slog.Logger
@@ -32,6 +40,7 @@ type Deps struct {
 	Catalog       installations.Catalog
 	Vercel        *vercelcall.Caller // reads; writes go through Actions
 	Actions       installations.Actions
+	Support       Support
 	Rotator       *provisioning.Rotator    // secret rotation: the hook, or the feed
 	AccountTTL    time.Duration            // how long getAccountInfo answers are reused; default 1 minute
 	Usage         installations.UsageStore // the usage ledger, for the open period

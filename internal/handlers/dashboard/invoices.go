@@ -141,6 +141,12 @@ func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
+	b.renderInvoice(w, r, inv, http.StatusOK, nil)
+}
+
+// renderInvoice shows the invoice page; formErr is a refused refund's
+// error, shown beside the form.
+func (b *Browser) renderInvoice(w http.ResponseWriter, r *http.Request, inv installations.Invoice, status int, formErr error) {
 	v := invoiceView{Invoice: inv, State: inv.State, Total: inv.Total, Number: inv.Number,
 		RefundTotal: inv.RefundTotal, RefundReason: inv.RefundReason}
 	live, err := b.fetchInvoice(r.Context(), inv)
@@ -154,7 +160,11 @@ func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		b.keepLive(r.Context(), inv, v)
 	}
 	v.Refundable = !v.Stale && strings.Contains(" "+refundableStates+" ", " "+v.State+" ")
-	b.render(w, r, http.StatusOK, "invoice", view{Title: "Invoice", Nav: "invoices", Notice: noticeFrom(r), Data: v})
+	page := view{Title: "Invoice", Nav: "invoices", Notice: noticeFrom(r), Data: v}
+	if e, ok := appErr(formErr); ok {
+		page.FormName, page.FormError, page.Notice = "refund", e.Message, ""
+	}
+	b.render(w, r, status, "invoice", page)
 }
 
 // keepLive records what Vercel told of the invoice, so that the billing
@@ -180,7 +190,7 @@ func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	total, reason, err := installations.Refund(r.PostFormValue("total"), r.PostFormValue("reason"), inv.Total)
 	if err != nil {
-		b.renderAppError(w, r, err)
+		b.renderInvoice(w, r, inv, http.StatusBadRequest, err)
 		return
 	}
 	out, err := b.Actions.RefundInvoice(r.Context(), inv.InstallationID, inv.ID, reason, total)

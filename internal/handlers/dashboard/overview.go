@@ -57,7 +57,7 @@ type overviewView struct {
 	Installation installations.Installation
 	Plan         string
 	AccountURL   string
-	Resources    []installations.Resource
+	Resources    []resourceRow
 }
 
 // handleOverview is the installation's home page.
@@ -70,7 +70,11 @@ func (b *Browser) handleOverview(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	v := overviewView{Installation: s.Installation, Resources: res, Plan: s.Installation.BillingPlanID}
+	rows := make([]resourceRow, len(res))
+	for i, x := range res {
+		rows[i] = b.row(x)
+	}
+	v := overviewView{Installation: s.Installation, Resources: rows, Plan: s.Installation.BillingPlanID}
 	if p, ok := b.Catalog.Plan(s.Installation.BillingPlanID); ok {
 		v.Plan = p.Name
 	}

@@ -60,13 +60,18 @@ type view struct {
 	Nav            string
 	Notice         string
 	RequestID      string
-	Data           any
+	// FormError is a refused form's message, shown beside the form.
+	FormError string
+	// FormName names the form it belongs to ("rename", "plan", "refund").
+	FormName string
+	Support  Support
+	Data     any
 }
 
 // render executes a page into a buffer, so a template error never sends
 // half a page, then writes it.
 func (b *Browser) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.Product, v.RequestID = b.ProductName, handlers.RequestID(r.Context())
+	v.Product, v.RequestID, v.Support = b.ProductName, handlers.RequestID(r.Context()), b.Support
 	if s, ok := sessionFrom(r.Context()); ok {
 		v.Session, v.InstallationID = &s.Session, s.Session.InstallationID
 		if v.Account == "" {

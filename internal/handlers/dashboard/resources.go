@@ -80,6 +80,12 @@ func (b *Browser) handleResource(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
+	b.renderResource(w, r, res, http.StatusOK, "", nil)
+}
+
+// renderResource shows the resource page; formErr, when set, is a refused
+// form's error, shown beside that form.
+func (b *Browser) renderResource(w http.ResponseWriter, r *http.Request, res installations.Resource, status int, form string, formErr error) {
 	row := b.row(res)
 	v := resourceView{Resource: res, ProductName: row.ProductName, PlanName: row.PlanName}
 	if p, ok := b.Catalog.Product(res.ProductID); ok {
@@ -99,8 +105,13 @@ func (b *Browser) handleResource(w http.ResponseWriter, r *http.Request) {
 	if id := q.Get("check_id"); validRef.MatchString(id) {
 		v.CheckID = id
 	}
-	b.render(w, r, http.StatusOK, "resource", view{Title: res.Name, Nav: "resources", Notice: noticeFrom(r), Data: v})
+	page := view{Title: res.Name, Nav: "resources", Notice: noticeFrom(r), Data: v}
+	if e, ok := appErr(formErr); ok {
+		page.FormName, page.FormError, page.Notice = form, e.Message, ""
+	}
+	b.render(w, r, status, "resource", page)
 }
+
 
 // handleRename renames a resource: our copy first, then resource.updated
 // to Vercel, through the delivery queue.
@@ -114,7 +125,7 @@ func (b *Browser) handleRename(w http.ResponseWriter, r *http.Request) {
 	}
 	name, err := installations.ResourceName(r.PostFormValue("name"))
 	if err != nil {
-		b.renderAppError(w, r, err)
+		b.renderResource(w, r, res, http.StatusBadRequest, "rename", err)
 		return
 	}
 	out, err := b.Actions.RenameResource(r.Context(), res.InstallationID, res.ID, name)
@@ -136,7 +147,7 @@ func (b *Browser) handleChangePlan(w http.ResponseWriter, r *http.Request) {
 	}
 	plan, ok := b.Catalog.PlanFor(res.ProductID, r.PostFormValue("plan"), res.InstallationID)
 	if !ok || plan.Disabled {
-		b.renderAppError(w, r, apperr.InvalidFields("The plan is not valid: this product does not offer it.",
+		b.renderResource(w, r, res, http.StatusBadRequest, "plan", apperr.InvalidFields("The plan is not valid: this product does not offer it.",
 			apperr.Field{Key: "plan", Message: "not offered"}))
 		return
 	}
