@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -37,13 +32,7 @@ billing:
 // restarts it and runs the same billing cycle again: Vercel ends up with
 // exactly one invoice for the period, and the delivery is delivered.
 func TestKilledServerSubmitsOneInvoice(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
-	bin := filepath.Join(t.TempDir(), "server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBinary(t)
 	sim, err := vercelsim.Start(vercelsim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,59 +46,13 @@ func TestKilledServerSubmitsOneInvoice(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(billingCrashConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{
-		"PARTNER_VERCEL_API_URL=" + sim.URL(), "PARTNER_VERCEL_ISSUER=" + sim.Issuer(),
-		"PARTNER_VERCEL_JWKS_URL=" + sim.JWKSURL(), "PARTNER_VERCEL_CLIENT_ID=" + sim.ClientID(),
-		"PARTNER_VERCEL_CLIENT_SECRET=" + sim.ClientSecret(),
-		"PARTNER_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)),
-		"PARTNER_DATABASE_DSN=" + filepath.Join(t.TempDir(), "partner.db"),
-		"PARTNER_INTERNAL_API_TOKENS=" + internal,
+	env := append(childEnv(sim, internal),
+		"PARTNER_DATABASE_DSN="+filepath.Join(t.TempDir(), "partner.db"),
 		"PARTNER_DELIVERIES_POLL_INTERVAL=50ms", "PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT=1s",
 		"PARTNER_DELIVERIES_ATTEMPT_TIMEOUT=3s",
-	}
+	)
 	var logs lockedBuffer
-	start := func() (*exec.Cmd, string) {
-		t.Helper()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		cmd := exec.Command(bin, "-config", cfgPath)
-		cmd.Env = append(env, "PARTNER_LISTEN="+addr)
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		url := "http://" + addr
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if res, err := http.Get(url + "/healthz"); err == nil {
-				res.Body.Close()
-				return cmd, url
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("server did not start:\n%s", logs.String())
-			}
-		}
-	}
-	call := func(url, method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, url+"/internal/v1"+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+internal)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
-
-	cmd, url := start()
+	cmd, url := startChild(t, bin, env, &logs, "-config", cfgPath)
 	if !strings.Contains(logs.String(), "allow_clock_override is on") {
 		t.Errorf("no start-up warning about the clock override:\n%s", logs.String())
 	}
@@ -126,7 +69,7 @@ func TestKilledServerSubmitsOneInvoice(t *testing.T) {
 	periodStart := time.Date(thisMonth.Year(), thisMonth.Month(), 1, 0, 0, 0, 0, time.UTC)
 	run := `{"now":"` + periodStart.AddDate(0, 1, 0).Add(10*time.Minute).Format(time.RFC3339) + `"}`
 	sim.Enqueue(vercelsim.RouteSubmitInvoice, vercelsim.Fault{Delay: 2500 * time.Millisecond})
-	status, body := call(url, "POST", "/billing/run", run)
+	status, body := internalCall(t, url, internal, "POST", "/billing/run", run)
 	ids, _ := body["deliveries"].(map[string]any)["invoices"].([]any)
 	if status != http.StatusOK || len(ids) != 1 {
 		t.Fatalf("billing run: %d %v, want one invoice queued", status, body)
@@ -136,13 +79,13 @@ func TestKilledServerSubmitsOneInvoice(t *testing.T) {
 	}
 	cmd.Wait()
 
-	_, url = start()
-	status, body = call(url, "POST", "/billing/run", run)
+	_, url = startChild(t, bin, env, &logs, "-config", cfgPath)
+	status, body = internalCall(t, url, internal, "POST", "/billing/run", run)
 	if again, _ := body["deliveries"].(map[string]any)["invoices"].([]any); status != http.StatusOK || len(again) != 0 {
 		t.Fatalf("billing run after restart: %d %v, want no invoice queued", status, body)
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		_, body := call(url, "GET", "/deliveries/"+ids[0].(string), "")
+		_, body := internalCall(t, url, internal, "GET", "/deliveries/"+ids[0].(string), "")
 		d, _ := body["delivery"].(map[string]any)
 		if d["status"] == "delivered" {
 			break

@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,35 +12,11 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// lockedBuffer collects a child's output safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestKilledServerLosesNoDelivery runs the real binary, gets writes
 // accepted (202) while Vercel is down, kills the process with SIGKILL,
 // starts it again and sees every write delivered once, in order.
 func TestKilledServerLosesNoDelivery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
-	bin := filepath.Join(t.TempDir(), "server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBinary(t)
 	sim, err := vercelsim.Start(vercelsim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,58 +27,12 @@ func TestKilledServerLosesNoDelivery(t *testing.T) {
 		res      = "db_crash"
 		internal = "crash-test-internal-token-123456"
 	)
-	env := []string{
-		"PARTNER_VERCEL_API_URL=" + sim.URL(), "PARTNER_VERCEL_ISSUER=" + sim.Issuer(),
-		"PARTNER_VERCEL_JWKS_URL=" + sim.JWKSURL(), "PARTNER_VERCEL_CLIENT_ID=" + sim.ClientID(),
-		"PARTNER_VERCEL_CLIENT_SECRET=" + sim.ClientSecret(),
-		"PARTNER_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)),
-		"PARTNER_DATABASE_DSN=" + filepath.Join(t.TempDir(), "partner.db"),
-		"PARTNER_INTERNAL_API_TOKENS=" + internal,
+	env := append(childEnv(sim, internal),
+		"PARTNER_DATABASE_DSN="+filepath.Join(t.TempDir(), "partner.db"),
 		"PARTNER_DELIVERIES_POLL_INTERVAL=50ms", "PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT=1s",
-	}
+	)
 	var logs lockedBuffer
-	start := func() (*exec.Cmd, string) {
-		t.Helper()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		cmd := exec.Command(bin)
-		cmd.Env = append(env, "PARTNER_LISTEN="+addr)
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		url := "http://" + addr
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if res, err := http.Get(url + "/healthz"); err == nil {
-				res.Body.Close()
-				return cmd, url
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("server did not start:\n%s", logs.String())
-			}
-		}
-	}
-	call := func(url, method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, url+"/internal/v1"+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+internal)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
-
-	cmd, url := start()
+	cmd, url := startChild(t, bin, env, &logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := sim.Install(ctx, url, inst); err != nil {
@@ -118,7 +42,7 @@ func TestKilledServerLosesNoDelivery(t *testing.T) {
 	sim.SetDown(true)
 	var ids []string
 	for _, v := range []string{"first", "second"} {
-		status, body := call(url, "PUT", "/installations/"+inst+"/resources/"+res+"/secrets",
+		status, body := internalCall(t, url, internal, "PUT", "/installations/"+inst+"/resources/"+res+"/secrets",
 			`{"secrets":[{"name":"DATABASE_URL","value":"`+v+`"}]}`)
 		d, _ := body["delivery"].(map[string]any)
 		if status != http.StatusAccepted || d["status"] != "pending" {
@@ -132,10 +56,10 @@ func TestKilledServerLosesNoDelivery(t *testing.T) {
 	cmd.Wait()
 	sim.SetDown(false)
 
-	_, url = start()
+	_, url = startChild(t, bin, env, &logs)
 	for _, id := range ids {
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			_, body := call(url, "GET", "/deliveries/"+id, "")
+			_, body := internalCall(t, url, internal, "GET", "/deliveries/"+id, "")
 			d, _ := body["delivery"].(map[string]any)
 			if d["status"] == "delivered" {
 				break

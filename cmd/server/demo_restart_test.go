@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -18,13 +17,7 @@ import (
 // resources, and a write to Vercel is still accepted with the token
 // stored by the first run.
 func TestDemoKeepsItsStateAcrossRestarts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
-	bin := filepath.Join(t.TempDir(), "server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBinary(t)
 	data := t.TempDir()
 	first := runDemoChild(t, bin, data)
 	ids := first.resourceIDs(t)

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,29 +44,19 @@ type cluster struct {
 
 func newCluster(t *testing.T, replicas int) *cluster {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
+	bin := serverBinary(t)
 	dsn := dbtest.PostgresDSN(t)
-	c := &cluster{t: t, bin: filepath.Join(t.TempDir(), "server"), dsn: dsn}
-	if out, err := exec.Command("go", "build", "-o", c.bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	c := &cluster{t: t, bin: bin, dsn: dsn}
 	sim, err := vercelsim.Start(vercelsim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
 	c.sim = sim
-	c.env = []string{
-		"PARTNER_VERCEL_API_URL=" + sim.URL(), "PARTNER_VERCEL_ISSUER=" + sim.Issuer(),
-		"PARTNER_VERCEL_JWKS_URL=" + sim.JWKSURL(), "PARTNER_VERCEL_CLIENT_ID=" + sim.ClientID(),
-		"PARTNER_VERCEL_CLIENT_SECRET=" + sim.ClientSecret(),
-		"PARTNER_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{5}, 32)),
-		"PARTNER_DATABASE_DRIVER=postgres", "PARTNER_DATABASE_DSN=" + dsn,
-		"PARTNER_INTERNAL_API_TOKENS=" + clusterToken,
+	c.env = append(childEnv(sim, clusterToken),
+		"PARTNER_DATABASE_DRIVER=postgres", "PARTNER_DATABASE_DSN="+dsn,
 		"PARTNER_DELIVERIES_POLL_INTERVAL=50ms", "PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT=1s",
-	}
+	)
 	c.refusals = map[int]int{}
 	c.urls = make([]string, replicas)
 	c.cmds = make([]*exec.Cmd, replicas)
@@ -90,7 +77,7 @@ func newCluster(t *testing.T, replicas int) *cluster {
 }
 
 func (c *cluster) start(i int) {
-	cmd, url := startServer(c.t, c.bin, c.env, &c.logs)
+	cmd, url := startChild(c.t, c.bin, c.env, &c.logs)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.urls[i], c.cmds[i] = url, cmd
@@ -434,23 +421,8 @@ func TestReplicasStoreOneWebhookOnce(t *testing.T) {
 // feedCounts counts the feed's events per Vercel event id.
 func feedCounts(t *testing.T, base string) map[string]int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/internal/v1/events?after=0&limit=1000", nil)
-	req.Header.Set("Authorization", "Bearer "+clusterToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var feed struct {
-		Events []struct {
-			Data struct{ VercelEventID string }
-		}
-	}
-	if err := json.NewDecoder(res.Body).Decode(&feed); err != nil {
-		t.Fatal(err)
-	}
 	counts := map[string]int{}
-	for _, e := range feed.Events {
+	for _, e := range readFeed(t, base, clusterToken) {
 		counts[e.Data.VercelEventID]++
 	}
 	return counts
