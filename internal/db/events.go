@@ -26,7 +26,9 @@ func nextSeq(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 // appendEvent adds an event to the feed inside the caller's transaction.
 func appendEvent(ctx context.Context, tx *sqlx.Tx, e installations.NewEvent, now time.Time) error {
 	raw := []byte("{}")
-	if e.Data != nil {
+	if pre, ok := e.Data.(json.RawMessage); ok {
+		raw = pre // already encoded: skip a Marshal, which would only compact it
+	} else if e.Data != nil {
 		b, err := json.Marshal(e.Data)
 		if err != nil {
 			return fmt.Errorf("event data: %w", err)

@@ -53,8 +53,12 @@ func (r installationRow) domain() installations.Installation {
 		CreatedAt:     FromMillis(r.CreatedAt),
 		UpdatedAt:     FromMillis(r.UpdatedAt),
 	}
-	json.Unmarshal([]byte(r.Scopes), &in.Scopes)
-	json.Unmarshal([]byte(r.AcceptedPolicies), &in.AcceptedPolicies)
+	if r.Scopes != "" {
+		json.Unmarshal([]byte(r.Scopes), &in.Scopes)
+	}
+	if r.AcceptedPolicies != "" {
+		json.Unmarshal([]byte(r.AcceptedPolicies), &in.AcceptedPolicies)
+	}
 	if r.Notification != "" {
 		in.Notification = json.RawMessage(r.Notification)
 	}
@@ -64,6 +68,9 @@ func (r installationRow) domain() installations.Installation {
 	}
 	return in
 }
+
+// upsertEventData is the data of every upsert's event, encoded once.
+var upsertEventData = json.RawMessage(`{"reason":"upsert"}`)
 
 // Upsert creates the installation or, on re-install, replaces token, scopes,
 // policies and account while keeping plan and notification.
@@ -93,13 +100,17 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 			a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
 			return fmt.Errorf("upsert installation: %w", err)
 		}
+		// The row holds what was just encoded: take scopes and policies
+		// from u rather than decoding them back.
+		r.Scopes, r.AcceptedPolicies = "", ""
 		out = r.domain()
+		out.Scopes, out.AcceptedPolicies = u.Scopes, u.AcceptedPolicies
 		// created_at is kept on conflict, so only a new row carries now.
 		typ := installations.EventInstallationCreated
 		if r.CreatedAt != now {
 			typ = installations.EventInstallationUpdated
 		}
-		return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: map[string]string{"reason": "upsert"}}, s.db.now())
+		return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: upsertEventData}, s.db.now())
 	})
 	return out, err
 }
