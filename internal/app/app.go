@@ -200,8 +200,8 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Rotator:       rotator,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
-		Usage:         a.Billing,
-		Now:           now,
+		Usage: a.Billing,
+		Now:   now,
 	})
 }
 

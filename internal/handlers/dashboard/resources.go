@@ -112,7 +112,6 @@ func (b *Browser) renderResource(w http.ResponseWriter, r *http.Request, res ins
 	b.render(w, r, status, "resource", page)
 }
 
-
 // handleRename renames a resource: our copy first, then resource.updated
 // to Vercel, through the delivery queue.
 //
