@@ -41,8 +41,10 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 	var r idemRow
 	err = s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT request_hash, status, body, created_at FROM idempotency_keys
 		WHERE scope = ? AND idem_key = ?`), scope, key)
-	if errors.Is(err, sql.ErrNoRows) { // released meanwhile: try once more
-		return s.ClaimKey(ctx, scope, key, hash, now, staleAfter)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Released between the insert and the read: neither owned nor
+		// done, so the caller claims again after its pause.
+		return installations.Claim{Response: installations.IdempotentResponse{RequestHash: hash}}, nil
 	}
 	if err != nil {
 		return installations.Claim{}, fmt.Errorf("read idempotency key: %w", unavailable(err))

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"regexp"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/money"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
@@ -184,22 +184,18 @@ func (s *Service) recordInvoice(ctx context.Context, tx installations.Tx, d Deli
 
 // invoiceTotal is the sum of item totals less discounts, as a decimal.
 func invoiceTotal(req vercelapi.InvoiceRequest) string {
-	sum := new(big.Rat)
-	add := func(m vercelapi.Money, sign int) {
-		if r, ok := new(big.Rat).SetString(string(m)); ok {
-			if sign < 0 {
-				r.Neg(r)
-			}
-			sum.Add(sum, r)
+	var sum money.Decimal
+	for _, it := range req.Items {
+		if m, err := money.Parse(string(it.Total)); err == nil {
+			sum = sum.Add(m)
 		}
 	}
-	for _, it := range req.Items {
-		add(it.Total, 1)
-	}
 	for _, dc := range req.Discounts {
-		add(dc.Amount, -1)
+		if m, err := money.Parse(string(dc.Amount)); err == nil {
+			sum = sum.Sub(m)
+		}
 	}
-	return sum.FloatString(2)
+	return sum.StringFixed(2)
 }
 
 // okStatus is our answer's status for a delivered write: 201 where Vercel

@@ -1,13 +1,13 @@
 package installations
 
 import (
-	"math/big"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/money"
 )
 
 // Bounds shared by every door a write comes in through.
@@ -71,14 +71,14 @@ var moneyAmount = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
 func Refund(total, reason, invoiceTotal string) (string, string, error) {
 	total, reason = strings.TrimSpace(total), strings.TrimSpace(reason)
 	var fields []apperr.Field
-	amt, ok := new(big.Rat).SetString(total)
-	limit, limitOK := new(big.Rat).SetString(invoiceTotal)
+	amt, err := money.Parse(total)
+	limit, limitErr := money.Parse(invoiceTotal)
 	switch {
-	case !moneyAmount.MatchString(total) || !ok:
+	case !moneyAmount.MatchString(total) || err != nil:
 		fields = append(fields, apperr.Field{Key: "total", Message: "must be an amount like 12.50"})
 	case amt.Sign() <= 0:
 		fields = append(fields, apperr.Field{Key: "total", Message: "must be more than zero"})
-	case invoiceTotal != "" && limitOK && amt.Cmp(limit) > 0:
+	case limitErr == nil && amt.Cmp(limit) > 0:
 		fields = append(fields, apperr.Field{Key: "total", Message: "must not exceed the invoice total"})
 	}
 	if reason == "" || !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxRefundReason ||

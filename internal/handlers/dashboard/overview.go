@@ -70,11 +70,7 @@ func (b *Browser) handleOverview(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	rows := make([]resourceRow, len(res))
-	for i, x := range res {
-		rows[i] = b.row(x)
-	}
-	v := overviewView{Installation: s.Installation, Resources: rows, Plan: s.Installation.BillingPlanID}
+	v := overviewView{Installation: s.Installation, Resources: b.rows(res), Plan: s.Installation.BillingPlanID}
 	if p, ok := b.Catalog.Plan(s.Installation.BillingPlanID); ok {
 		v.Plan = p.Name
 	}

@@ -27,6 +27,15 @@ type resourceView struct {
 	ProjectID, CheckID string
 }
 
+// rows names each resource's product and plan.
+func (b *Browser) rows(res []installations.Resource) []resourceRow {
+	out := make([]resourceRow, len(res))
+	for i, r := range res {
+		out[i] = b.row(r)
+	}
+	return out
+}
+
 // row names the resource's product and plan from the catalog.
 func (b *Browser) row(r installations.Resource) resourceRow {
 	row := resourceRow{Resource: r, ProductName: r.ProductID, PlanName: r.BillingPlanID}
@@ -49,11 +58,7 @@ func (b *Browser) handleResources(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	rows := make([]resourceRow, len(res))
-	for i, x := range res {
-		rows[i] = b.row(x)
-	}
-	b.render(w, r, http.StatusOK, "resources", view{Title: "Resources", Nav: "resources", Data: resourcesView{rows}})
+	b.render(w, r, http.StatusOK, "resources", view{Title: "Resources", Nav: "resources", Data: resourcesView{b.rows(res)}})
 }
 
 // resource loads the {resourceId} of the session's installation.

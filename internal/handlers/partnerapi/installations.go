@@ -143,13 +143,9 @@ func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	in, err := s.Installations.Get(r.Context(), id)
+	in, err := s.liveInstallation(r.Context(), id)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
-		return
-	}
-	if in.Uninstalled() {
-		handlers.WriteError(w, r, s.Log, apperr.New(apperr.Conflict, "conflict", "the installation is deleted"))
 		return
 	}
 	if req.BillingPlanID != nil {

@@ -18,15 +18,11 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
-// resourceView is Vercel's Resource as we answer it; Secrets only on provision.
+// resourceView is Vercel's Resource as we answer it (the shape the hook
+// sees, plus a notification); Secrets only on provision.
 type resourceView struct {
-	ID           string                     `json:"id"`
-	ProductID    string                     `json:"productId"`
-	Name         string                     `json:"name"`
-	Metadata     json.RawMessage            `json:"metadata"`
-	Status       string                     `json:"status"`
-	BillingPlan  *installations.BillingPlan `json:"billingPlan,omitempty"`
-	Notification json.RawMessage            `json:"notification,omitempty"`
+	provisioning.HookResource
+	Notification json.RawMessage `json:"notification,omitempty"`
 }
 
 // provisionView is the provision answer: the only one that carries secrets.
@@ -36,14 +32,7 @@ type provisionView struct {
 }
 
 func (s *Server) resourceView(r installations.Resource) resourceView {
-	v := resourceView{ID: r.ID, ProductID: r.ProductID, Name: r.Name, Metadata: r.Metadata, Status: r.Status}
-	if len(v.Metadata) == 0 {
-		v.Metadata = json.RawMessage("{}")
-	}
-	if plan, ok := s.Catalog.Plan(r.BillingPlanID); ok {
-		v.BillingPlan = &plan
-	}
-	return v
+	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog)}
 }
 
 // provisionRequest is Vercel's Provision Resource body.
@@ -68,6 +57,15 @@ func (s *Server) liveInstallation(ctx context.Context, id string) (installations
 		return in, apperr.New(apperr.Conflict, "conflict", "the installation is deleted")
 	}
 	return in, nil
+}
+
+// liveResource returns a resource of a live installation (404, or 409
+// once uninstalled).
+func (s *Server) liveResource(ctx context.Context, inst, rid string) (installations.Resource, error) {
+	if _, err := s.liveInstallation(ctx, inst); err != nil {
+		return installations.Resource{}, err
+	}
+	return s.Resources.GetResource(ctx, inst, rid)
 }
 
 func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
@@ -246,11 +244,7 @@ func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	if _, err := s.liveInstallation(r.Context(), inst); err != nil {
-		handlers.WriteError(w, r, s.Log, err)
-		return
-	}
-	cur, err := s.Resources.GetResource(r.Context(), inst, rid)
+	cur, err := s.liveResource(r.Context(), inst, rid)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
@@ -393,11 +387,7 @@ func (s *Server) handleRotateSecrets(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	if _, err := s.liveInstallation(r.Context(), inst); err != nil {
-		handlers.WriteError(w, r, s.Log, err)
-		return
-	}
-	res, err := s.Resources.GetResource(r.Context(), inst, rid)
+	res, err := s.liveResource(r.Context(), inst, rid)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
