@@ -37,6 +37,7 @@ type settings struct {
 	postgres      string
 	replicas      int
 	chosen        map[string]bool // scenario names to run
+	cpuProfile    string          // write a CPU profile of the scenarios per target here
 }
 
 // target is one table: a database driver and how many server replicas
@@ -64,6 +65,7 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	fs.IntVar(&s.sessions, "sessions", 0, "sessions stored before the SSO scenario")
 	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped unless the URL names a search_path)")
 	fs.IntVar(&s.replicas, "replicas", 1, "server instances sharing the PostgreSQL schema, load spread round-robin (needs -postgres)")
+	fs.StringVar(&s.cpuProfile, "cpuprofile", "", "write a CPU profile of the scenarios (server, simulator and load together) to FILE.<driver>")
 	names := fs.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return s, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -85,4 +86,21 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// startProfile starts a CPU profile to base.driver when base is set; the
+// returned func stops it.
+func startProfile(base, driver string) (func(), error) {
+	if base == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(base + "." + driver)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

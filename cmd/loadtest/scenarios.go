@@ -81,6 +81,11 @@ func measure(ctx context.Context, s settings, t target) (*report, error) {
 			return nil, err
 		}
 	}
+	stopProfile, err := startProfile(s.cpuProfile, t.driver)
+	if err != nil {
+		return nil, err
+	}
+	defer stopProfile()
 	for _, sc := range scenarios {
 		if !s.chosen[sc.name] {
 			continue
