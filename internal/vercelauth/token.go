@@ -1,8 +1,6 @@
 package vercelauth
 
 import (
-	"crypto"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -84,16 +82,6 @@ func (t *token) parseHeader() error {
 	}
 	t.kid = hdr.Kid
 	return nil
-}
-
-// verifiedBy reports whether any of keys made the signature.
-func (t *token) verifiedBy(keys []*rsa.PublicKey) bool {
-	for _, k := range keys {
-		if rsa.VerifyPKCS1v15(k, crypto.SHA256, t.digest[:], t.sig) == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // payload is everything read from a verified token in one decode.

@@ -4,6 +4,9 @@ package vercelauth
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +90,9 @@ type Verifier struct {
 	now      func() time.Time
 	keys     *keySet
 	header   atomic.Pointer[knownHeader]
+	tokens   *tokenCache
+
+	rsaChecks atomic.Int64 // RSA signature checks made, for tests
 }
 
 // NewVerifier builds a verifier over Vercel's JWKS with default Options.
@@ -116,6 +122,7 @@ func NewVerifierWithOptions(ctx context.Context, issuer, jwksURL, clientID strin
 			url: jwksURL, client: client, base: ctx,
 			interval: o.RefreshInterval, now: o.Now,
 		},
+		tokens: newTokenCache(maxCachedTokens),
 	}
 }
 
@@ -127,46 +134,78 @@ func (v *Verifier) KeyFetches() int64 { return v.keys.fetches.Load() }
 func (v *Verifier) RefusedRefreshes() int64 { return v.keys.refused.Load() }
 
 // Verify checks raw and returns its claims. Errors wrap ErrInvalidToken.
-// Nothing is cached per token, so no result outlives the token's exp.
+// A token that passed every check is cached under the SHA-256 of the whole
+// token until its exp (plus Leeway) or until the key set changes; a refused
+// token is never cached.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	if len(raw) > maxTokenBytes {
+		return nil, errMalformed
+	}
+	k := tokenKey(sha256.Sum256([]byte(raw)))
+	if c, ok := v.tokens.get(k, v.keys.current(), v.now()); ok {
+		return c, nil
+	}
+	c, keys, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.tokens.put(k, c, keys)
+	return c, nil
+}
+
+// verify checks raw in full and returns its claims with the key set that
+// verified its signature.
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, *keyCache, error) {
 	var t token
 	known := v.header.Load()
 	if err := t.parse(raw, known); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := v.verifySignature(ctx, &t); err != nil {
-		return nil, err
+	keys, err := v.verifySignature(ctx, &t)
+	if err != nil {
+		return nil, nil, err
 	}
 	if known == nil || known.segment != t.header {
 		v.header.Store(&knownHeader{segment: strings.Clone(t.header), kid: t.kid})
 	}
 	p := new(payload)
 	if json.Unmarshal(t.payload, p) != nil {
-		return nil, errClaims
+		return nil, nil, errClaims
 	}
 	if err := v.checkClaims(p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.Expiry = time.Unix(p.ExpiresAt.unix, 0)
-	return &p.Claims, nil
+	return &p.Claims, keys, nil
 }
 
 // verifySignature tries the cached keys, then keys refetched under the
-// refresh guard.
-func (v *Verifier) verifySignature(ctx context.Context, t *token) error {
+// refresh guard, and returns the key set that verified the signature.
+func (v *Verifier) verifySignature(ctx context.Context, t *token) (*keyCache, error) {
 	cached := v.keys.current()
-	if t.verifiedBy(cached.candidates(t.kid)) {
-		return nil
+	if v.signedBy(t, cached.candidates(t.kid)) {
+		return cached, nil
 	}
 	fresh, _ := v.keys.refresh(ctx, cached, t.kid)
 	switch {
 	case fresh == nil:
-		return errKeysUnavailable
-	case fresh != cached && t.verifiedBy(fresh.candidates(t.kid)):
-		return nil
+		return nil, errKeysUnavailable
+	case fresh != cached && v.signedBy(t, fresh.candidates(t.kid)):
+		return fresh, nil
 	default:
-		return errSignature
+		return nil, errSignature
 	}
+}
+
+// signedBy reports whether any of keys made the signature of t.
+func (v *Verifier) signedBy(t *token, keys []*rsa.PublicKey) bool {
+	for _, k := range keys {
+		v.rsaChecks.Add(1)
+		if rsa.VerifyPKCS1v15(k, crypto.SHA256, t.digest[:], t.sig) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *Verifier) checkClaims(p *payload) error {
