@@ -4,6 +4,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -26,6 +27,7 @@ type DB struct {
 	Read   *sqlx.DB
 	Driver string           // "sqlite" or "postgres"
 	Now    func() time.Time // the stores' clock; default time.Now
+	grp    *group           // SQLite's group commit; nil on PostgreSQL
 }
 
 func (d *DB) now() time.Time {
@@ -48,7 +50,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 				return nil, fmt.Errorf("db: %w", err)
 			}
 		}
-		x = sqlx.NewDb(openSQLite(SQLiteDSN(dsn)), "sqlite")
+		x = sqlx.NewDb(openSQLiteWriter(SQLiteDSN(dsn)), "sqlite")
 		// SQLite has one writer at a time; with one connection writers
 		// queue in Go instead of polling SQLite's busy lock, and the
 		// connection's page and statement caches stay warm.
@@ -76,6 +78,9 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		read = x
 	}
 	d := &DB{DB: x, Read: read, Driver: driver}
+	if driver == "sqlite" {
+		d.grp = newGroup(d)
+	}
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("db: %s: %w", where, err)
@@ -95,8 +100,11 @@ func readOnly(dsn string) string {
 	return dsn + "?_pragma=query_only(1)"
 }
 
-// Close closes both pools.
+// Close stops group commit and closes both pools.
 func (d *DB) Close() error {
+	if d.grp != nil {
+		d.grp.close()
+	}
 	if d.Read != nil && d.Read != d.DB {
 		d.Read.Close()
 	}
@@ -119,7 +127,7 @@ func describe(driver, dsn string) string {
 // CheckWrite proves that a write can commit (readiness): it rewrites one
 // row of the health table.
 func (d *DB) CheckWrite(ctx context.Context) error {
-	_, err := d.ExecContext(ctx, d.Rebind(`INSERT INTO health (id, checked_at) VALUES (1, ?)
+	_, err := d.Write(ctx, d.Rebind(`INSERT INTO health (id, checked_at) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`), Millis(d.now()))
 	if err != nil {
 		return fmt.Errorf("db: write check: %w", err)
@@ -142,8 +150,13 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Tx runs fn in one transaction, committing when it returns nil.
+// Tx runs fn in one transaction, committing when it returns nil. On
+// SQLite the transaction may share its commit with others (group.go); it
+// returns only once its own data is committed or undone.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if d.grp != nil {
+		return d.grp.tx(ctx, fn)
+	}
 	tx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", unavailable(err))
@@ -156,6 +169,14 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("db: commit: %w", unavailable(err))
 	}
 	return nil
+}
+
+// Write runs one write statement: on SQLite through group commit.
+func (d *DB) Write(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if d.grp != nil {
+		return d.grp.exec(ctx, q, args...)
+	}
+	return d.ExecContext(ctx, q, args...)
 }
 
 // Millis stores times as integer milliseconds, portable across drivers.

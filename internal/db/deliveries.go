@@ -205,7 +205,7 @@ func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Deliver
 	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.Repeats, d.ResultStatus, result,
 		Millis(d.UpdatedAt), finished, d.ID, owner}
 	if local == nil { // one statement: no transaction needed
-		res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+		res, err := s.db.Write(ctx, s.db.Rebind(q), args...)
 		if err != nil {
 			return false, fmt.Errorf("record delivery attempt: %w", err)
 		}
@@ -229,7 +229,7 @@ func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Deliver
 
 // ReleaseDelivery gives a lease back without counting an attempt (shutdown).
 func (s *Deliveries) ReleaseDelivery(ctx context.Context, id, owner string) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE deliveries SET lease_owner = '', lease_until = 0
+	_, err := s.db.Write(ctx, s.db.Rebind(`UPDATE deliveries SET lease_owner = '', lease_until = 0
 		WHERE id = ? AND lease_owner = ?`), id, owner)
 	if err != nil {
 		return fmt.Errorf("release delivery: %w", err)
@@ -268,7 +268,7 @@ func (s *Deliveries) CancelDelivery(ctx context.Context, id, reason string, now 
 }
 
 func (s *Deliveries) operate(ctx context.Context, id, q string, args ...any) (installations.Delivery, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+	res, err := s.db.Write(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return installations.Delivery{}, fmt.Errorf("change delivery: %w", err)
 	}

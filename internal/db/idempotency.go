@@ -29,7 +29,7 @@ type idemRow struct {
 
 // ClaimKey implements installations.IdempotencyStore.
 func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now time.Time, staleAfter time.Duration) (installations.Claim, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO idempotency_keys
+	res, err := s.db.Write(ctx, s.db.Rebind(`INSERT INTO idempotency_keys
 		(scope, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, 0, '', ?)
 		ON CONFLICT (scope, idem_key) DO NOTHING`), scope, key, hash, Millis(now))
 	if err != nil {
@@ -55,7 +55,7 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 		return c, nil
 	}
 	// An abandoned claim (its request died): take it over.
-	res, err = s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
+	res, err = s.db.Write(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
 		WHERE scope = ? AND idem_key = ? AND status = 0 AND created_at = ?`), Millis(now), scope, key, r.CreatedAt)
 	if err != nil {
 		return installations.Claim{}, fmt.Errorf("take over idempotency key: %w", unavailable(err))
@@ -67,7 +67,7 @@ func (s *Idempotency) ClaimKey(ctx context.Context, scope, key, hash string, now
 
 // CompleteKey implements installations.IdempotencyStore.
 func (s *Idempotency) CompleteKey(ctx context.Context, scope, key string, r installations.IdempotentResponse) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET status = ?, body = ?
+	_, err := s.db.Write(ctx, s.db.Rebind(`UPDATE idempotency_keys SET status = ?, body = ?
 		WHERE scope = ? AND idem_key = ? AND status = 0`), r.Status, r.Body, scope, key)
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
@@ -77,7 +77,7 @@ func (s *Idempotency) CompleteKey(ctx context.Context, scope, key string, r inst
 
 // ReleaseKey implements installations.IdempotencyStore.
 func (s *Idempotency) ReleaseKey(ctx context.Context, scope, key string) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0`), scope, key)
+	_, err := s.db.Write(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0`), scope, key)
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}

@@ -38,7 +38,7 @@ const sessionCols = `installation_id, user_id, user_name, user_email, avatar_url
 // CreateSession stores a new session under idHash.
 func (s *Sessions) CreateSession(ctx context.Context, idHash string, se installations.Session) error {
 	q := s.db.Rebind(`INSERT INTO sessions (id_hash, ` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	_, err := s.db.ExecContext(ctx, q, idHash, se.InstallationID, se.UserID, se.Name, se.Email, se.AvatarURL, se.Role,
+	_, err := s.db.Write(ctx, q, idHash, se.InstallationID, se.UserID, se.Name, se.Email, se.AvatarURL, se.Role,
 		Millis(se.CreatedAt), Millis(se.LastSeenAt), Millis(se.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -65,7 +65,7 @@ func (s *Sessions) GetSession(ctx context.Context, idHash string) (installations
 
 // TouchSession records activity, restarting the idle clock.
 func (s *Sessions) TouchSession(ctx context.Context, idHash string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`), Millis(at), idHash)
+	_, err := s.db.Write(ctx, s.db.Rebind(`UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`), Millis(at), idHash)
 	if err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
@@ -74,7 +74,7 @@ func (s *Sessions) TouchSession(ctx context.Context, idHash string, at time.Time
 
 // DeleteSession ends one session.
 func (s *Sessions) DeleteSession(ctx context.Context, idHash string) error {
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE id_hash = ?`), idHash); err != nil {
+	if _, err := s.db.Write(ctx, s.db.Rebind(`DELETE FROM sessions WHERE id_hash = ?`), idHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -82,7 +82,7 @@ func (s *Sessions) DeleteSession(ctx context.Context, idHash string) error {
 
 // DeleteExpiredSessions removes sessions past expiry or idle since idleBefore.
 func (s *Sessions) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`),
+	res, err := s.db.Write(ctx, s.db.Rebind(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`),
 		Millis(now), Millis(idleBefore))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)

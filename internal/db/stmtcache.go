@@ -14,8 +14,9 @@ import (
 // connection. database/sql never uses one connection from two goroutines
 // at once; a statement whose rows are still open is not reused.
 type stmtCacheConnector struct {
-	dsn string
-	drv driver.Driver
+	dsn    string
+	drv    driver.Driver
+	detach bool // statements ignore their context's cancellation
 }
 
 // maxCachedStmts bounds each connection's cache.
@@ -31,6 +32,15 @@ func openSQLite(dsn string) *sql.DB {
 	return sql.OpenDB(&stmtCacheConnector{dsn: dsn, drv: sqliteDriver()})
 }
 
+// openSQLiteWriter opens the writer. Its statements are not interrupted
+// when a caller's context ends: SQLite rolls back a whole transaction
+// whose write statement is interrupted, and under group commit that
+// transaction holds other callers' work too. Statements are short, and a
+// wait for another process's lock is bounded by busy_timeout.
+func openSQLiteWriter(dsn string) *sql.DB {
+	return sql.OpenDB(&stmtCacheConnector{dsn: dsn, drv: sqliteDriver(), detach: true})
+}
+
 func (c *stmtCacheConnector) Connect(context.Context) (driver.Conn, error) {
 	conn, err := c.drv.Open(c.dsn)
 	if err != nil {
@@ -40,7 +50,7 @@ func (c *stmtCacheConnector) Connect(context.Context) (driver.Conn, error) {
 	if !ok {
 		return conn, nil
 	}
-	return &cachingConn{fullConn: full, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{fullConn: full, stmts: map[string]*cachedStmt{}, detach: c.detach}, nil
 }
 
 func (c *stmtCacheConnector) Driver() driver.Driver { return c.drv }
@@ -68,7 +78,8 @@ type cachedStmt struct {
 
 type cachingConn struct {
 	fullConn
-	stmts map[string]*cachedStmt
+	stmts  map[string]*cachedStmt
+	detach bool
 }
 
 // cached returns a prepared statement for query, or nil when it cannot be
@@ -102,6 +113,9 @@ func (c *cachingConn) cached(ctx context.Context, query string) *cachedStmt {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.detach {
+		ctx = context.WithoutCancel(ctx)
+	}
 	s := c.cached(ctx, query)
 	if s == nil {
 		res, err := c.fullConn.ExecContext(ctx, query, args)
@@ -112,6 +126,9 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.detach {
+		ctx = context.WithoutCancel(ctx)
+	}
 	s := c.cached(ctx, query)
 	if s == nil {
 		rows, err := c.fullConn.QueryContext(ctx, query, args)
