@@ -45,6 +45,30 @@ func (c *keyCache) candidates(kid string) []*rsa.PublicKey {
 	return c.byKid[kid]
 }
 
+// same reports whether c and o hold the same keys under the same kids.
+func (c *keyCache) same(o *keyCache) bool {
+	if c == nil || o == nil || len(c.all) != len(o.all) || len(c.byKid) != len(o.byKid) {
+		return false
+	}
+	for i, k := range c.all {
+		if !k.Equal(o.all[i]) {
+			return false
+		}
+	}
+	for kid, ks := range c.byKid {
+		other := o.byKid[kid]
+		if len(ks) != len(other) {
+			return false
+		}
+		for i, k := range ks {
+			if !k.Equal(other[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // keySet caches Vercel's JWKS and refetches it on a miss, at most once per
 // interval, with concurrent misses sharing one fetch.
 type keySet struct {
@@ -109,7 +133,9 @@ func (ks *keySet) run(f *flight, first bool, kid string) {
 	cache, err := ks.fetch()
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
-	if err == nil {
+	// Identical keys keep the loaded set, so tokens verified under it stay
+	// cached: a forged token's refetch cannot flush them.
+	if err == nil && !cache.same(ks.cache.Load()) {
 		ks.cache.Store(cache)
 	}
 	if err != nil || !first || len(cache.candidates(kid)) == 0 {
