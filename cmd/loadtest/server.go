@@ -50,6 +50,7 @@ type server struct {
 	access   []string   // each installation's Vercel access token
 	tokens   [][]string // pre-minted ADMIN user tokens, per installation
 	cleanup  []func()
+	log      io.Writer // the replicas' log
 }
 
 func (sv *server) close() {
@@ -65,7 +66,7 @@ func (sv *server) base(i int) string { return sv.replicas[i%len(sv.replicas)].ur
 // start brings up the simulator and t's replicas on a fresh database.
 // Replicas start one after another so only the first applies migrations.
 func start(ctx context.Context, s settings, t target) (*server, error) {
-	sv := &server{client: newClient(s.conns)}
+	sv := &server{client: newClient(s.conns), log: s.serverLog}
 	ok := false
 	defer func() {
 		if !ok {
@@ -142,7 +143,7 @@ func (sv *server) serve(ctx context.Context, driver, dsn string, key []byte) err
 		ln.Close()
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(sv.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	begin := time.Now()
 	opts := queueTimings
 	opts.Workers = cfg.Deliveries.Workers

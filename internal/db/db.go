@@ -65,6 +65,9 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		x, err = sqlx.Open("pgx", dsn)
 		if err == nil {
 			x.SetMaxOpenConns(16)
+			// Keep them all idle: with database/sql's default of 2, a burst
+			// closed the rest and every new one cost a PostgreSQL backend.
+			x.SetMaxIdleConns(16)
 			x.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	default:
