@@ -50,6 +50,16 @@ func TestDriverMigrations(t *testing.T) {
 	})
 }
 
+func TestEmbeddedDriverMigrations(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		got := strings.Join(recorded(t, d, 0), ",")
+		has := strings.Contains(got, "12 0012_rowids.sqlite.sql")
+		if has != (d.Driver == "sqlite") {
+			t.Errorf("recorded %s", got)
+		}
+	})
+}
+
 func TestMigrationNames(t *testing.T) {
 	cases := []struct {
 		files fstest.MapFS
