@@ -104,8 +104,12 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		if known == 0 {
 			return apperr.NotFoundf("installation %s not found", d.InstallationID)
 		}
-		if d.Seq, err = nextSeq(ctx, x, "deliveries"); err != nil {
-			return err
+		var seq any // NULL: the rowid numbers it
+		if !rowidNumbers(x) {
+			if d.Seq, err = nextSeq(ctx, x, "deliveries"); err != nil {
+				return err
+			}
+			seq = d.Seq
 		}
 		var earlier int
 		if err := x.GetContext(ctx, &earlier, x.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
@@ -128,13 +132,18 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		if d.IdemKey != "" {
 			idem = d.IdemKey
 		}
-		_, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
+		res, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
 			order_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner,
 			lease_until, leases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
-			d.ID, d.Seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
+			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
 			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now)
 		if err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
+		}
+		if seq == nil {
+			if d.Seq, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("insert delivery: seq: %w", err)
+			}
 		}
 		return nil
 	})

@@ -23,6 +23,12 @@ func nextSeq(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 	return n, nil
 }
 
+// rowidNumbers reports whether tx is on SQLite, where events and
+// deliveries are numbered by their rowid (migration 0012): inserting NULL
+// takes the next one, and with one writer at a time rowids commit in the
+// order they are handed out.
+func rowidNumbers(tx *sqlx.Tx) bool { return tx.DriverName() == "sqlite" }
+
 // appendEvent adds an event to the feed inside the caller's transaction.
 func appendEvent(ctx context.Context, tx *sqlx.Tx, e installations.NewEvent, now time.Time) error {
 	raw := []byte("{}")
@@ -35,11 +41,15 @@ func appendEvent(ctx context.Context, tx *sqlx.Tx, e installations.NewEvent, now
 		}
 		raw = b
 	}
-	id, err := nextSeq(ctx, tx, "events")
-	if err != nil {
-		return err
+	var id any // NULL: the rowid numbers it
+	if !rowidNumbers(tx) {
+		n, err := nextSeq(ctx, tx, "events")
+		if err != nil {
+			return err
+		}
+		id = n
 	}
-	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (id, type, installation_id, subject, data, created_at)
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (id, type, installation_id, subject, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`), id, e.Type, e.InstallationID, e.Subject, string(raw), Millis(now))
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)

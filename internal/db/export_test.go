@@ -1,0 +1,13 @@
+package db
+
+import (
+	"context"
+	"io/fs"
+)
+
+// Migrations are the embedded migration files, for tests.
+var Migrations fs.FS = migrations
+
+// MigrateFS applies the migrations in fsys (files migrations/*.sql) as
+// Migrate applies the embedded ones.
+func (d *DB) MigrateFS(ctx context.Context, fsys fs.FS) error { return d.migrate(ctx, fsys) }
