@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		}
 		var seq any // NULL: the rowid numbers it
 		if !rowidNumbers(x) {
-			if d.Seq, err = nextSeq(ctx, x, "deliveries"); err != nil {
+			if d.Seq, err = keyedSeq(ctx, x, d.OrderKey); err != nil {
 				return err
 			}
 			seq = d.Seq
@@ -152,6 +153,20 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		return d, false, err
 	}
 	return d, leased, err
+}
+
+// keyedSeq takes a delivery number on PostgreSQL under a lock on its order
+// key, held until the transaction ends: deliveries of one key commit in
+// the order of their numbers, and deliveries of other keys do not wait.
+func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey string) (int64, error) {
+	h := fnv.New64a()
+	h.Write([]byte(orderKey))
+	var n int64
+	err := x.GetContext(ctx, &n, `SELECT nextval('deliveries_seq') FROM (SELECT pg_advisory_xact_lock($1)) l`, int64(h.Sum64()))
+	if err != nil {
+		return 0, fmt.Errorf("next delivery number: %w", err)
+	}
+	return n, nil
 }
 
 // ClaimDeliveries leases up to limit due deliveries that head their order

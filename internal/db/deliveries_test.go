@@ -97,3 +97,50 @@ func testClaims(t *testing.T, replica func() *db.DB) {
 		t.Errorf("after the lease ran out, claimed %d, want 10", len(expired))
 	}
 }
+
+// Concurrent writes with one ordering key, from two replicas: exactly one
+// is leased for its first attempt (the others find it pending before
+// them), and numbers follow commit order within the key, while writes of
+// other keys are leased at once.
+func TestConcurrentInsertsKeepOneHeadPerKey(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t)
+	ctx := context.Background()
+	first := open(t, "postgres", dsn)
+	vault, _ := installations.NewVault(make([]byte, 32))
+	if _, err := db.NewInstallations(first, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
+		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
+		t.Fatal(err)
+	}
+	stores := []*db.Deliveries{db.NewDeliveries(first), db.NewDeliveries(open(t, "postgres", dsn))}
+	now := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	leasedByKey := map[string]int{}
+	for i := range 48 {
+		wg.Go(func() {
+			key := "icfg_1|events|shared"
+			if i%4 == 0 {
+				key = fmt.Sprintf("icfg_1|events|own%d", i)
+			}
+			_, leased, err := stores[i%2].InsertDelivery(ctx, installations.Delivery{ID: fmt.Sprintf("d%02d", i),
+				InstallationID: "icfg_1", Operation: "createEvent", OrderKey: key, CreatedAt: now, NextAttemptAt: now,
+				Body: "{}"}, "owner", now.Add(time.Minute), nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if leased {
+				mu.Lock()
+				leasedByKey[key]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if n := leasedByKey["icfg_1|events|shared"]; n != 1 {
+		t.Errorf("%d deliveries of the shared key leased at once, want 1", n)
+	}
+	if len(leasedByKey) != 13 {
+		t.Errorf("%d keys had a leased delivery, want 13: %v", len(leasedByKey), leasedByKey)
+	}
+}
