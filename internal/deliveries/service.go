@@ -196,6 +196,14 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 	if req.Background {
 		owner = "" // not leased: the worker claims it
 	}
+	if err := ctx.Err(); err != nil {
+		return Delivery{}, "", err
+	}
+	// Once started, the write is recorded even if the caller goes away: a
+	// commit cut off half-way could leave a delivery leased to a first
+	// attempt that never runs, waiting out its lease.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	ctx = context.WithValue(ctx, deliveryIDKey{}, id)
 	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
 	if err != nil {
@@ -206,6 +214,10 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 	}
 	return d, owner, nil
 }
+
+// recordTimeout bounds the recording of a delivery, which no longer ends
+// with its caller's context.
+const recordTimeout = 30 * time.Second
 
 type deliveryIDKey struct{}
 

@@ -1,6 +1,7 @@
 package deliveries_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
@@ -326,5 +328,38 @@ func TestShutdownMidAttemptReleasesTheLease(t *testing.T) {
 	claimed, err := e.store.ClaimDeliveries(t.Context(), "next", time.Now().Add(time.Second), time.Now().Add(time.Minute), 10)
 	if err != nil || len(claimed) != 1 || claimed[0].ID != d.ID {
 		t.Errorf("claim after shutdown: %+v %v, want the delivery", claimed, err)
+	}
+}
+
+// leavingStore cancels the caller's context as the delivery is being
+// recorded, as a client that hangs up mid-request does.
+type leavingStore struct {
+	deliveries.Store
+	cancel context.CancelFunc
+}
+
+func (s leavingStore) InsertDelivery(ctx context.Context, d deliveries.Delivery, owner string, until time.Time,
+	local installations.LocalChange) (deliveries.Delivery, bool, error) {
+	s.cancel()
+	return s.Store.InsertDelivery(ctx, d, owner, until, local)
+}
+
+// A caller that goes away once recording has begun does not cut the
+// write short: it is recorded whole and attempted at once, not left
+// leased to a first attempt that never runs.
+func TestWriteIsRecordedWhenTheCallerLeavesMidway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fast)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	svc := deliveries.New(deliveries.Deps{Store: leavingStore{Store: e.store, cancel: cancel}, Resources: e.svc.Resources,
+		Vault: e.svc.Vault, Vercel: e.svc.Vercel}, fast)
+	d, err := svc.Enqueue(ctx, resourceEvent("db_1"))
+	if err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	got := e.await(t, d.ID, status(deliveries.StatusDelivered))
+	if got.Attempts != 1 {
+		t.Errorf("%d attempts, want 1", got.Attempts)
 	}
 }
