@@ -98,12 +98,12 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 				return fmt.Errorf("find delivery by idempotency key: %w", err)
 			}
 		}
-		var known int
-		if err := x.GetContext(ctx, &known, x.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), d.InstallationID); err != nil {
-			return fmt.Errorf("find installation: %w", err)
-		}
-		if known == 0 {
-			return apperr.NotFoundf("installation %s not found", d.InstallationID)
+		// With a local change the installation is read there; a missing
+		// one is NotFound either way.
+		if local == nil {
+			if err := installationKnown(ctx, x, d.InstallationID); err != nil {
+				return err
+			}
 		}
 		var seq any // NULL: the rowid numbers it
 		if !rowidNumbers(x) {
@@ -112,39 +112,42 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 			}
 			seq = d.Seq
 		}
-		var earlier int
-		if err := x.GetContext(ctx, &earlier, x.Rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
-			WHERE order_key = ? AND status = ? LIMIT 1) earlier`), d.OrderKey, installations.DeliveryPending); err != nil {
-			return fmt.Errorf("count earlier deliveries: %w", err)
-		}
 		if local != nil {
 			if err := local(ctx, tx{x: x, d: s.db}); err != nil {
 				return err
 			}
 		}
-		lease, leases := int64(0), 0
-		if leased = earlier == 0 && owner != ""; leased {
-			lease, leases, d.Leases = Millis(leaseUntil), 1, 1
-		} else {
-			owner = ""
+		leases := 0
+		if owner != "" {
+			leases = 1
 		}
 		now := Millis(d.CreatedAt)
 		var idem any
 		if d.IdemKey != "" {
 			idem = d.IdemKey
 		}
-		res, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
-			order_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner,
-			lease_until, leases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
+		// The lease goes to owner only if no earlier delivery of the key is
+		// pending, decided in the insert itself.
+		var row struct {
+			Seq   int64  `db:"seq"`
+			Owner string `db:"lease_owner"`
+		}
+		err := x.GetContext(ctx, &row, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
+			order_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner, lease_until, leases,
+			created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, CAST(? AS BIGINT),
+			CASE WHEN e.pending THEN '' ELSE CAST(? AS TEXT) END, CASE WHEN e.pending THEN 0 ELSE CAST(? AS BIGINT) END,
+			CASE WHEN e.pending THEN 0 ELSE CAST(? AS INTEGER) END, CAST(? AS BIGINT), CAST(? AS BIGINT)
+			FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE order_key = ? AND status = ?) AS pending) e
+			RETURNING seq, lease_owner`),
 			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
-			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now)
+			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, Millis(leaseUntil), leases, now, now,
+			d.OrderKey, installations.DeliveryPending)
 		if err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
 		}
-		if seq == nil {
-			if d.Seq, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("insert delivery: seq: %w", err)
-			}
+		d.Seq = row.Seq
+		if leased = owner != "" && row.Owner == owner; leased {
+			d.Leases = 1
 		}
 		return nil
 	})
@@ -153,6 +156,18 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		return d, false, err
 	}
 	return d, leased, err
+}
+
+// installationKnown is NotFound for an installation we do not have.
+func installationKnown(ctx context.Context, x *sqlx.Tx, id string) error {
+	var known int
+	if err := x.GetContext(ctx, &known, x.Rebind(`SELECT COUNT(*) FROM installations WHERE id = ?`), id); err != nil {
+		return fmt.Errorf("find installation: %w", err)
+	}
+	if known == 0 {
+		return apperr.NotFoundf("installation %s not found", id)
+	}
+	return nil
 }
 
 // keyedSeq takes a delivery number on PostgreSQL under a lock on its order
