@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -27,14 +28,47 @@ const loadUser = "loaduser"
 
 func installationID(i int) string { return fmt.Sprintf("icfg_load%06d", i) }
 
-// install makes n installations through the simulator, conns at a time.
+// hotInstallations bounds how many installations the scenarios address:
+// each needs tokens signed before timing. They are spread evenly over all
+// the installations stored, so a larger table is felt.
+const hotInstallations = 1000
+
+// install stores n installations. The ones under load go through the
+// simulator, as Vercel installs them; the rest are written straight to the
+// store, n at a time, with their tokens registered at the simulator.
 func (sv *server) install(ctx context.Context, n, conns int) error {
-	sv.ids, sv.access = make([]string, n), make([]string, n)
+	hot := min(n, hotInstallations)
+	sv.ids, sv.access = make([]string, hot), make([]string, hot)
+	slot := make(map[int]int, hot) // installation number -> its place among the hot ones
+	for h := range hot {
+		slot[h*n/hot] = h
+	}
 	return forEach(ctx, n, conns, func(i int) error {
 		id := installationID(i)
-		tok, err := sv.sim.Install(ctx, sv.base(i), id)
-		sv.ids[i], sv.access[i] = id, tok
+		if h, ok := slot[i]; ok {
+			tok, err := sv.sim.Install(ctx, sv.base(i), id)
+			sv.ids[h], sv.access[h] = id, tok
+			return err
+		}
+		tok := "vsim_" + rand.Text()
+		sv.sim.RegisterInstallation(id, tok)
+		_, err := sv.app.Installations.Upsert(ctx, installations.Upsert{ID: id, Scopes: []string{"read-write:integration-resource"},
+			AcceptedPolicies: map[string]string{"toc": "2024-02-28T10:00:00Z"},
+			Account:          installations.Account{Name: "Acme", URL: "https://vercel.com/acme", ContactEmail: "ada@acme.dev"},
+			Credentials:      installations.Credentials{AccessToken: tok, TokenType: "Bearer"}})
 		return err
+	})
+}
+
+// mintFresh signs n tokens for the hot installations, each one distinct,
+// so every request of the fresh-token scenario is verified in full.
+func (sv *server) mintFresh(ctx context.Context, n, workers int) error {
+	sv.fresh = make([]string, n)
+	return forEach(ctx, n, workers, func(i int) error {
+		c := sv.claims(sv.ids[i%len(sv.ids)])
+		c["jti"] = fmt.Sprint("fresh-", i)
+		sv.fresh[i] = sv.sim.Sign(c)
+		return nil
 	})
 }
 

@@ -25,8 +25,8 @@ func (r *report) print(out io.Writer) {
 	for i, d := range r.ready {
 		ready[i] = d.Round(time.Millisecond).String()
 	}
-	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations made in %s\n",
-		r.title, strings.Join(ready, ", "), r.installations, r.installTime.Round(time.Millisecond))
+	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations stored in %s, load spread over %d of them\n",
+		r.title, strings.Join(ready, ", "), r.installations, r.installTime.Round(time.Millisecond), min(r.installations, hotInstallations))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\t")
 	ceiling := r.ceiling()

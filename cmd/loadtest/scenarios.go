@@ -27,6 +27,13 @@ type scenario struct {
 var scenarios = []scenario{
 	{"healthz", timed(healthzRow, (*server).healthz)},
 	{"upsert", timed("PUT /v1/installations/{id} (verified upsert)", (*server).upsert)},
+	{"upsert-fresh", func(ctx context.Context, sv *server, s settings) ([]result, error) {
+		if err := sv.mintFresh(ctx, freshTokens, gomaxprocs()); err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("PUT /v1/installations/{id} (every token new, %d)", freshTokens)
+		return []result{loop(ctx, name, s.conns, bounds{d: s.duration, limit: freshTokens}, sv.upsertFresh)}, nil
+	}},
 	{"read", timed("GET /v1/installations/{id} (verified read)", (*server).read)},
 	{"internal", timed("POST /internal/v1/.../events (accepted)", (*server).event)},
 	{"drain", func(ctx context.Context, sv *server, s settings) ([]result, error) {
@@ -39,8 +46,12 @@ var scenarios = []scenario{
 				return nil, err
 			}
 		}
+		one := fmt.Sprintf("GET /callback SSO sign-in, one at a time (%d sessions stored)", s.sessions)
 		name := fmt.Sprintf("GET /callback SSO sign-in (%d sessions stored)", s.sessions)
-		return []result{loop(ctx, name, s.conns, bounds{d: s.duration}, sv.ssoCallbacks(s.conns))}, nil
+		return []result{
+			loop(ctx, one, 1, bounds{d: s.duration}, sv.ssoCallbacks(1)),
+			loop(ctx, name, s.conns, bounds{d: s.duration}, sv.ssoCallbacks(s.conns)),
+		}, nil
 	}},
 }
 
@@ -110,6 +121,15 @@ func (sv *server) pick(i int) (int, string) {
 func (sv *server) upsert(ctx context.Context, w, i int) error {
 	k, tok := sv.pick(i)
 	return do(ctx, sv.client, http.MethodPut, sv.base(w)+"/v1/installations/"+sv.ids[k], tok, upsertBody(sv.access[k]), http.StatusOK)
+}
+
+// freshTokens is how many distinct tokens the fresh-token scenario sends;
+// signing them takes a few seconds before it starts.
+const freshTokens = 10000
+
+func (sv *server) upsertFresh(ctx context.Context, w, i int) error {
+	k := i % len(sv.ids)
+	return do(ctx, sv.client, http.MethodPut, sv.base(w)+"/v1/installations/"+sv.ids[k], sv.fresh[i], upsertBody(sv.access[k]), http.StatusOK)
 }
 
 func (sv *server) read(ctx context.Context, w, i int) error {
@@ -185,10 +205,9 @@ const exchangesPerAddress = 16
 // ssoCallbacks returns the SSO scenario's request: a fresh code per call,
 // the callback's 303 expected, redirects not followed.
 func (sv *server) ssoCallbacks(conns int) request {
-	var addrs atomic.Int64
 	clients := make([]*ssoClient, conns)
 	for w := range clients {
-		clients[w] = newSSOClient(&addrs)
+		clients[w] = newSSOClient(&sv.ssoAddrs)
 	}
 	return func(ctx context.Context, w, i int) error {
 		c := clients[w]

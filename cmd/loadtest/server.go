@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app"
@@ -49,8 +50,10 @@ type server struct {
 	ids      []string
 	access   []string   // each installation's Vercel access token
 	tokens   [][]string // pre-minted ADMIN user tokens, per installation
+	fresh    []string   // pre-minted tokens, each sent once
 	cleanup  []func()
-	log      io.Writer // the replicas' log
+	log      io.Writer    // the replicas' log
+	ssoAddrs atomic.Int64 // loopback addresses SSO clients have used, so none is reused
 }
 
 func (sv *server) close() {

@@ -387,24 +387,6 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
-func BenchmarkUpsertInstallation(b *testing.B) {
-	e := newPartnerEnv(b)
-	h := e.srv.Config.Handler
-	token := e.sim.Sign(e.claims("ADMIN"))
-	body := []byte(upsertBody("vercel_tok_benchmark"))
-	path := "/v1/installations/" + testInstallation
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest("PUT", path, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-	}
-}
-
 func TestLogsNeverHoldTokens(t *testing.T) {
 	t.Parallel()
 	e := newPartnerEnv(t)
