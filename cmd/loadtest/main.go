@@ -38,6 +38,7 @@ type settings struct {
 	replicas      int
 	chosen        map[string]bool // scenario names to run
 	cpuProfile    string          // write a CPU profile of the scenarios per target here
+	memProfile    string          // write a heap profile after the scenarios per target here
 	serverLog     io.Writer       // where the replicas log; io.Discard unless -serverlog
 }
 
@@ -67,6 +68,7 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped unless the URL names a search_path)")
 	fs.IntVar(&s.replicas, "replicas", 1, "server instances sharing the PostgreSQL schema, load spread round-robin (needs -postgres)")
 	fs.StringVar(&s.cpuProfile, "cpuprofile", "", "write a CPU profile of the scenarios (server, simulator and load together) to FILE.<driver>")
+	fs.StringVar(&s.memProfile, "memprofile", "", "write a heap profile after the scenarios (server, simulator and load together) to FILE.<driver>")
 	logPath := fs.String("serverlog", "", "append the replicas' log lines (warnings and errors) to FILE")
 	names := fs.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {

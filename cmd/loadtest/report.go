@@ -104,3 +104,17 @@ func startProfile(base, driver string) (func(), error) {
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
+
+// writeHeap writes a heap profile to base.driver when base is set.
+func writeHeap(base, driver string) error {
+	if base == "" {
+		return nil
+	}
+	f, err := os.Create(base + "." + driver)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}

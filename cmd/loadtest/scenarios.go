@@ -107,7 +107,7 @@ func measure(ctx context.Context, s settings, t target) (*report, error) {
 		}
 		rep.rows = append(rep.rows, rows...)
 	}
-	return rep, nil
+	return rep, writeHeap(s.memProfile, t.driver)
 }
 
 func (sv *server) healthz(ctx context.Context, w, _ int) error { return sv.get(ctx, w, "/healthz", "") }
