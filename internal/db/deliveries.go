@@ -117,9 +117,9 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 				return err
 			}
 		}
-		leases := 0
+		lease, leases := int64(0), 0 // a delivery for the worker carries no lease
 		if owner != "" {
-			leases = 1
+			lease, leases = Millis(leaseUntil), 1
 		}
 		now := Millis(d.CreatedAt)
 		var idem any
@@ -140,7 +140,7 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 			FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE order_key = ? AND status = ?) AS pending) e
 			RETURNING seq, lease_owner`),
 			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
-			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, Millis(leaseUntil), leases, now, now,
+			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now,
 			d.OrderKey, installations.DeliveryPending)
 		if err != nil {
 			return fmt.Errorf("insert delivery: %w", err)

@@ -144,3 +144,27 @@ func TestConcurrentInsertsKeepOneHeadPerKey(t *testing.T) {
 		t.Errorf("%d keys had a leased delivery, want 13: %v", len(leasedByKey), leasedByKey)
 	}
 }
+
+// A delivery left for the worker (no owner) carries no lease: the worker
+// can claim it at once.
+func TestUnleasedDeliveryIsClaimableAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		vault, _ := installations.NewVault(make([]byte, 32))
+		if _, err := db.NewInstallations(d, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
+			Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
+			t.Fatal(err)
+		}
+		s := db.NewDeliveries(d)
+		now := time.Now()
+		if _, leased, err := s.InsertDelivery(ctx, installations.Delivery{ID: "d1", InstallationID: "icfg_1",
+			Operation: "createEvent", OrderKey: "k", CreatedAt: now, NextAttemptAt: now, Body: "{}"},
+			"", now.Add(time.Minute), nil); err != nil || leased {
+			t.Fatalf("insert: leased %v, err %v", leased, err)
+		}
+		got, err := s.ClaimDeliveries(ctx, "worker", now.Add(time.Millisecond), now.Add(time.Minute), 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("claimed %d (%v), want the delivery at once", len(got), err)
+		}
+	})
+}
