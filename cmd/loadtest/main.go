@@ -33,6 +33,7 @@ type settings struct {
 	conns         int
 	installations int
 	backlog       int
+	fresh         int
 	sessions      int
 	postgres      string
 	replicas      int
@@ -64,6 +65,7 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	fs.IntVar(&s.conns, "conns", 16, "concurrent connections (closed loop: one request in flight each)")
 	fs.IntVar(&s.installations, "installations", 1000, "installations created before the scenarios")
 	fs.IntVar(&s.backlog, "backlog", 5000, "writes accepted while Vercel is down, then drained")
+	fs.IntVar(&s.fresh, "fresh", 10000, "distinct tokens the upsert-fresh scenario signs before timing and sends once each")
 	fs.IntVar(&s.sessions, "sessions", 0, "sessions stored before the SSO scenario")
 	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped unless the URL names a search_path)")
 	fs.IntVar(&s.replicas, "replicas", 1, "server instances sharing the PostgreSQL schema, load spread round-robin (needs -postgres)")
@@ -77,8 +79,8 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	switch {
 	case fs.NArg() > 0:
 		return s, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case s.duration <= 0 || s.conns < 1 || s.installations < 1 || s.backlog < 1 || s.sessions < 0:
-		return s, errors.New("-duration, -conns, -installations and -backlog must be positive, -sessions not negative")
+	case s.duration <= 0 || s.conns < 1 || s.installations < 1 || s.backlog < 1 || s.fresh < 1 || s.sessions < 0:
+		return s, errors.New("-duration, -conns, -installations, -backlog and -fresh must be positive, -sessions not negative")
 	case s.replicas < 1 || s.replicas > 1 && s.postgres == "":
 		return s, errors.New("-replicas must be positive, and above 1 only with -postgres")
 	}

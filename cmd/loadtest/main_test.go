@@ -15,7 +15,7 @@ import (
 // Nothing is asserted about speed.
 func TestRunPrintsEveryScenario(t *testing.T) {
 	var out bytes.Buffer
-	args := []string{"-duration", "200ms", "-installations", "5", "-conns", "2", "-backlog", "20", "-sessions", "10"}
+	args := []string{"-duration", "200ms", "-installations", "5", "-conns", "2", "-backlog", "20", "-sessions", "10", "-fresh", "40"}
 	if err := run(t.Context(), args, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
@@ -23,10 +23,12 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 	checkRows(t, text, []string{
 		"GET /healthz (ceiling)",
 		"PUT /v1/installations/{id} (verified upsert)",
+		"PUT /v1/installations/{id} (every token new, 40)",
 		"GET /v1/installations/{id} (verified read)",
 		"POST /internal/v1/.../events (accepted)",
 		"POST .../events, Vercel down (accepted)",
 		"delivery backlog drain (deliveries/s)",
+		"GET /callback SSO sign-in, one at a time (10 sessions stored)",
 		"GET /callback SSO sign-in (10 sessions stored)",
 	})
 	for _, want := range []string{"GOMAXPROCS", "go1.", "load average at start", "load average at end", "peak RSS", "start-up to ready"} {

@@ -28,11 +28,11 @@ var scenarios = []scenario{
 	{"healthz", timed(healthzRow, (*server).healthz)},
 	{"upsert", timed("PUT /v1/installations/{id} (verified upsert)", (*server).upsert)},
 	{"upsert-fresh", func(ctx context.Context, sv *server, s settings) ([]result, error) {
-		if err := sv.mintFresh(ctx, freshTokens, gomaxprocs()); err != nil {
+		if err := sv.mintFresh(ctx, s.fresh, gomaxprocs()); err != nil {
 			return nil, err
 		}
-		name := fmt.Sprintf("PUT /v1/installations/{id} (every token new, %d)", freshTokens)
-		return []result{loop(ctx, name, s.conns, bounds{d: s.duration, limit: freshTokens}, sv.upsertFresh)}, nil
+		name := fmt.Sprintf("PUT /v1/installations/{id} (every token new, %d)", s.fresh)
+		return []result{loop(ctx, name, s.conns, bounds{d: s.duration, limit: s.fresh}, sv.upsertFresh)}, nil
 	}},
 	{"read", timed("GET /v1/installations/{id} (verified read)", (*server).read)},
 	{"internal", timed("POST /internal/v1/.../events (accepted)", (*server).event)},
@@ -122,10 +122,6 @@ func (sv *server) upsert(ctx context.Context, w, i int) error {
 	k, tok := sv.pick(i)
 	return do(ctx, sv.client, http.MethodPut, sv.base(w)+"/v1/installations/"+sv.ids[k], tok, upsertBody(sv.access[k]), http.StatusOK)
 }
-
-// freshTokens is how many distinct tokens the fresh-token scenario sends;
-// signing them takes a few seconds before it starts.
-const freshTokens = 10000
 
 func (sv *server) upsertFresh(ctx context.Context, w, i int) error {
 	k := i % len(sv.ids)
