@@ -39,11 +39,7 @@ func open(t *testing.T, driver, dsn string) *db.DB {
 func testClaims(t *testing.T, replica func() *db.DB) {
 	ctx := context.Background()
 	d := replica()
-	vault, _ := installations.NewVault(make([]byte, 32))
-	if _, err := db.NewInstallations(d, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
-		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
-		t.Fatal(err)
-	}
+	installOne(t, d)
 	s := db.NewDeliveries(d)
 	now := time.Now()
 	// 10 ordering keys with 3 writes each: only the 10 heads are claimable.
@@ -106,11 +102,7 @@ func TestConcurrentInsertsKeepOneHeadPerKey(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
 	ctx := context.Background()
 	first := open(t, "postgres", dsn)
-	vault, _ := installations.NewVault(make([]byte, 32))
-	if _, err := db.NewInstallations(first, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
-		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
-		t.Fatal(err)
-	}
+	installOne(t, first)
 	stores := []*db.Deliveries{db.NewDeliveries(first), db.NewDeliveries(open(t, "postgres", dsn))}
 	now := time.Now()
 	var wg sync.WaitGroup
@@ -150,11 +142,7 @@ func TestConcurrentInsertsKeepOneHeadPerKey(t *testing.T) {
 func TestUnleasedDeliveryIsClaimableAtOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		vault, _ := installations.NewVault(make([]byte, 32))
-		if _, err := db.NewInstallations(d, vault).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
-			Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
-			t.Fatal(err)
-		}
+		installOne(t, d)
 		s := db.NewDeliveries(d)
 		now := time.Now()
 		if _, leased, err := s.InsertDelivery(ctx, installations.Delivery{ID: "d1", InstallationID: "icfg_1",
@@ -167,4 +155,14 @@ func TestUnleasedDeliveryIsClaimableAtOnce(t *testing.T) {
 			t.Fatalf("claimed %d (%v), want the delivery at once", len(got), err)
 		}
 	})
+}
+
+// installOne stores installation icfg_1, which deliveries refer to.
+func installOne(t *testing.T, d *db.DB) {
+	t.Helper()
+	vault, _ := installations.NewVault(make([]byte, 32))
+	if _, err := db.NewInstallations(d, vault).Upsert(context.Background(), installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
+		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
+		t.Fatal(err)
+	}
 }
