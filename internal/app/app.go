@@ -138,7 +138,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	rotator := &provisioning.Rotator{Hook: hook, InTx: a.DB.InTx, Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, rotator, opts.Now)
+	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, rotator, opts.Now)
 	if err != nil {
 		cancel()
 		return err

@@ -126,12 +126,7 @@ func (s *Service) call(ctx context.Context, d Delivery) (json.RawMessage, error)
 	if err != nil {
 		return nil, fmt.Errorf("open delivery body: %w", err)
 	}
-	var out json.RawMessage
-	err = s.Vercel.Call(ctx, d.InstallationID, func(ctx context.Context, v *vercelapi.Client, token string) (err error) {
-		out, err = send(ctx, v, token, d, body)
-		return err
-	})
-	return out, err
+	return send(ctx, s.Vercel.For(d.InstallationID), d, body)
 }
 
 // finish stores the attempt's outcome with what it implies locally: a

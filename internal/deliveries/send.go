@@ -11,25 +11,24 @@ import (
 
 // send makes one call to Vercel for d with the stored (already validated)
 // body and returns Vercel's success body (nil when it has none).
-func send(ctx context.Context, c *vercelapi.Client, token string, d Delivery, body []byte) (json.RawMessage, error) {
-	id := d.InstallationID
+func send(ctx context.Context, v vercelcall.Installation, d Delivery, body []byte) (json.RawMessage, error) {
 	switch d.Operation {
 	case OpCreateEvent:
 		return nil, withBody(body, func(req *vercelapi.EventRequest) error {
-			return c.CreateEvent(ctx, token, id, req.Event)
+			return v.CreateEvent(ctx, req.Event)
 		})
 	case OpUpdateSecrets:
 		return nil, withBody(body, func(req *vercelapi.SecretsUpdate) error {
-			return c.UpdateResourceSecrets(ctx, token, id, d.Target, req)
+			return v.UpdateResourceSecrets(ctx, d.Target, req)
 		})
 	case OpSubmitBillingData:
 		return nil, withBody(body, func(req *vercelapi.BillingData) error {
-			return c.SubmitBillingData(ctx, token, id, req)
+			return v.SubmitBillingData(ctx, req)
 		})
 	case OpSubmitInvoice:
 		var res *vercelapi.SubmitInvoiceResult
 		err := withBody(body, func(req *vercelapi.InvoiceRequest) (err error) {
-			res, err = c.SubmitInvoice(ctx, token, id, req)
+			res, err = v.SubmitInvoice(ctx, req)
 			return err
 		})
 		if err != nil {
@@ -38,14 +37,14 @@ func send(ctx context.Context, c *vercelapi.Client, token string, d Delivery, bo
 		return json.Marshal(res)
 	case OpUpdateInvoice:
 		return nil, withBody(body, func(req *vercelapi.InvoiceAction) error {
-			return c.UpdateInvoice(ctx, token, id, d.Target, req)
+			return v.UpdateInvoice(ctx, d.Target, req)
 		})
 	case OpSubmitBalances:
 		return nil, withBody(body, func(req *vercelapi.PrepaymentBalances) error {
-			return c.SubmitPrepaymentBalances(ctx, token, id, req)
+			return v.SubmitPrepaymentBalances(ctx, req)
 		})
 	case OpFinalize:
-		return nil, c.FinalizeInstallation(ctx, token, id)
+		return nil, v.FinalizeInstallation(ctx)
 	default:
 		return nil, fmt.Errorf("unknown operation %q", d.Operation)
 	}

@@ -83,7 +83,7 @@ func New(d Deps, opts Options) *Service {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	d.Vercel = d.Vercel.WithClient(d.Vercel.Client.WithRetryPolicy(vercelapi.RetryPolicy{MaxAttempts: 1}))
+	d.Vercel = d.Vercel.WithRetry(vercelapi.RetryPolicy{MaxAttempts: 1})
 	s := &Service{Deps: d, opts: opts, wake: make(chan struct{}, 1), now: time.Now}
 	s.base, s.stop = context.WithCancel(context.Background())
 	if d.Metrics != nil {

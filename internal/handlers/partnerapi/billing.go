@@ -44,11 +44,9 @@ func (s *Server) handleProvisionPurchase(w http.ResponseWriter, r *http.Request)
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	inv, err := vercelcall.Read(r.Context(), s.Vercel, inst, func(ctx context.Context, v *vercelapi.Client, token string) (*vercelapi.Invoice, error) {
-		return v.GetInvoice(ctx, token, inst, req.InvoiceID)
-	})
+	inv, err := s.Vercel.For(inst).GetInvoice(r.Context(), req.InvoiceID)
 	if err != nil {
-		handlers.WriteError(w, r, s.Log, err)
+		handlers.WriteError(w, r, s.Log, vercelcall.Error(err))
 		return
 	}
 	credits, err := s.credits(r.Context(), inst, inv)
