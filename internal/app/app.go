@@ -114,9 +114,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	caller := vercelcall.New(client, a.Installations, 10*time.Second)
-	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout,
-		AttemptTimeout: cfg.Deliveries.AttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
-		Workers: cfg.Deliveries.Workers, PollInterval: cfg.Deliveries.PollInterval}
+	dopts := queueOptions(cfg)
 	if opts.Deliveries != nil {
 		dopts = *opts.Deliveries
 	}
@@ -165,6 +163,14 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	a.Handler = r
 	return nil
+}
+
+// queueOptions are the delivery queue's configured timings; the rest
+// are the queue's defaults.
+func queueOptions(cfg *config.Config) deliveries.Options {
+	c := cfg.Deliveries
+	return deliveries.Options{FirstAttemptTimeout: c.FirstAttemptTimeout, AttemptTimeout: c.AttemptTimeout,
+		MaxAge: c.MaxAge, Workers: c.Workers, PollInterval: c.PollInterval}
 }
 
 // provisioningHook is the configured hook client, nil in feed mode.

@@ -121,15 +121,16 @@ func (a *Autopilot) invoice(ctx context.Context, r *Report, id string, st billin
 	body := invoiceBody(id, st, final)
 	run := installations.InvoiceRun{InstallationID: id, PeriodStart: st.PeriodStart, PeriodEnd: st.PeriodEnd,
 		ExternalID: body.ExternalID, Final: final, Total: st.InvoiceTotal().StringFixed(2)}
-	return a.enqueue(ctx, &r.Invoices, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitInvoice,
-		Target: body.ExternalID, Body: body, Local: func(ctx context.Context, tx installations.Tx) error {
-			run.DeliveryID = deliveries.DeliveryID(ctx)
-			ok, err := billingTx(tx).ClaimInvoiceRun(ctx, run)
-			if err == nil && !ok {
-				err = errQueued
-			}
-			return err
-		}})
+	w := deliveries.SubmitInvoice(id, body)
+	w.Local = func(ctx context.Context, tx installations.Tx, deliveryID string) error {
+		run.DeliveryID = deliveryID
+		ok, err := billingTx(tx).ClaimInvoiceRun(ctx, run)
+		if err == nil && !ok {
+			err = errQueued
+		}
+		return err
+	}
+	return a.enqueue(ctx, &r.Invoices, w)
 }
 
 // balances draws the open period's prepaid usage and sends the balances.
@@ -142,8 +143,9 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	for i, b := range bal {
 		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
 	}
-	return a.enqueue(ctx, &r.Balances, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBalances,
-		Body: body, Background: true})
+	w := deliveries.SubmitBalances(id, body)
+	w.Background = true
+	return a.enqueue(ctx, &r.Balances, w)
 }
 
 // draw applies the statement's prepaid draws; nil when it has none.
@@ -206,7 +208,7 @@ func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, periods 
 	if ok, err := a.invoicesAccepted(ctx, id, periods); err != nil || !ok {
 		return err
 	}
-	d, err := a.Deliveries.Finalize(ctx, id, claimMark(id, installations.MarkFinalize, last))
+	d, err := a.Deliveries.Finalize(ctx, "", id, claimMark(id, installations.MarkFinalize, last))
 	return a.queued(&r.Finalizations, id, deliveries.OpFinalize, d, err)
 }
 
@@ -238,9 +240,9 @@ func (a *Autopilot) invoicesAccepted(ctx context.Context, id string, periods []t
 }
 
 // claimMark claims a billing mark in a delivery's transaction.
-func claimMark(id, kind string, period time.Time) installations.LocalChange {
-	return func(ctx context.Context, tx installations.Tx) error {
-		ok, err := billingTx(tx).ClaimMark(ctx, id, kind, period, deliveries.DeliveryID(ctx))
+func claimMark(id, kind string, period time.Time) deliveries.Local {
+	return func(ctx context.Context, tx installations.Tx, deliveryID string) error {
+		ok, err := billingTx(tx).ClaimMark(ctx, id, kind, period, deliveryID)
 		if err == nil && !ok {
 			err = errQueued
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
@@ -20,7 +19,7 @@ type ResourcePatch struct {
 // UpdateResource changes our copy of a resource and, in the same
 // transaction, queues resource.updated so Vercel re-reads it. It returns
 // the resource as changed. A new name must pass installations.ResourceName.
-func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID string, p ResourcePatch) (installations.Resource, Delivery, error) {
+func (s *Service) UpdateResource(ctx context.Context, key, installationID, resourceID string, p ResourcePatch) (installations.Resource, Delivery, error) {
 	if p.Name != nil {
 		name, err := installations.ResourceName(*p.Name)
 		if err != nil {
@@ -33,22 +32,21 @@ func (s *Service) UpdateResource(ctx context.Context, installationID, resourceID
 		return installations.Resource{}, Delivery{}, err
 	}
 	var out installations.Resource
-	d, err := s.Enqueue(ctx, Request{
-		InstallationID: installationID, Operation: OpCreateEvent, Target: resourceID,
-		Body: &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, cur.ProductID)},
-		Local: func(ctx context.Context, tx installations.Tx) error {
-			r, err := tx.Resource(ctx, installationID, resourceID)
-			if err != nil {
-				return err
-			}
-			old := r
-			p.apply(&r)
-			if out, err = tx.PutResource(ctx, r); err != nil {
-				return err
-			}
-			return announce(ctx, tx, old, r)
-		},
-	})
+	w := CreateEvent(installationID, &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, cur.ProductID)})
+	w.IdemKey = key
+	w.Local = func(ctx context.Context, tx installations.Tx, _ string) error {
+		r, err := tx.Resource(ctx, installationID, resourceID)
+		if err != nil {
+			return err
+		}
+		old := r
+		p.apply(&r)
+		if out, err = tx.PutResource(ctx, r); err != nil {
+			return err
+		}
+		return announce(ctx, tx, old, r)
+	}
+	d, err := s.Enqueue(ctx, w)
 	return out, d, err
 }
 
@@ -86,14 +84,14 @@ func (p ResourcePatch) apply(r *installations.Resource) {
 
 // RenameResource implements installations.Actions.
 func (s *Service) RenameResource(ctx context.Context, installationID, resourceID, name string) (installations.ActionResult, error) {
-	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{Name: &name})
+	_, d, err := s.UpdateResource(ctx, "", installationID, resourceID, ResourcePatch{Name: &name})
 	return actionResult(d, err)
 }
 
 // ChangePlan implements installations.Actions: our copy takes the plan,
 // Vercel hears resource.updated and re-reads it.
 func (s *Service) ChangePlan(ctx context.Context, installationID, resourceID, planID string) (installations.ActionResult, error) {
-	_, d, err := s.UpdateResource(ctx, installationID, resourceID, ResourcePatch{BillingPlanID: &planID})
+	_, d, err := s.UpdateResource(ctx, "", installationID, resourceID, ResourcePatch{BillingPlanID: &planID})
 	return actionResult(d, err)
 }
 
@@ -108,14 +106,13 @@ func (s *Service) UpdateSecrets(ctx context.Context, installationID, resourceID 
 				Development: eo["development"], Preview: eo["preview"], Production: eo["production"]}
 		}
 	}
-	d, err := s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpUpdateSecrets, Target: resourceID, Body: req})
+	d, err := s.Enqueue(ctx, UpdateSecrets(installationID, resourceID, req))
 	return actionResult(d, err)
 }
 
 // RefundInvoice implements installations.Actions.
 func (s *Service) RefundInvoice(ctx context.Context, installationID, invoiceID, reason, total string) (installations.ActionResult, error) {
-	d, err := s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpUpdateInvoice, Target: invoiceID,
-		Body: &vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: reason, Total: vercelapi.Money(total)}})
+	d, err := s.Enqueue(ctx, RefundInvoice(installationID, invoiceID, reason, total))
 	return actionResult(d, err)
 }
 
@@ -126,30 +123,26 @@ func actionResult(d Delivery, err error) (installations.ActionResult, error) {
 	return installations.ActionResult{DeliveryID: d.ID, Status: d.Status}, nil
 }
 
-// finalizeBody is finalizeInstallation's (empty) body.
-type finalizeBody struct{}
-
-// Validate implements the queue's body check; there is nothing to check.
-func (finalizeBody) Validate() error { return nil }
-
 // Finalize queues finalizeInstallation for an uninstalled installation
 // (pending_finalization); once Vercel accepts it the token is wiped. Also,
 // when given, runs in the same transaction.
-func (s *Service) Finalize(ctx context.Context, installationID string, also ...installations.LocalChange) (Delivery, error) {
-	return s.Enqueue(ctx, Request{InstallationID: installationID, Operation: OpFinalize, Body: finalizeBody{},
-		Local: func(ctx context.Context, tx installations.Tx) error {
-			in, err := tx.Installation(ctx, installationID)
-			if err != nil {
+func (s *Service) Finalize(ctx context.Context, key, installationID string, also ...Local) (Delivery, error) {
+	w := Finalize(installationID)
+	w.IdemKey = key
+	w.Local = func(ctx context.Context, tx installations.Tx, id string) error {
+		in, err := tx.Installation(ctx, installationID)
+		if err != nil {
+			return err
+		}
+		if err := in.Finalizable(); err != nil {
+			return err
+		}
+		for _, fn := range also {
+			if err := fn(ctx, tx, id); err != nil {
 				return err
 			}
-			if in.Status != installations.StatusPendingFinalization {
-				return apperr.New(apperr.Conflict, "installation_not_deleted", "only an uninstalled installation can be finalized")
-			}
-			for _, fn := range also {
-				if err := fn(ctx, tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		}
+		return nil
+	}
+	return s.Enqueue(ctx, w)
 }

@@ -116,14 +116,12 @@ func status(s string) func(deliveries.Delivery) bool {
 	return func(d deliveries.Delivery) bool { return d.Status == s }
 }
 
-func resourceEvent(resourceID string) deliveries.Request {
-	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpCreateEvent, Target: resourceID,
-		Body: &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, "postgres")}}
+func resourceEvent(resourceID string) deliveries.Write {
+	return deliveries.CreateEvent(inst, &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, "postgres")})
 }
 
-func secrets(resourceID, value string) deliveries.Request {
-	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpUpdateSecrets, Target: resourceID,
-		Body: &vercelapi.SecretsUpdate{Secrets: []vercelapi.Secret{{Name: "DATABASE_URL", Value: value}}}}
+func secrets(resourceID, value string) deliveries.Write {
+	return deliveries.UpdateSecrets(inst, resourceID, &vercelapi.SecretsUpdate{Secrets: []vercelapi.Secret{{Name: "DATABASE_URL", Value: value}}})
 }
 
 func fault(status int, header ...string) vercelsim.Fault {

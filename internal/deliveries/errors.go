@@ -16,9 +16,8 @@ const (
 	outcomeError         = "error"
 )
 
-// outcomeOf classifies an attempt's error.
-func outcomeOf(err error) string {
-	c := vercelcall.Classify(err)
+// outcomeOf names an attempt's outcome from its error's class.
+func outcomeOf(err error, c vercelcall.Class) string {
 	switch {
 	case err == nil:
 		return outcomeDelivered
