@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/autopilot"
@@ -24,7 +26,6 @@ import (
 	"github.com/vercel-partner/partner-server/internal/handlers/ops"
 	"github.com/vercel-partner/partner-server/internal/handlers/partnerapi"
 	"github.com/vercel-partner/partner-server/internal/handlers/webhooks"
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
@@ -51,7 +52,7 @@ type Options struct {
 type App struct {
 	Log           *slog.Logger
 	DB            *db.DB
-	Vault         *installations.Vault
+	Vault         *vault.Vault
 	Installations *db.Installations
 	Resources     *db.Resources
 	Invoices      *db.Invoices
@@ -78,7 +79,7 @@ var browserRetry = vercelapi.RetryPolicy{MaxAttempts: 2, InitialInterval: 200 * 
 // New opens the database and builds the server; Start runs its
 // background work and Close stops it.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	vault, err := NewVault(cfg)
+	v, err := NewVault(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +90,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if opts.Now != nil {
 		d.Now = opts.Now
 	}
-	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
-		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
+	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
+		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
 		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
@@ -148,7 +149,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
-	sealedIdem := &handlers.Idempotency{Store: &installations.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
+	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
 		Tx: a.DB.InTx, Vercel: caller, Hook: hook, Rotator: rotator}))
@@ -232,7 +233,7 @@ func (a *App) Close() {
 }
 
 // NewVault builds the token vault from the configured keys.
-func NewVault(cfg *config.Config) (*installations.Vault, error) {
+func NewVault(cfg *config.Config) (*vault.Vault, error) {
 	cur, err := config.DecodeKey(cfg.EncryptionKey)
 	if err != nil {
 		return nil, fmt.Errorf("encryption_key: %w", err)
@@ -245,5 +246,5 @@ func NewVault(cfg *config.Config) (*installations.Vault, error) {
 		}
 		prev = append(prev, b)
 	}
-	return installations.NewVault(cur, prev...)
+	return vault.New(cur, prev...)
 }

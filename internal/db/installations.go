@@ -17,11 +17,11 @@ import (
 // Installations implements installations.Store; tokens are sealed by Vault.
 type Installations struct {
 	db    *DB
-	vault *installations.Vault
+	vault installations.Sealer
 }
 
 // NewInstallations returns the installation store.
-func NewInstallations(d *DB, v *installations.Vault) *Installations {
+func NewInstallations(d *DB, v installations.Sealer) *Installations {
 	return &Installations{db: d, vault: v}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -47,7 +49,7 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	vault, err := installations.NewVault(make([]byte, 32))
+	vault, err := vault.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

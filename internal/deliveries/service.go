@@ -19,7 +19,7 @@ import (
 type Deps struct {
 	Store     Store
 	Resources installations.ResourceStore // our copy of resources (renames)
-	Vault     *installations.Vault        // seals queued secret values
+	Vault     installations.Sealer        // seals queued secret values
 	// Vercel makes single attempts; its client's own retries are turned off.
 	Vercel  *vercelcall.Caller
 	Metrics *metrics.Metrics // optional

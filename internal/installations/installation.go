@@ -1,6 +1,7 @@
 // Package installations is the domain of the server: an installation of our
-// integration in a Vercel account, its resources, and the vault that keeps
-// the installation's Vercel access token encrypted at rest.
+// integration in a Vercel account, its resources, invoices, events and
+// deliveries, the rules they keep, and the store interfaces the database
+// implements.
 package installations
 
 import (
@@ -107,7 +108,15 @@ type Upsert struct {
 	Credentials      Credentials
 }
 
-// Store keeps installations. Implementations encrypt the token with a Vault.
+// Sealer keeps text encrypted at rest, bound to associated data (a row's
+// id), with the id of the key that sealed it (internal/vault).
+type Sealer interface {
+	Seal(aad, plaintext string) (ciphertext, keyID string, err error)
+	Open(aad, ciphertext, keyID string) (string, error)
+}
+
+// Store keeps installations. Implementations encrypt the token with a
+// Sealer.
 type Store interface {
 	// Upsert creates or re-installs; a repeat replaces the token and account
 	// and keeps plan and notification.
