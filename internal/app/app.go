@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vault"
 
 	"github.com/go-chi/chi/v5"
@@ -114,15 +116,17 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	caller := vercelcall.New(client, a.Installations, 10*time.Second)
+	caller := vercelcall.New(client, a.Installations, vercelcall.DefaultTimeout)
 	dopts := queueOptions(cfg)
 	if opts.Deliveries != nil {
 		dopts = *opts.Deliveries
 	}
-	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
-		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
+		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now})
 	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
-		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now})
+		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Lifecycle: life,
+		Log: a.Log, Now: opts.Now})
 	if cfg.Billing.AllowClockOverride {
 		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
 	}
@@ -136,8 +140,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
-	rotator := &provisioning.Rotator{Hook: hook, InTx: a.DB.InTx, Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, rotator, opts.Now)
+	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
+		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
 		return err
@@ -150,13 +155,12 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
 	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
-	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
-		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
-		Tx: a.DB.InTx, Vercel: caller, Hook: hook, Rotator: rotator}))
+	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
+		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem,
-		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
-		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
+		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		AllowClockOverride: cfg.Billing.AllowClockOverride}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)
@@ -184,7 +188,7 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 }
 
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
-	rotator *provisioning.Rotator, now func() time.Time) (http.Handler, error) {
+	res *resources.Service, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {
@@ -197,14 +201,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		ProductName: product,
 		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
 			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
-		Sessions:      a.sessionLife,
-		Installations: a.Installations,
-		Resources:     a.Resources,
-		Invoices:      a.Invoices,
-		Catalog:       catalog,
-		Vercel:        caller,
-		Actions:       a.Deliveries,
-		Rotator:       rotator,
+		Sessions:        a.sessionLife,
+		Installations:   a.Installations,
+		Resources:       a.Resources,
+		Invoices:        a.Invoices,
+		Catalog:         catalog,
+		Vercel:          caller,
+		ResourceActions: res,
+		Deliveries:      a.Deliveries,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
 		Usage: a.Billing,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
 )
 
 // Deps are the autopilot's collaborators.
@@ -23,7 +24,9 @@ type Deps struct {
 	Billing       installations.BillingStore
 	Catalog       installations.Catalog
 	Deliveries    *deliveries.Service
-	Log           *slog.Logger
+	// Lifecycle finalizes uninstalled installations once billed.
+	Lifecycle *lifecycle.Service
+	Log       *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -208,7 +208,7 @@ func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, periods 
 	if ok, err := a.invoicesAccepted(ctx, id, periods); err != nil || !ok {
 		return err
 	}
-	d, err := a.Deliveries.Finalize(ctx, "", id, claimMark(id, installations.MarkFinalize, last))
+	d, err := a.Lifecycle.Finalize(ctx, "", id, claimMark(id, installations.MarkFinalize, last))
 	return a.queued(&r.Finalizations, id, deliveries.OpFinalize, d, err)
 }
 

@@ -178,7 +178,7 @@ func markDeleted(ctx context.Context, tx *sqlx.Tx, id string, wipeToken bool, at
 	if err != nil {
 		return err
 	}
-	if cur.Status == status || cur.Status == installations.StatusDeleted {
+	if cur.Status == status || cur.Finalized() {
 		return nil
 	}
 	return updateInTx(ctx, tx, id, installations.NewEvent{Type: installations.EventInstallationDeleted, InstallationID: id,

@@ -49,11 +49,11 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	vault, err := vault.New(make([]byte, 32))
+	v, err := vault.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	insts := db.NewInstallations(d, vault)
+	insts := db.NewInstallations(d, v)
 	if _, err := insts.Upsert(ctx, installations.Upsert{ID: inst, Scopes: []string{"read-write:integration-resource"},
 		Credentials: installations.Credentials{AccessToken: token, TokenType: "Bearer"}}); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	e := &env{sim: sim, db: d, store: db.NewDeliveries(d), events: db.NewEvents(d), invoices: db.NewInvoices(d)}
-	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Resources: db.NewResources(d), Vault: vault,
+	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Vault: v,
 		Vercel: vercelcall.New(client, insts, 10*time.Second)}, opts)
 	return e
 }

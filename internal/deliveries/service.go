@@ -17,17 +17,15 @@ import (
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Store     Store
-	Resources installations.ResourceStore // our copy of resources (renames)
-	Vault     installations.Sealer        // seals queued secret values
+	Store Store
+	Vault installations.Sealer // seals queued secret values
 	// Vercel makes single attempts; its client's own retries are turned off.
 	Vercel  *vercelcall.Caller
 	Metrics *metrics.Metrics // optional
 	Log     *slog.Logger     // optional
 }
 
-// Service accepts writes for Vercel and delivers them durably. It
-// implements installations.Actions.
+// Service accepts writes for Vercel and delivers them durably.
 type Service struct {
 	Deps
 	opts Options

@@ -351,7 +351,7 @@ func TestWriteIsRecordedWhenTheCallerLeavesMidway(t *testing.T) {
 	e := newEnv(t, fast)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	svc := deliveries.New(deliveries.Deps{Store: leavingStore{Store: e.store, cancel: cancel}, Resources: e.svc.Resources,
+	svc := deliveries.New(deliveries.Deps{Store: leavingStore{Store: e.store, cancel: cancel},
 		Vault: e.svc.Vault, Vercel: e.svc.Vercel}, fast)
 	d, err := svc.Enqueue(ctx, resourceEvent("db_1"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -191,7 +192,7 @@ func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
 		b.renderInvoice(w, r, inv, http.StatusBadRequest, err)
 		return
 	}
-	out, err := b.Actions.RefundInvoice(r.Context(), inv.InstallationID, inv.ID, reason, total)
+	out, err := b.Deliveries.Enqueue(r.Context(), deliveries.RefundInvoice(inv.InstallationID, inv.ID, reason, total))
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return

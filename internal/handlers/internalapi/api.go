@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
@@ -24,18 +25,18 @@ type Deps struct {
 	Tokens        []string // internal_api.tokens; none refuses every request
 	Installations installations.Store
 	Invoices      installations.InvoiceStore
-	Resources     installations.ResourceStore // our copy, for reads
-	Deliveries    *deliveries.Service
 	Events        installations.EventStore
-	Vercel        *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency   *handlers.Idempotency
-	Catalog       installations.Catalog
-	Usage         installations.UsageStore
-	Autopilot     *autopilot.Autopilot
+	// The use cases: resources (our copy and the partner's changes),
+	// the installation's usage and finalization, and the queue that
+	// forwards the rest to Vercel.
+	Resources   *resources.Service
+	Lifecycle   *lifecycle.Service
+	Deliveries  *deliveries.Service
+	Vercel      *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency *handlers.Idempotency
+	Autopilot   *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
-	// Now is the clock of the usage ledger; default time.Now.
-	Now func() time.Time
 }
 
 // API is /internal/v1: the partner's own services reach Vercel through it

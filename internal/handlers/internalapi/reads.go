@@ -168,7 +168,7 @@ func (a *API) handleListResources(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	list, err := a.Resources.ListResources(r.Context(), id)
+	list, err := a.Resources.List(r.Context(), id)
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return
@@ -180,7 +180,7 @@ func (a *API) handleListResources(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleGetResource(w http.ResponseWriter, r *http.Request) {
-	res, err := a.Resources.GetResource(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"))
+	res, err := a.Resources.Get(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"))
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
@@ -123,7 +124,7 @@ func (a *API) handleFinalize(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	d, err := a.Deliveries.Finalize(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"))
+	d, err := a.Lifecycle.Finalize(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"))
 	a.writeDelivery(w, r, d, err, nil)
 }
 
@@ -194,11 +195,11 @@ func (a *API) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	patch := deliveries.ResourcePatch{Name: req.Name, Status: req.Status}
+	patch := resources.Patch{Name: req.Name, Status: req.Status}
 	if req.Metadata != nil {
 		patch.Metadata, _ = json.Marshal(req.Metadata)
 	}
-	res, d, err := a.Deliveries.UpdateResource(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"),
+	res, d, err := a.Resources.Change(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"),
 		chi.URLParam(r, "resourceId"), patch)
 	var extra map[string]any
 	if res.ID != "" {
@@ -206,5 +207,3 @@ func (a *API) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	}
 	a.writeDelivery(w, r, d, err, extra)
 }
-
-var _ installations.Actions = (*deliveries.Service)(nil)
