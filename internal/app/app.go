@@ -160,7 +160,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
 		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
 		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
-		AllowClockOverride: cfg.Billing.AllowClockOverride}))
+		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog()}))
 	r.Mount("/", browser)

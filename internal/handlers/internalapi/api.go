@@ -6,16 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/autopilot"
-	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/lifecycle"
-	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
@@ -26,17 +24,17 @@ type Deps struct {
 	Installations installations.Store
 	Invoices      installations.InvoiceStore
 	Events        installations.EventStore
-	// The use cases: resources (our copy and the partner's changes),
-	// the installation's usage and finalization, and the queue that
-	// forwards the rest to Vercel.
-	Resources   *resources.Service
-	Lifecycle   *lifecycle.Service
-	Deliveries  *deliveries.Service
+	// The use cases (usecases.go).
+	Resources   Resources
+	Lifecycle   Lifecycle
+	Deliveries  Deliveries
 	Vercel      *vercelcall.Caller // reads (account, member, invoice)
 	Idempotency *handlers.Idempotency
 	Autopilot   *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
+	// Now is the billing clock; default time.Now.
+	Now func() time.Time
 }
 
 // API is /internal/v1: the partner's own services reach Vercel through it

@@ -87,7 +87,10 @@ func (a *API) handleBillingRun(w http.ResponseWriter, r *http.Request) {
 		Now *string `json:"now"`
 	}
 	err := handlers.ReadJSON(r, &req, true)
-	now := a.Lifecycle.Now()
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
 	if err == nil && req.Now != nil {
 		now, err = a.overrideClock(*req.Now)
 	}

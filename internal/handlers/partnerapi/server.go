@@ -11,17 +11,15 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/lifecycle"
-	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 )
 
 // Deps are what the partner API needs; the app wires them.
 type Deps struct {
 	Log *slog.Logger
-	// Installations and Resources are the use cases Vercel's calls run.
-	Installations *lifecycle.Service
-	Resources     *resources.Service
+	// The use cases Vercel's calls run (usecases.go).
+	Installations Installations
+	Resources     Resources
 	Catalog       installations.Catalog // plans and the views' billing plans
 	Verifier      *vercelauth.Verifier
 	Idempotency   *handlers.Idempotency
