@@ -52,10 +52,14 @@ type console struct {
 // maxFlashes bounds the kept flash messages.
 const maxFlashes = 50
 
-// SetConsole configures the simulated dashboard.
+// SetConsole configures the simulated dashboard; its PartnerURL also
+// becomes the integration's base URL (see SetPartnerURL).
 func (s *Sim) SetConsole(c Console) {
 	if c.WebhookURL == "" && c.PartnerURL != "" {
 		c.WebhookURL = c.PartnerURL + "/webhooks/vercel"
+	}
+	if c.PartnerURL != "" {
+		s.SetPartnerURL(c.PartnerURL)
 	}
 	s.console.mu.Lock()
 	defer s.console.mu.Unlock()
