@@ -88,7 +88,7 @@ func (s *Sim) reread(base, key string, seq uint64, rd Reread) {
 	case err != nil:
 		rd.Error = "the partner did not answer: " + err.Error()
 	case resp.Status != http.StatusOK:
-		rd.Error = fmt.Sprintf("the partner answered %d %s%s", resp.Status, http.StatusText(resp.Status), bodySummary(resp.Body))
+		rd.Error = fmt.Sprintf("the partner answered %d %s%s", resp.Status, http.StatusText(resp.Status), why(resp.JSON))
 	case resp.JSON == nil:
 		rd.Error = "the partner's answer is not a JSON object"
 	case seq < s.rereadApplied[key]:
