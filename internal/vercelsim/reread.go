@@ -81,9 +81,8 @@ func (s *Sim) reread(base, key string, seq uint64, rd Reread) {
 	ctx, cancel := context.WithTimeout(s.bg, rereadTimeout)
 	defer cancel()
 	resp, err := s.CallPartner(ctx, rd.Method, base+rd.Path, rd.InstallationID, nil, AsSystem())
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	rd.Time, rd.Status = s.now(), resp.Status
+	s.mu.Lock()
 	switch {
 	case err != nil:
 		rd.Error = "the partner did not answer: " + err.Error()
@@ -99,10 +98,11 @@ func (s *Sim) reread(base, key string, seq uint64, rd Reread) {
 			s.rereadApplied[key] = seq
 		}
 	}
+	s.rereads = appendCapped(s.rereads, rd)
+	s.mu.Unlock()
 	if rd.Error != "" {
 		s.logf("vercelsim: re-read %s %s: %s", rd.Method, rd.Path, rd.Error)
 	}
-	s.rereads = appendCapped(s.rereads, rd)
 }
 
 // applyReread updates Vercel's copy from a partner answer; callers hold
