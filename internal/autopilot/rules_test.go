@@ -1,6 +1,7 @@
 package autopilot_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,7 +46,7 @@ func TestResourceDeletedMidPeriodIsBilledForThePartItLived(t *testing.T) {
 		e.run(t, date("2027-02-01T01:05:00Z"))
 		jan := e.Sim.InvoicesForPeriod("icfg_d", month("2027-01-01T00:00:00Z"))
 		if len(jan) != 1 || jan[0].Total != "23.00" || !strings.Contains(string(jan[0].Submitted), `"resourceId":"db_1"`) {
-			t.Fatalf("January invoices = %+v, want one of 23.00 for db_1 (20.00 + 1500 x 0.002)", jan)
+			t.Fatalf("January invoices = %s, want one of 23.00 for db_1 (20.00 + 1500 x 0.002)", brief(jan))
 		}
 
 		if _, err := e.App.Resources.PutResource(context.Background(), installations.Resource{ID: "db_2", InstallationID: "icfg_d",
@@ -67,7 +68,7 @@ func TestResourceDeletedMidPeriodIsBilledForThePartItLived(t *testing.T) {
 		e.run(t, date("2027-03-01T01:05:00Z"))
 		feb := e.Sim.InvoicesForPeriod("icfg_d", month("2027-02-01T00:00:00Z"))
 		if len(feb) != 1 || feb[0].Total != "21.00" || !strings.Contains(string(feb[0].Submitted), `"resourceId":"db_2"`) {
-			t.Fatalf("February invoices = %+v, want one of 21.00 for db_2", feb)
+			t.Fatalf("February invoices = %s, want one of 21.00 for db_2", brief(feb))
 		}
 		e.run(t, date("2027-04-01T01:05:00Z"))
 		if n := len(e.Sim.Invoices("icfg_d")); n != 2 {
@@ -95,7 +96,7 @@ func TestOutageInvoicesEveryEndedPeriodOldestFirst(t *testing.T) {
 		got := e.Sim.Invoices("icfg_o") // in submission order
 		want := []struct{ id, total string }{{"icfg_o-2027-01", "22.00"}, {"icfg_o-2027-02", "24.00"}, {"icfg_o-2027-03", "26.00"}}
 		if len(got) != len(want) {
-			t.Fatalf("invoices = %+v, want January, February and March", got)
+			t.Fatalf("invoices = %s, want January, February and March", brief(got))
 		}
 		for i, w := range want {
 			if got[i].ExternalID != w.id || got[i].Total != w.total {
@@ -123,7 +124,7 @@ func TestLateUsageForThePeriodsLastMinuteIsInvoiced(t *testing.T) {
 		e.run(t, date("2027-02-01T00:05:00Z"))
 		jan := month("2027-01-01T00:00:00Z")
 		if got := e.Sim.InvoicesForPeriod("icfg_l", jan); len(got) != 0 {
-			t.Fatalf("January invoiced during the grace: %+v", got)
+			t.Fatalf("January invoiced during the grace: %s", brief(got))
 		}
 		if code, body := e.usageAt(t, "icfg_l", date("2027-02-01T00:59:59Z"),
 			`{"id":"q3","resourceId":"db_l","meter":"queries","value":250,"at":"2027-01-31T23:59:30Z"}`); code != 200 {
@@ -137,7 +138,7 @@ func TestLateUsageForThePeriodsLastMinuteIsInvoiced(t *testing.T) {
 		e.run(t, date("2027-02-01T01:05:00Z"))
 		got := e.Sim.InvoicesForPeriod("icfg_l", jan)
 		if len(got) != 1 || got[0].Total != "23.50" { // 20.00 + 1750 x 0.002
-			t.Fatalf("January invoices = %+v, want one of 23.50 with the late usage", got)
+			t.Fatalf("January invoices = %s, want one of 23.50 with the late usage", brief(got))
 		}
 		var last struct {
 			Usage []struct{ PeriodValue json.Number }
@@ -218,7 +219,7 @@ func TestRefusedInvoiceIsVisibleAndCanBeRequeued(t *testing.T) {
 			t.Errorf("re-queue of an accepted invoice: %d %v, want 409 invoice_accepted", code, body)
 		}
 		if got := e.Sim.InvoicesForPeriod("icfg_f", month("2027-01-01T00:00:00Z")); len(got) != 1 || got[0].ExternalID != "icfg_f-2027-01" {
-			t.Fatalf("January invoices = %+v, want one", got)
+			t.Fatalf("January invoices = %s, want one", brief(got))
 		}
 		e.run(t, date("2027-02-15T14:00:00Z"))
 		e.run(t, date("2027-02-15T15:00:00Z"))
@@ -262,7 +263,7 @@ func TestPrepaidBalanceNeverGoesBelowZero(t *testing.T) {
 		got := e.Sim.InvoicesForPeriod("icfg_p", month("2027-01-01T00:00:00Z"))
 		if len(got) != 1 || got[0].Total != "29904.90" || !strings.Contains(string(got[0].Submitted), `"resourceId":"db_bill"`) ||
 			strings.Contains(string(got[0].Submitted), "db_stop") {
-			t.Fatalf("January invoices = %+v, want one of 29904.90 for db_bill only", got)
+			t.Fatalf("January invoices = %s, want one of 29904.90 for db_bill only", brief(got))
 		}
 		bal, err := e.App.Balances.Balances(t.Context(), "icfg_p")
 		if err != nil || len(bal) != 2 || bal[0].Cents != 0 || bal[1].Cents != 0 {
@@ -281,4 +282,13 @@ func TestPrepaidBalanceNeverGoesBelowZero(t *testing.T) {
 			t.Errorf("feed shortfalls = %v, want %s", shortfalls, want)
 		}
 	})
+}
+
+// brief names invoices by externalId, total and submitted items.
+func brief(invs []vercelsim.Invoice) string {
+	var b strings.Builder
+	for _, inv := range invs {
+		fmt.Fprintf(&b, "[%s %s %s] ", inv.ExternalID, inv.Total, inv.Items)
+	}
+	return cmp.Or(b.String(), "none")
 }
