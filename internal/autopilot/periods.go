@@ -115,13 +115,14 @@ func (a *Autopilot) RequeueInvoice(ctx context.Context, installationID string, p
 	}
 	a.Log.InfoContext(ctx, "refused invoice queued again", "installation_id", installationID,
 		"period", periodStart.UTC().Format("2006-01"), "previous_delivery_id", run.DeliveryID, "delivery_id", d.ID)
-	if run, _, rerr := a.Billing.InvoiceRun(ctx, installationID, periodStart); rerr == nil {
-		p, perr := a.invoicePeriod(ctx, run)
-		if perr == nil {
-			return p, d, err
-		}
+	cur, _, rerr := a.Billing.InvoiceRun(ctx, installationID, periodStart)
+	p, perr := a.invoicePeriod(ctx, cur)
+	if rerr != nil || perr != nil { // the re-queue is committed; describe it from what we know
+		p = InvoicePeriod{Start: run.PeriodStart, End: run.PeriodEnd, ExternalID: run.ExternalID, Final: run.Final,
+			QueuedAt: run.CreatedAt, DeliveryID: d.ID, Status: d.Status, Reason: d.LastError,
+			Requeues: run.Requeues + 1, PreviousDeliveryID: run.DeliveryID}
 	}
-	return InvoicePeriod{}, d, err
+	return p, d, err
 }
 
 // requeueable refuses a run whose invoice is on its way or accepted.
