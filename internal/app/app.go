@@ -123,10 +123,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
-		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now})
+		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
+		LateUsageGrace: cfg.Billing.LateUsageGrace})
 	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
 		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Lifecycle: life,
-		Log: a.Log, Now: opts.Now})
+		Log: a.Log, Now: opts.Now, Grace: cfg.Billing.LateUsageGrace})
 	if cfg.Billing.AllowClockOverride {
 		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
 	}

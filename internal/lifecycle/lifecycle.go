@@ -31,6 +31,9 @@ type Deps struct {
 	Log    *slog.Logger // optional
 	// Now is the clock of the usage ledger; default time.Now.
 	Now func() time.Time
+	// LateUsageGrace keeps the previous period open for usage this long
+	// after it ends (billing.late_usage_grace).
+	LateUsageGrace time.Duration
 }
 
 // Queue is the delivery queue (deliveries.Service).

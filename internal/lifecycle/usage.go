@@ -67,12 +67,12 @@ func (s *Service) checkUsage(ctx context.Context, in installations.Installation,
 		return nil, apperr.InvalidFields("too many records", apperr.Field{Key: "records",
 			Message: fmt.Sprintf("at most %d per request", MaxUsageRecords)})
 	}
-	meters, err := s.meters(ctx, in)
+	now := s.Now()
+	start, end := billing.UsageWindow(now, s.LateUsageGrace)
+	targets, err := installations.UsageTargets(ctx, s.Catalog, s.Resources, s.Usage, in, start)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now()
-	start, _ := billing.Period(now)
 	records := make([]billing.Record, len(raw))
 	var fields []apperr.Field
 	for i, u := range raw {
@@ -83,11 +83,14 @@ func (s *Service) checkUsage(ctx context.Context, in installations.Installation,
 		for _, p := range problems {
 			add(p.Key, p.Message)
 		}
-		m, known := meters[u.ResourceID]
-		if !known {
+		m, known := targets[u.ResourceID]
+		switch {
+		case !known:
 			add("resourceId", "not a resource of this installation with a metered plan")
+		case m.DeletedAt != nil && !rec.At.IsZero() && !rec.At.Before(*m.DeletedAt):
+			add("resourceId", "the resource was deleted before at")
 		}
-		for _, p := range billing.ValidateRecord(rec, m, start, now) {
+		for _, p := range billing.ValidateRecord(rec, m.Meters, start, end, now) {
 			if p.Key == "at" && u.At != "" && rec.At.IsZero() {
 				continue // unparsable: reported once, by parseRecord
 			}
@@ -126,21 +129,4 @@ func parseRecord(u UsageRecord) (billing.Record, []billing.Problem) {
 		rec.At = at.UTC()
 	}
 	return rec, problems
-}
-
-// meters lists each subject's meters by resource id ("" the installation).
-func (s *Service) meters(ctx context.Context, in installations.Installation) (map[string][]billing.Meter, error) {
-	resources, err := s.Resources.ListResources(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	subjects, err := s.Catalog.Subjects(in, resources)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]billing.Meter, len(subjects))
-	for _, sub := range subjects {
-		out[sub.ResourceID] = sub.Plan.Meters
-	}
-	return out, nil
 }

@@ -78,6 +78,8 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/usage", a.handleGetUsage)
 	r.Post("/installations/{installationId}/usage", a.handleAddUsage)
 	r.Post("/billing/run", a.handleBillingRun)
+	r.Get("/installations/{installationId}/billing/periods", a.handleInvoicePeriods)
+	r.Post("/installations/{installationId}/billing/periods/{period}/retry", a.handleRequeueInvoice)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)

@@ -31,6 +31,13 @@ func (a *API) handleAddUsage(w http.ResponseWriter, r *http.Request) {
 	handlers.WriteJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "new": added})
 }
 
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
 // handleGetUsage shows the open period as the next billing data would
 // carry it.
 func (a *API) handleGetUsage(w http.ResponseWriter, r *http.Request) {
@@ -87,10 +94,7 @@ func (a *API) handleBillingRun(w http.ResponseWriter, r *http.Request) {
 		Now *string `json:"now"`
 	}
 	err := handlers.ReadJSON(r, &req, true)
-	now := time.Now()
-	if a.Now != nil {
-		now = a.Now()
-	}
+	now := a.now()
 	if err == nil && req.Now != nil {
 		now, err = a.overrideClock(*req.Now)
 	}
