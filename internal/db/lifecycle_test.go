@@ -13,7 +13,7 @@ import (
 func TestCreditInvoiceOnceUnderConcurrentRepeats(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+		if _, err := db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
 		b := db.NewBalances(d)
@@ -49,7 +49,7 @@ func TestCreditInvoiceOnceUnderConcurrentRepeats(t *testing.T) {
 func TestLifecycleTx(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		s := db.NewInstallations(d, vault(t))
+		s := db.NewInstallations(d, newVault(t))
 		if _, err := s.Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -130,10 +131,8 @@ func (b *Browser) invoice(r *http.Request) (installations.Invoice, error) {
 
 // fetchInvoice reads the invoice's current state from Vercel.
 func (b *Browser) fetchInvoice(ctx context.Context, inv installations.Invoice) (*vercelapi.Invoice, error) {
-	return vercelcall.Read(ctx, b.Vercel.WithTimeout(invoiceTimeout), inv.InstallationID,
-		func(ctx context.Context, v *vercelapi.Client, token string) (*vercelapi.Invoice, error) {
-			return v.GetInvoice(ctx, token, inv.InstallationID, inv.ID)
-		})
+	out, err := b.Vercel.WithTimeout(invoiceTimeout).For(inv.InstallationID).GetInvoice(ctx, inv.ID)
+	return out, vercelcall.Error(err)
 }
 
 // handleInvoice shows one invoice with its state read from Vercel, and a
@@ -198,7 +197,7 @@ func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
 		b.renderInvoice(w, r, inv, http.StatusBadRequest, err)
 		return
 	}
-	out, err := b.Actions.RefundInvoice(r.Context(), inv.InstallationID, inv.ID, reason, total)
+	out, err := b.Deliveries.Enqueue(r.Context(), deliveries.RefundInvoice(inv.InstallationID, inv.ID, reason, total))
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return
