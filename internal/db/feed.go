@@ -39,7 +39,7 @@ const feedPage = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x
 	ORDER BY e.xid, e.id LIMIT $2`
 
 // feedHeld is the newest transaction whose committed events the horizon
-// still holds back ('' when none).
+// still holds back (” when none).
 const feedHeld = `SELECT COALESCE(CAST(MAX(xid) AS TEXT), '') FROM events
 	WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())`
 
@@ -109,4 +109,3 @@ func (s *Events) waitPast(ctx context.Context, xid string) (bool, error) {
 		pause = min(2*pause, 20*time.Millisecond)
 	}
 }
-
