@@ -26,7 +26,8 @@ type scenario struct {
 // scenarios are every part of a run, in the order they run.
 var scenarios = []scenario{
 	{"healthz", timed(healthzRow, (*server).healthz)},
-	{"upsert", timed("PUT /v1/installations/{id} (verified upsert)", (*server).upsert)},
+	{"upsert", timed(upsertRow, (*server).upsert)},
+	{"floor", floors},
 	{"upsert-fresh", func(ctx context.Context, sv *server, s settings) ([]result, error) {
 		if err := sv.mintFresh(ctx, s.fresh, gomaxprocs()); err != nil {
 			return nil, err

@@ -39,7 +39,7 @@ const feedPage = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x
 	ORDER BY e.xid, e.id LIMIT $2`
 
 // feedHeld is the newest transaction whose committed events the horizon
-// still holds back (” when none).
+// still holds back (empty when none).
 const feedHeld = `SELECT COALESCE(CAST(MAX(xid) AS TEXT), '') FROM events
 	WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())`
 

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+// The floors: the database work of a verified upsert run straight
+// against the same database, with the same concurrency, in the same run,
+// so the server's figure can be read as a ratio to what the database
+// itself allows on this machine at this moment.
+//
+//   - "store": the installation store's Upsert (the token sealed, the row
+//     and its event written exactly as the server writes them), without
+//     HTTP, token verification or JSON;
+//   - "transaction" (PostgreSQL): BEGIN; the same INSERT ... ON CONFLICT
+//     DO UPDATE; an INSERT of the event row; COMMIT, four round trips, the
+//     shape the server used before it wrote both in one statement.
+
+// floorRows names the floor rows and the server row each is the floor of.
+var floorRows = map[string]string{
+	floorStoreRow: upsertRow,
+	floorTxRow:    upsertRow,
+}
+
+const (
+	upsertRow     = "PUT /v1/installations/{id} (verified upsert)"
+	floorStoreRow = "floor: installation store Upsert, direct"
+	floorTxRow    = "floor: upsert + event transaction, direct"
+)
+
+// floorID spreads the floor over as many rows as the upserts touch, apart
+// from them, so the installations under load keep their tokens.
+func (sv *server) floorID(i int) string { return fmt.Sprintf("icfg_floor%06d", i%len(sv.ids)) }
+
+func (sv *server) floorStore(ctx context.Context, _, i int) error {
+	_, err := sv.app.Installations.Upsert(ctx, floorUpsert(sv.floorID(i), sv.access[i%len(sv.access)]))
+	return err
+}
+
+func floorUpsert(id, token string) installations.Upsert {
+	return installations.Upsert{ID: id, Scopes: []string{"read-write:integration-resource"},
+		AcceptedPolicies: map[string]string{"toc": "2024-02-28T10:00:00Z"},
+		Account:          installations.Account{Name: "Acme", URL: "https://vercel.com/acme", ContactEmail: "ada@acme.dev", ContactName: "Ada"},
+		Credentials:      installations.Credentials{AccessToken: token, TokenType: "Bearer"}}
+}
+
+const floorUpsertSQL = `INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
+	contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+	ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, accepted_policies = excluded.accepted_policies,
+	account_name = excluded.account_name, account_url = excluded.account_url,
+	contact_email = excluded.contact_email, contact_name = excluded.contact_name,
+	status = excluded.status, token_type = excluded.token_type,
+	token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
+	updated_at = excluded.updated_at, deleted_at = NULL
+	RETURNING id, created_at`
+
+const floorEventSQL = `INSERT INTO events (type, installation_id, subject, data, created_at) VALUES ($1, $2, $2, $3, $4)`
+
+// floorCiphertext is as long as a sealed token of the simulator's.
+var floorCiphertext = fmt.Sprintf("%0120d", 0)
+
+func (sv *server) floorTx(ctx context.Context, _, i int) error {
+	id, now := sv.floorID(i), int64(i)
+	return sv.app.DB.Tx(ctx, func(tx *sqlx.Tx) error {
+		var row struct {
+			ID        string `db:"id"`
+			CreatedAt int64  `db:"created_at"`
+		}
+		if err := tx.GetContext(ctx, &row, floorUpsertSQL, id, `["read-write:integration-resource"]`, `{"toc":"2024-02-28T10:00:00Z"}`,
+			"Acme", "https://vercel.com/acme", "ada@acme.dev", "Ada", installations.StatusActive, "Bearer",
+			floorCiphertext, "k1", now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, floorEventSQL, installations.EventInstallationUpdated, id, `{"reason":"upsert"}`, now)
+		return err
+	})
+}
+
+// floors runs the floors of t's driver for -duration each.
+func floors(ctx context.Context, sv *server, s settings) ([]result, error) {
+	rows := []result{loop(ctx, floorStoreRow, s.conns, bounds{d: s.duration}, sv.floorStore)}
+	if sv.app.DB.Driver == "postgres" {
+		rows = append(rows, loop(ctx, floorTxRow, s.conns, bounds{d: s.duration}, sv.floorTx))
+	}
+	return rows, nil
+}
