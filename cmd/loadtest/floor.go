@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
@@ -23,14 +26,17 @@ import (
 
 // floorRows names the floor rows and the server row each is the floor of.
 var floorRows = map[string]string{
-	floorStoreRow: upsertRow,
-	floorTxRow:    upsertRow,
+	floorStoreRow:    upsertRow,
+	floorTxRow:       upsertRow,
+	floorDeliveryRow: internalRow,
 }
 
 const (
-	upsertRow     = "PUT /v1/installations/{id} (verified upsert)"
-	floorStoreRow = "floor: installation store Upsert, direct"
-	floorTxRow    = "floor: upsert + event transaction, direct"
+	upsertRow        = "PUT /v1/installations/{id} (verified upsert)"
+	internalRow      = "POST /internal/v1/.../events (accepted)"
+	floorStoreRow    = "floor: installation store Upsert, direct"
+	floorTxRow       = "floor: upsert + event transaction, direct"
+	floorDeliveryRow = "floor: delivery recorded, then its outcome, direct"
 )
 
 // floorID spreads the floor over as many rows as the upserts touch, apart
@@ -82,11 +88,50 @@ func (sv *server) floorTx(ctx context.Context, _, i int) error {
 	})
 }
 
+// floorDelivery is the database work of an accepted internal write: the
+// delivery store records it as the queue does (the installation checked
+// and its sealed token read in the same transaction), then records the
+// outcome of its first attempt. No HTTP, no call to Vercel.
+func (sv *server) floorDelivery(ctx context.Context, _, i int) error {
+	id := sv.ids[i%len(sv.ids)]
+	now := time.Now()
+	d := installations.Delivery{ID: "dlv_floor" + rand.Text(), InstallationID: id, Operation: deliveries.OpCreateEvent,
+		OrderKey: id + "|installation", Body: string(eventBody), Status: installations.DeliveryPending,
+		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	local := func(ctx context.Context, tx installations.Tx) error {
+		in, err := tx.Installation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := in.TakesMore(); err != nil {
+			return err
+		}
+		if tt, ok := tx.(installations.TokenTx); ok {
+			_, _, err = tt.SealedToken(ctx, id)
+		}
+		return err
+	}
+	owner := "floor_" + rand.Text()
+	d, leased, err := sv.app.Deliveries.Store.InsertDelivery(ctx, d, owner, now.Add(time.Minute), local)
+	if err != nil {
+		return err
+	}
+	if !leased {
+		owner = "" // an earlier one of the key is pending: finish it all the same
+	}
+	done := time.Now()
+	d.Status, d.Attempts, d.ResultStatus, d.Result, d.UpdatedAt, d.FinishedAt = installations.DeliveryDelivered, 1, 200,
+		[]byte("null"), done, &done
+	_, err = sv.app.Deliveries.Store.FinishDelivery(ctx, d, owner, nil)
+	return err
+}
+
 // floors runs the floors of t's driver for -duration each.
 func floors(ctx context.Context, sv *server, s settings) ([]result, error) {
 	rows := []result{loop(ctx, floorStoreRow, s.conns, bounds{d: s.duration}, sv.floorStore)}
 	if sv.app.DB.Driver == "postgres" {
 		rows = append(rows, loop(ctx, floorTxRow, s.conns, bounds{d: s.duration}, sv.floorTx))
 	}
+	rows = append(rows, loop(ctx, floorDeliveryRow, s.conns, bounds{d: s.duration}, sv.floorDelivery))
 	return rows, nil
 }

@@ -36,7 +36,7 @@ var scenarios = []scenario{
 		return []result{loop(ctx, name, s.conns, bounds{d: s.duration, limit: s.fresh}, sv.upsertFresh)}, nil
 	}},
 	{"read", timed("GET /v1/installations/{id} (verified read)", (*server).read)},
-	{"internal", timed("POST /internal/v1/.../events (accepted)", (*server).event)},
+	{"internal", timed(internalRow, (*server).event)},
 	{"drain", func(ctx context.Context, sv *server, s settings) ([]result, error) {
 		accept, drain := sv.backlog(ctx, s)
 		return []result{accept, drain}, nil

@@ -98,22 +98,30 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 				return fmt.Errorf("find delivery by idempotency key: %w", err)
 			}
 		}
-		// With a local change the installation is read there; a missing
-		// one is NotFound either way.
-		if local == nil {
-			if err := installationKnown(ctx, x, d.InstallationID); err != nil {
-				return err
-			}
-		}
-		var seq any // NULL: the rowid numbers it
+		var (
+			seq any // NULL: the rowid numbers it
+			pre *prefetched
+		)
 		if !rowidNumbers(x) {
-			if d.Seq, err = keyedSeq(ctx, x, d.OrderKey); err != nil {
+			if d.Seq, pre, err = keyedSeq(ctx, x, d.OrderKey, d.InstallationID); err != nil {
 				return err
 			}
 			seq = d.Seq
 		}
+		// With a local change the installation is read there; a missing
+		// one is NotFound either way.
+		if local == nil {
+			if pre != nil && !pre.found {
+				return apperr.NotFoundf("installation %s not found", d.InstallationID)
+			}
+			if pre == nil {
+				if err := installationKnown(ctx, x, d.InstallationID); err != nil {
+					return err
+				}
+			}
+		}
 		if local != nil {
-			if err := local(ctx, tx{x: x, d: s.db}); err != nil {
+			if err := local(ctx, tx{x: x, d: s.db, pre: pre}); err != nil {
 				return err
 			}
 		}
@@ -173,15 +181,32 @@ func installationKnown(ctx context.Context, x *sqlx.Tx, id string) error {
 // keyedSeq takes a delivery number on PostgreSQL under a lock on its order
 // key, held until the transaction ends: deliveries of one key commit in
 // the order of their numbers, and deliveries of other keys do not wait.
-func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey string) (int64, error) {
+// The same round trip reads the installation and its sealed token, which
+// the recording transaction asks for next.
+func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey, installationID string) (int64, *prefetched, error) {
 	h := fnv.New64a()
 	h.Write([]byte(orderKey))
-	var n int64
-	err := x.GetContext(ctx, &n, `SELECT nextval('deliveries_seq') FROM (SELECT pg_advisory_xact_lock($1)) l`, int64(h.Sum64()))
-	if err != nil {
-		return 0, fmt.Errorf("next delivery number: %w", err)
+	var r struct {
+		Seq   int64          `db:"seq"`
+		Found bool           `db:"found"`
+		CT    sql.NullString `db:"token_ciphertext"`
+		KeyID sql.NullString `db:"token_key_id"`
+		installationRow
 	}
-	return n, nil
+	err := x.GetContext(ctx, &r, `SELECT s.seq, i.id IS NOT NULL AS found, i.token_ciphertext, i.token_key_id,
+		COALESCE(i.id, '') AS id, COALESCE(i.scopes, '') AS scopes, COALESCE(i.accepted_policies, '') AS accepted_policies,
+		COALESCE(i.account_name, '') AS account_name, COALESCE(i.account_url, '') AS account_url,
+		COALESCE(i.contact_email, '') AS contact_email, COALESCE(i.contact_name, '') AS contact_name,
+		COALESCE(i.billing_plan_id, '') AS billing_plan_id, COALESCE(i.notification, '') AS notification,
+		COALESCE(i.status, '') AS status, COALESCE(i.created_at, 0) AS created_at, COALESCE(i.updated_at, 0) AS updated_at,
+		i.deleted_at
+		FROM (SELECT nextval('deliveries_seq') AS seq FROM (SELECT pg_advisory_xact_lock($1)) l) s
+		LEFT JOIN installations i ON i.id = $2`, int64(h.Sum64()), installationID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("next delivery number: %w", err)
+	}
+	return r.Seq, &prefetched{id: installationID, row: r.installationRow, found: r.Found,
+		ciphertext: r.CT.String, keyID: r.KeyID.String}, nil
 }
 
 // ClaimDeliveries leases up to limit due deliveries that head their order

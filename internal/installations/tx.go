@@ -30,3 +30,11 @@ type Tx interface {
 
 // LocalChange runs inside the transaction that records a delivery.
 type LocalChange func(ctx context.Context, tx Tx) error
+
+// TokenTx is a Tx that also reads an installation's sealed token inside
+// the transaction (the database's does). The delivery queue uses it so
+// that a write's first attempt needs no read of its own.
+type TokenTx interface {
+	// SealedToken answers an apperr NotFound error for an unknown id.
+	SealedToken(ctx context.Context, id string) (ciphertext, keyID string, err error)
+}
