@@ -28,14 +28,15 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations stored in %s, load spread over %d of them\n",
 		r.title, strings.Join(ready, ", "), r.installations, r.installTime.Round(time.Millisecond), min(r.installations, hotInstallations))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\tCPU/req here\tCPU/req db\t")
 	ceiling := r.ceiling()
 	for _, row := range r.rows {
 		ratio := "-"
 		if ceiling > 0 {
 			ratio = fmt.Sprintf("%.2f", row.rate()/ceiling)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t\n", row.name, row.rate(), ms(row, 0.50), ms(row, 0.99), row.errs, ratio)
+		self, db := row.cpuColumns()
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%s\t\n", row.name, row.rate(), ms(row, 0.50), ms(row, 0.99), row.errs, ratio, self, db)
 	}
 	tw.Flush()
 	r.printFloors(out)
