@@ -50,19 +50,17 @@ var errUnknownCursor = apperr.InvalidFields("invalid query",
 	apperr.Field{Key: "after", Message: "must be 0 or a cursor returned by this feed"})
 
 func (s *Events) feedAfter(ctx context.Context, after int64, limit int) ([]installations.Event, error) {
-	rows, err := s.page(ctx, after, limit)
-	if err != nil || len(rows) >= limit {
-		return rows, err
-	}
+	// First what the horizon holds back now, then the page: once every
+	// transaction up to held has ended, the page's own horizon is past
+	// every event committed before this call.
 	var held string
 	if err := s.db.GetContext(ctx, &held, feedHeld); err != nil {
 		return nil, fmt.Errorf("read event horizon: %w", err)
 	}
-	if held == "" {
-		return rows, nil
-	}
-	if passed, err := s.waitPast(ctx, held); err != nil || !passed {
-		return rows, err
+	if held != "" {
+		if err := s.waitPast(ctx, held); err != nil {
+			return nil, err
+		}
 	}
 	return s.page(ctx, after, limit)
 }
@@ -87,23 +85,23 @@ func (s *Events) page(ctx context.Context, after int64, limit int) ([]installati
 }
 
 // waitPast polls until every transaction up to xid has ended, for at most
-// s.wait; it reports whether they had.
-func (s *Events) waitPast(ctx context.Context, xid string) (bool, error) {
+// s.wait or until ctx ends.
+func (s *Events) waitPast(ctx context.Context, xid string) error {
 	deadline := time.Now().Add(s.wait)
 	pause := time.Millisecond
 	for {
 		var passed bool
 		if err := s.db.GetContext(ctx, &passed, feedPassed, xid); err != nil {
-			return false, fmt.Errorf("read event horizon: %w", err)
+			return fmt.Errorf("read event horizon: %w", err)
 		}
 		if passed || !time.Now().Add(pause).Before(deadline) {
-			return passed, nil
+			return nil
 		}
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false, nil
+			return nil
 		case <-t.C:
 		}
 		pause = min(2*pause, 20*time.Millisecond)

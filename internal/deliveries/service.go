@@ -57,11 +57,8 @@ func New(d Deps, opts Options) *Service {
 // body Vercel would refuse is never queued; nothing is queued for a
 // finalized installation (installations.ErrFinalized).
 func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
-	if w.err != nil {
-		return Delivery{}, w.err
-	}
-	if w.op == "" {
-		return Delivery{}, errors.New("deliveries: a Write must come from its operation's constructor")
+	if err := w.check(); err != nil {
+		return Delivery{}, err
 	}
 	d, owner, token, err := s.record(ctx, w)
 	if err != nil {
@@ -120,12 +117,8 @@ func (s *Service) Cancel(ctx context.Context, id string) (Delivery, error) {
 	return s.Store.CancelDelivery(ctx, id, CancelReason, s.now())
 }
 
-// record writes the delivery (and the local change) in one transaction.
-// It leases the new delivery to the caller (owner != "") unless an earlier
-// one with the same ordering key is pending; then it also returns the
-// installation's token, read in the same transaction, for the first
-// attempt ("" when it was not read there).
-func (s *Service) record(ctx context.Context, w Write) (Delivery, string, string, error) {
+// newDelivery is the delivery w makes, its body sealed when secret.
+func (s *Service) newDelivery(w Write) (Delivery, error) {
 	now := s.now()
 	d := Delivery{ID: "dlv_" + rand.Text(), InstallationID: w.installationID, Operation: w.op, Target: w.target,
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
@@ -135,9 +128,23 @@ func (s *Service) record(ctx context.Context, w Write) (Delivery, string, string
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error
 		if d.Body, d.BodyKeyID, err = s.Vault.Seal(d.ID, d.Body); err != nil {
-			return Delivery{}, "", "", fmt.Errorf("seal delivery body: %w", err)
+			return Delivery{}, fmt.Errorf("seal delivery body: %w", err)
 		}
 	}
+	return d, nil
+}
+
+// record writes the delivery (and the local change) in one transaction.
+// It leases the new delivery to the caller (owner != "") unless an earlier
+// one with the same ordering key is pending; then it also returns the
+// installation's token, read in the same transaction, for the first
+// attempt ("" when it was not read there).
+func (s *Service) record(ctx context.Context, w Write) (Delivery, string, string, error) {
+	d, err := s.newDelivery(w)
+	if err != nil {
+		return Delivery{}, "", "", err
+	}
+	now := d.CreatedAt
 	owner := "req_" + rand.Text()
 	if w.Background {
 		owner = "" // not leased: the worker claims it
