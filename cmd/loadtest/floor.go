@@ -100,6 +100,10 @@ func (sv *server) floorTx(ctx context.Context, _, i int) error {
 // and its sealed token read in the same transaction), then records the
 // outcome of its first attempt. No HTTP, no call to Vercel.
 func (sv *server) floorDelivery(ctx context.Context, _, i int) error {
+	// Once begun it finishes, as a request's would: a delivery left leased
+	// at the deadline would hold its ordering key (and the drain) for the
+	// lease.
+	ctx = context.WithoutCancel(ctx)
 	id := sv.ids[i%len(sv.ids)]
 	now := time.Now()
 	d := installations.Delivery{ID: "dlv_floor" + rand.Text(), InstallationID: id, Operation: deliveries.OpCreateEvent,
