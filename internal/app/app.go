@@ -145,7 +145,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
 		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
 	moves := transfers.New(transfers.Deps{Installations: a.Installations, Resources: a.Resources,
-		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log})
+		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log, Now: opts.Now})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
