@@ -81,6 +81,17 @@ var fast = deliveries.Options{FirstAttemptTimeout: 2 * time.Second, BaseBackoff:
 // the target and a third installation installed, at start.
 func newEnv(t testing.TB, start time.Time, driver, dsn string) *env {
 	t.Helper()
+	return newEnvOn(t, start, driver, dsn, nil)
+}
+
+// newEnvWith is newEnv on SQLite with a changed configuration.
+func newEnvWith(t testing.TB, start time.Time, change func(*config.Config)) *env {
+	t.Helper()
+	return newEnvOn(t, start, "", "", change)
+}
+
+func newEnvOn(t testing.TB, start time.Time, driver, dsn string, change func(*config.Config)) *env {
+	t.Helper()
 	clk := &clock{now: start}
 	sim, err := vercelsim.Start(vercelsim.Options{Now: clk.sim})
 	if err != nil {
@@ -88,7 +99,12 @@ func newEnv(t testing.TB, start time.Time, driver, dsn string) *env {
 	}
 	t.Cleanup(sim.Close)
 	e := &env{Env: apptest.New(t, apptest.Options{Sim: sim, Catalog: catalog, Deliveries: &fast, Now: clk.Now,
-		Driver: driver, DSN: dsn, Config: func(c *config.Config) { c.Billing.AllowClockOverride = true }}), clk: clk}
+		Driver: driver, DSN: dsn, Config: func(c *config.Config) {
+			c.Billing.AllowClockOverride = true
+			if change != nil {
+				change(c)
+			}
+		}}), clk: clk}
 	for _, id := range []string{source, target, other} {
 		if _, err := sim.Install(context.Background(), e.URL, id); err != nil {
 			t.Fatal(err)
