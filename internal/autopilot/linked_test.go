@@ -43,4 +43,3 @@ func TestLinkedResourcesAreLeftOutOfBilling(t *testing.T) {
 }
 
 func containsString(b []byte, s string) bool { return strings.Contains(string(b), s) }
-
