@@ -43,7 +43,9 @@ func TestBrowserDemoImportsAResourceAndBringsTheUserBack(t *testing.T) {
 		t.Errorf("Vercel's page shows %q for the imported resource", names)
 	}
 	status, body, err := d.api.do(context.Background(), http.MethodGet, "/installations/"+demoInstallation+"/resources/pg_legacy_orders", nil)
-	var got struct{ Resource struct{ Ownership, Name string } }
+	var got struct {
+		Resource struct{ Ownership, Name string }
+	}
 	if err != nil || status != http.StatusOK || json.Unmarshal(body, &got) != nil || got.Resource.Ownership != "linked" {
 		t.Fatalf("our copy: %d %s %v", status, body, err)
 	}

@@ -28,8 +28,8 @@ const (
 	demoInstallation = "icfg_demo0000000000000000001"
 	// demoSecondInstallation is a second team's, for transfers.
 	demoSecondInstallation = "icfg_demo0000000000000000002"
-	demoClientID     = "oac_demoIntegration000000001"
-	demoViewer       = "0b5e000000000002"
+	demoClientID           = "oac_demoIntegration000000001"
+	demoViewer             = "0b5e000000000002"
 )
 
 // demoSecrets are generated once and kept under the data directory, so a

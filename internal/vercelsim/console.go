@@ -21,8 +21,8 @@ type Console struct {
 	// ImportURL is the partner's Import Resource URL; set, each
 	// installation has an "Import resource" button that opens it.
 	ImportURL string
-	Links      []ConsoleLink
-	Actions    []ConsoleAction
+	Links     []ConsoleLink
+	Actions   []ConsoleAction
 	// Notes, when set, gives text shown for an installation (e.g. commands
 	// to copy); it is called on every page view.
 	Notes func(installationID string) []ConsoleNote
