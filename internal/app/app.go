@@ -159,7 +159,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
-		Store: a.Webhooks, Catalog: cfg.Catalog()}))
+		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
