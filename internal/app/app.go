@@ -143,8 +143,13 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
+	proxies, err := cfg.HTTP.Proxies()
+	if err != nil {
+		cancel()
+		return err
+	}
 	r := chi.NewRouter()
-	r.Use(handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
+	r.Use(handlers.ClientAddress(proxies), handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
 	if strings.HasPrefix(cfg.PublicURL, "https://") {
 		r.Use(handlers.HSTS)
 	}
