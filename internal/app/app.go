@@ -89,6 +89,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if opts.Now != nil {
 		d.Now = opts.Now
 	}
+	for _, w := range d.Warnings {
+		log.Warn("database: " + w)
+	}
 	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
