@@ -4,80 +4,27 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/childtest"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// built is the server binary, built at most once per test run and shared
-// by every test that runs it as a child process.
-var built struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
+func TestMain(m *testing.M) { childtest.Main(m) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
-	os.Exit(code)
-}
-
-// serverBinary returns the path of the server binary, building it on the
-// first call; under -short it skips the test.
-func serverBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
-	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "partner-server-test-")
-		if built.err != nil {
-			return
-		}
-		bin := filepath.Join(built.dir, "server")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("%v\n%s", err, out)
-			return
-		}
-		built.bin = bin
-	})
-	if built.err != nil {
-		t.Fatalf("go build: %v", built.err)
-	}
-	return built.bin
-}
+// serverBinary returns the path of the server binary, built once per test
+// run and shared by every test that runs it as a child process; under
+// -short it skips the test.
+func serverBinary(t *testing.T) string { return childtest.Binary(t, ".") }
 
 // lockedBuffer collects a child's output safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = childtest.Output
 
 // childEnv is the environment every child needs: Vercel is sim, and
 // token opens the internal API.

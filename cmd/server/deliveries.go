@@ -10,6 +10,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/server"
 )
 
 // deliveriesCmd is the operator's retry/cancel of a pending delivery,
@@ -30,7 +31,7 @@ func deliveriesCmd(ctx context.Context, args, environ []string, stdout io.Writer
 	if fs.NArg() != 1 {
 		return errors.New(use)
 	}
-	cfg, err := config.LoadDatabase(*path, lookupEnv(environ))
+	cfg, err := config.LoadDatabase(*path, server.LookupEnv(environ))
 	if err != nil {
 		return err
 	}

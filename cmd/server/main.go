@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/vercel-partner/partner-server/internal/server"
 )
 
 func main() {
@@ -25,25 +27,31 @@ func main() {
 
 const usage = `usage: server [COMMAND] [FLAGS]
 
-Flags go after the command: "server demo -addr 127.0.0.1:9000", not "server -addr 127.0.0.1:9000 demo".
+Flags go after the command: "server migrate -config c.yaml", not "server -config c.yaml migrate".
 
 Commands:
   serve (the default)    serve with the configuration
       -config FILE           YAML configuration file; PARTNER_* environment variables override it
-  demo                   serve beside an in-process Vercel simulator, with generated secrets
-      -addr ADDR             address of the partner server (default 127.0.0.1:8080)
-      -vercel-addr ADDR      address of the simulated Vercel (default 127.0.0.1:8090)
-      -data DIR              directory for the SQLite file, the simulator's state and generated secrets (default data)
-      -reset                 start afresh: delete the demo database and the simulator's state
   migrate                apply database migrations and exit (needs only database.driver and database.dsn)
       -config FILE           YAML configuration file; PARTNER_* environment variables override it
   deliveries retry|cancel [-config FILE] DELIVERY_ID
                          retry a pending delivery now, or give it up (needs only the database)
   version                print the version
-  help                   print this help (also -h, --help)`
+  help                   print this help (also -h, --help)
+
+The demo (this server beside a simulated Vercel) is its own command: go run ./cmd/demo`
 
 // commands are the words run dispatches on.
-var commands = []string{"serve", "demo", "migrate", "deliveries", "version", "help"}
+var commands = []string{"serve", "migrate", "deliveries", "version", "help"}
+
+// errDemoMoved answers "server demo": the simulator is not in this binary.
+var errDemoMoved = errors.New(`the demo is no longer a server command: run "go run ./cmd/demo" (same flags)`)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+// Version names this build (see server.Version).
+func Version() string { return server.Version(version) }
 
 // run is the whole program; main only supplies the process's environment
 // ("NAME=value" pairs, as os.Environ gives them).
@@ -72,7 +80,7 @@ func dispatch(ctx context.Context, cmd string, args, environ []string, stdout io
 		fmt.Fprintln(stdout, Version())
 		return nil
 	case "demo":
-		return demo(ctx, args, environ, stdout)
+		return errDemoMoved
 	case "help":
 		return flag.ErrHelp
 	default:
@@ -91,10 +99,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return fmt.Errorf("%s: %w (run \"server help\" for usage)", fs.Name(), err)
 }
 
-// misplacedCommand spots a command given after flags ("server -addr X demo")
-// and names the form that works.
+// misplacedCommand spots a command given after flags ("server -config X
+// migrate") and names the form that works.
 func misplacedCommand(args []string) error {
 	for i, a := range args {
+		if a == "demo" {
+			return errDemoMoved
+		}
 		for _, c := range commands {
 			if a != c {
 				continue
@@ -105,16 +116,4 @@ func misplacedCommand(args []string) error {
 		}
 	}
 	return nil
-}
-
-// lookupEnv reads one variable from environ; the last definition wins, as
-// in the process environment.
-func lookupEnv(environ []string) func(string) string {
-	m := make(map[string]string, len(environ))
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return func(k string) string { return m[k] }
 }

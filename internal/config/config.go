@@ -23,22 +23,25 @@ import (
 // of the configuration (config.example.yaml documents each); env names
 // derive from them.
 type Config struct {
-	Listen                 string                  `yaml:"listen"`
-	PublicURL              string                  `yaml:"public_url"`
-	Database               Database                `yaml:"database"`
-	EncryptionKey          string                  `yaml:"encryption_key" secret:"true"`
-	PreviousEncryptionKeys []string                `yaml:"previous_encryption_keys" secret:"true"`
-	Vercel                 Vercel                  `yaml:"vercel"`
-	InternalAPI            Internal                `yaml:"internal_api"`
-	Products               []installations.Product `yaml:"products"`
-	Sessions               Sessions                `yaml:"sessions"`
-	Dashboard              Dashboard               `yaml:"dashboard"`
-	Deliveries             Deliveries              `yaml:"deliveries"`
-	Provisioning           Provisioning            `yaml:"provisioning"`
-	Billing                Billing                 `yaml:"billing"`
-	LogLevel               string                  `yaml:"log_level"`
-	MaxBodyBytes           int64                   `yaml:"max_body_bytes"`
-	HTTP                   HTTP                    `yaml:"http"`
+	Listen                 string       `yaml:"listen"`
+	PublicURL              string       `yaml:"public_url"`
+	Database               Database     `yaml:"database"`
+	EncryptionKey          string       `yaml:"encryption_key" secret:"true"`
+	PreviousEncryptionKeys []string     `yaml:"previous_encryption_keys" secret:"true"`
+	Vercel                 Vercel       `yaml:"vercel"`
+	InternalAPI            Internal     `yaml:"internal_api"`
+	Products               []Product    `yaml:"products"`
+	Sessions               Sessions     `yaml:"sessions"`
+	Dashboard              Dashboard    `yaml:"dashboard"`
+	Deliveries             Deliveries   `yaml:"deliveries"`
+	Provisioning           Provisioning `yaml:"provisioning"`
+	Billing                Billing      `yaml:"billing"`
+	LogLevel               string       `yaml:"log_level"`
+	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
+	HTTP                   HTTP         `yaml:"http"`
+
+	// catalog is Products in the domain's terms, built once by Load.
+	catalog installations.Catalog
 }
 
 // HTTP configures how requests are read.
@@ -164,6 +167,7 @@ func load(path string, getenv func(string) string, check func(*Config) []string)
 		}
 	}
 	problems := applyEnv(&c, getenv)
+	c.catalog = catalogOf(c.Products)
 	c.setDefaults()
 	problems = append(problems, check(&c)...)
 	if len(problems) > 0 {
@@ -231,5 +235,9 @@ func trimSlash(s string) string {
 	return s
 }
 
-// Catalog returns the configured products as a lookup.
-func (c *Config) Catalog() installations.Catalog { return c.Products }
+// Catalog returns the configured products, as Load converted them.
+func (c *Config) Catalog() installations.Catalog { return c.catalog }
+
+// SetCatalog replaces the configured products with a catalog built in code
+// (tests do); it is not validated again.
+func (c *Config) SetCatalog(cat installations.Catalog) { c.catalog = cat }

@@ -8,66 +8,66 @@ import (
 // Product is one entry of the catalog served to Vercel: our product and the
 // billing plans it offers.
 type Product struct {
-	ID    string        `yaml:"id" json:"id"`
-	Name  string        `yaml:"name" json:"name"`
-	Plans []BillingPlan `yaml:"plans" json:"plans"`
+	ID    string        `json:"id"`
+	Name  string        `json:"name"`
+	Plans []BillingPlan `json:"plans"`
 	// SecretNames are the environment variables a resource of this product
 	// provides; the dashboard's rotation issues new values for them.
-	SecretNames []string `yaml:"secret_names" json:"-"`
+	SecretNames []string `json:"-"`
 	// MetadataSchema checks the metadata of this product's resources; nil
 	// means the product takes no metadata keys.
-	MetadataSchema *MetadataSchema `yaml:"metadata_schema,omitempty" json:"metadataSchema,omitempty"`
+	MetadataSchema *MetadataSchema `json:"metadataSchema,omitempty"`
 }
 
 // BillingPlan is Vercel's BillingPlan shape, as we serve it, plus Price, Meters and Installations, which are ours: they drive
 // billing and visibility and are never sent to Vercel.
 type BillingPlan struct {
-	ID                    string       `yaml:"id" json:"id"`
-	Type                  string       `yaml:"type" json:"type"`
-	Name                  string       `yaml:"name" json:"name"`
-	Description           string       `yaml:"description" json:"description"`
-	Scope                 string       `yaml:"scope,omitempty" json:"scope,omitempty"`
-	PaymentMethodRequired *bool        `yaml:"payment_method_required,omitempty" json:"paymentMethodRequired,omitempty"`
-	Cost                  string       `yaml:"cost,omitempty" json:"cost,omitempty"`
-	Details               []PlanDetail `yaml:"details,omitempty" json:"details,omitempty"`
-	HighlightedDetails    []PlanDetail `yaml:"highlighted_details,omitempty" json:"highlightedDetails,omitempty"`
-	Disabled              bool         `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+	ID                    string       `json:"id"`
+	Type                  string       `json:"type"`
+	Name                  string       `json:"name"`
+	Description           string       `json:"description"`
+	Scope                 string       `json:"scope,omitempty"`
+	PaymentMethodRequired *bool        `json:"paymentMethodRequired,omitempty"`
+	Cost                  string       `json:"cost,omitempty"`
+	Details               []PlanDetail `json:"details,omitempty"`
+	HighlightedDetails    []PlanDetail `json:"highlightedDetails,omitempty"`
+	Disabled              bool         `json:"disabled,omitempty"`
 	// PreauthorizationAmount is a JSON number of USD, e.g. 10.53.
-	PreauthorizationAmount             json.Number `yaml:"preauthorization_amount,omitempty" json:"preauthorizationAmount,omitempty"`
-	InitialCharge                      string      `yaml:"initial_charge,omitempty" json:"initialCharge,omitempty"`
-	MinimumAmount                      string      `yaml:"minimum_amount,omitempty" json:"minimumAmount,omitempty"`
-	MaximumAmount                      string      `yaml:"maximum_amount,omitempty" json:"maximumAmount,omitempty"`
-	MaximumAmountAutoPurchasePerPeriod string      `yaml:"maximum_amount_auto_purchase_per_period,omitempty" json:"maximumAmountAutoPurchasePerPeriod,omitempty"`
-	Quote                              []QuoteLine `yaml:"quote,omitempty" json:"quote,omitempty"`
-	EffectiveDate                      string      `yaml:"effective_date,omitempty" json:"effectiveDate,omitempty"`
-	RequiredPolicies                   []Policy    `yaml:"required_policies,omitempty" json:"requiredPolicies,omitempty"`
+	PreauthorizationAmount             json.Number `json:"preauthorizationAmount,omitempty"`
+	InitialCharge                      string      `json:"initialCharge,omitempty"`
+	MinimumAmount                      string      `json:"minimumAmount,omitempty"`
+	MaximumAmount                      string      `json:"maximumAmount,omitempty"`
+	MaximumAmountAutoPurchasePerPeriod string      `json:"maximumAmountAutoPurchasePerPeriod,omitempty"`
+	Quote                              []QuoteLine `json:"quote,omitempty"`
+	EffectiveDate                      string      `json:"effectiveDate,omitempty"`
+	RequiredPolicies                   []Policy    `json:"requiredPolicies,omitempty"`
 
 	// Price is the flat fee per billing period, a decimal string; empty
 	// means no flat fee.
-	Price  string  `yaml:"price,omitempty" json:"-"`
-	Meters []Meter `yaml:"meters,omitempty" json:"-"`
+	Price  string  `json:"-"`
+	Meters []Meter `json:"-"`
 	// Installations, when set, makes the plan a private offer: only these
 	// installations see it.
-	Installations []string `yaml:"installations,omitempty" json:"-"`
+	Installations []string `json:"-"`
 }
 
 // PlanDetail is one label/value line of a plan.
 type PlanDetail struct {
-	Label string `yaml:"label" json:"label"`
-	Value string `yaml:"value,omitempty" json:"value,omitempty"`
+	Label string `json:"label"`
+	Value string `json:"value,omitempty"`
 }
 
 // QuoteLine is one line of a plan's quote.
 type QuoteLine struct {
-	Line   string `yaml:"line" json:"line"`
-	Amount string `yaml:"amount" json:"amount"`
+	Line   string `json:"line"`
+	Amount string `json:"amount"`
 }
 
 // Policy is a policy the customer must accept to choose a plan.
 type Policy struct {
-	ID   string `yaml:"id" json:"id"`
-	Name string `yaml:"name" json:"name"`
-	URL  string `yaml:"url" json:"url"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 // Meter types: how a period's usage records combine.
@@ -79,13 +79,13 @@ const (
 
 // Meter is one billed usage dimension of a plan; usage records name it.
 type Meter struct {
-	Name  string `yaml:"name" json:"name"`
-	Units string `yaml:"units" json:"units"`
-	Type  string `yaml:"type" json:"type"`
+	Name  string `json:"name"`
+	Units string `json:"units"`
+	Type  string `json:"type"`
 	// Price is per unit, a decimal string.
-	Price string `yaml:"price" json:"price"`
+	Price string `json:"price"`
 	// Included is the free units per period, a decimal string ("" is 0).
-	Included string `yaml:"included,omitempty" json:"included,omitempty"`
+	Included string `json:"included,omitempty"`
 }
 
 // Plan scopes.

@@ -9,25 +9,29 @@ import (
 	"github.com/vercel-partner/partner-server/internal/apperr"
 )
 
-const metadataCatalog = `
-- id: db
-  name: DB
-  metadata_schema:
-    type: object
-    properties:
-      region: {type: string, enum: [iad1, fra1]}
-      storageGb: {type: number, minimum: 1, maximum: 1000, default: 10}
-      replicas: {type: integer, enum: [1, 3]}
-      name: {type: string, minLength: 3, maxLength: 5, pattern: "^[a-z]+$"}
-      backups: {type: boolean}
-      regions: {type: array, items: {type: string, enum: [iad1, fra1]}}
-    required: [region]
-  plans: []
-`
+// metadataProduct is a product with a schema of every property type,
+// written as Vercel's JSON.
+func metadataProduct(t *testing.T) Product {
+	t.Helper()
+	var p Product
+	err := json.Unmarshal([]byte(`{"id":"db","name":"DB","plans":[],"metadataSchema":{"type":"object",
+	 "properties":{
+	  "region":{"type":"string","enum":["iad1","fra1"]},
+	  "storageGb":{"type":"number","minimum":1,"maximum":1000,"default":10},
+	  "replicas":{"type":"integer","enum":[1,3]},
+	  "name":{"type":"string","minLength":3,"maxLength":5,"pattern":"^[a-z]+$"},
+	  "backups":{"type":"boolean"},
+	  "regions":{"type":"array","items":{"type":"string","enum":["iad1","fra1"]}}},
+	 "required":["region"]}}`), &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func TestValidateMetadata(t *testing.T) {
 	t.Parallel()
-	p := decodeCatalog(t, metadataCatalog)[0]
+	p := metadataProduct(t)
 	if lines := (Catalog{p}).Validate(); len(lines) != 0 {
 		t.Fatalf("schema: %q", lines)
 	}
@@ -92,7 +96,7 @@ func TestValidateMetadataWithoutSchemaTakesAnyObject(t *testing.T) {
 
 func TestApplyDefaults(t *testing.T) {
 	t.Parallel()
-	p := decodeCatalog(t, metadataCatalog)[0]
+	p := metadataProduct(t)
 	tests := []struct{ raw, want string }{
 		{`{"region":"iad1"}`, `{"region":"iad1","storageGb":10}`},
 		{`{"region":"iad1","storageGb":12.50}`, `{"region":"iad1","storageGb":12.50}`},

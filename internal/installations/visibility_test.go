@@ -5,20 +5,24 @@ import (
 	"testing"
 )
 
-const visibilityCatalog = `
-- id: redis
-  name: Redis
-  plans:
-    - {id: free, type: subscription, name: Free, description: d, payment_method_required: false}
-    - {id: old, type: subscription, name: Old, description: d, disabled: true}
-    - {id: acme-deal, type: subscription, name: Deal, description: d, installations: [icfg_acme]}
-    - {id: team, type: subscription, name: Team, description: d, scope: installation}
-    - {id: acme-team, type: subscription, name: Acme team, description: d, scope: installation, installations: [icfg_acme]}
-- id: kv
-  name: KV
-  plans:
-    - {id: kv-team, type: prepayment, name: KV team, description: d, scope: installation}
-`
+func visibilityCatalog() Catalog {
+	plan := func(id, typ, name, scope string, installations ...string) BillingPlan {
+		return BillingPlan{ID: id, Type: typ, Name: name, Description: "d", Scope: scope, Installations: installations}
+	}
+	free, no := plan("free", "subscription", "Free", ""), false
+	free.PaymentMethodRequired = &no
+	old := plan("old", "subscription", "Old", "")
+	old.Disabled = true
+	return Catalog{
+		{ID: "redis", Name: "Redis", Plans: []BillingPlan{
+			free, old,
+			plan("acme-deal", "subscription", "Deal", "", "icfg_acme"),
+			plan("team", "subscription", "Team", ScopeInstallation),
+			plan("acme-team", "subscription", "Acme team", ScopeInstallation, "icfg_acme"),
+		}},
+		{ID: "kv", Name: "KV", Plans: []BillingPlan{plan("kv-team", "prepayment", "KV team", ScopeInstallation)}},
+	}
+}
 
 func planIDs(plans []BillingPlan) []string {
 	ids := []string{}
@@ -30,7 +34,7 @@ func planIDs(plans []BillingPlan) []string {
 
 func TestPlansForHonoursPrivateOffers(t *testing.T) {
 	t.Parallel()
-	c := decodeCatalog(t, visibilityCatalog)
+	c := visibilityCatalog()
 	if lines := c.Validate(); len(lines) != 0 {
 		t.Fatal(lines)
 	}
@@ -56,7 +60,7 @@ func TestPlansForHonoursPrivateOffers(t *testing.T) {
 
 func TestPlanForAndInstallationPlans(t *testing.T) {
 	t.Parallel()
-	c := decodeCatalog(t, visibilityCatalog)
+	c := visibilityCatalog()
 	tests := []struct {
 		product, plan, installation string
 		want                        bool

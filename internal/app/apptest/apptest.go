@@ -105,7 +105,7 @@ func (e *Env) Start(t testing.TB) {
 		t.Fatal(err)
 	}
 	cfg.InternalAPI.Tokens = []string{"other-token-aaaaaaaaaaaa", InternalToken}
-	cfg.Products = e.opts.Catalog
+	cfg.SetCatalog(e.opts.Catalog)
 	if e.opts.MaxBodyBytes > 0 {
 		cfg.MaxBodyBytes = e.opts.MaxBodyBytes
 	}

@@ -1,5 +1,6 @@
 // Package dbtest opens fresh databases for tests: a SQLite file in a temp
-// directory, and, when PostgreSQL is reachable, a schema of its own.
+// directory, and, when PARTNER_TEST_POSTGRES_DSN names a PostgreSQL
+// database, a schema of its own in it.
 package dbtest
 
 import (
@@ -15,11 +16,10 @@ import (
 	"github.com/vercel-partner/partner-server/internal/db"
 )
 
-// PostgresEnv names the PostgreSQL URL tests use. When it is set, an
-// unreachable server fails the tests instead of skipping them (CI sets it).
+// PostgresEnv names the PostgreSQL URL tests use. Unset, the PostgreSQL
+// tests are skipped (no test touches a database nobody named); set, an
+// unreachable server fails them (CI sets it).
 const PostgresEnv = "PARTNER_TEST_POSTGRES_DSN"
-
-const defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // SQLite opens a migrated SQLite database in t.TempDir().
 func SQLite(t testing.TB) *db.DB {
@@ -33,12 +33,12 @@ func SQLite(t testing.TB) *db.DB {
 }
 
 // PostgresDSN returns a DSN for a fresh schema, dropped at cleanup; the
-// test is skipped when no server answers and PostgresEnv is unset.
+// test is skipped when PostgresEnv is unset.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base, required := os.LookupEnv(PostgresEnv)
-	if !required {
-		base = defaultPostgres
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("%s is not set: PostgreSQL tests are skipped", PostgresEnv)
 	}
 	admin, err := sql.Open("pgx", base)
 	if err == nil {
@@ -47,10 +47,7 @@ func PostgresDSN(t testing.TB) string {
 		cancel()
 	}
 	if err != nil {
-		if required {
-			t.Fatalf("PostgreSQL at %s: %v", PostgresEnv, err)
-		}
-		t.Skipf("PostgreSQL not reachable (set %s to require it): %v", PostgresEnv, err)
+		t.Fatalf("PostgreSQL at %s: %v", PostgresEnv, err)
 	}
 	schema := "t_" + strings.ToLower(rand.Text()[:12])
 	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {

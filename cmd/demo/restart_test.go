@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/childtest"
 )
 
 // TestDemoKeepsItsStateAcrossRestarts runs the demo binary twice on one
@@ -17,7 +19,7 @@ import (
 // resources, and a write to Vercel is still accepted with the token
 // stored by the first run.
 func TestDemoKeepsItsStateAcrossRestarts(t *testing.T) {
-	bin := serverBinary(t)
+	bin := childtest.Binary(t, ".")
 	data := t.TempDir()
 	first := runDemoChild(t, bin, data)
 	ids := first.resourceIDs(t)
@@ -36,7 +38,7 @@ func TestDemoKeepsItsStateAcrossRestarts(t *testing.T) {
 
 type demoChild struct {
 	cmd         *exec.Cmd
-	logs        *lockedBuffer
+	logs        *childtest.Output
 	base, token string
 	done        chan error
 }
@@ -48,8 +50,8 @@ var (
 
 func runDemoChild(t *testing.T, bin, data string) *demoChild {
 	t.Helper()
-	c := &demoChild{logs: &lockedBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(bin, "demo", "-addr", "127.0.0.1:0", "-vercel-addr", "127.0.0.1:0", "-data", data)
+	c := &demoChild{logs: &childtest.Output{}, done: make(chan error, 1)}
+	c.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-vercel-addr", "127.0.0.1:0", "-data", data)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,26 +11,57 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/childtest"
 )
 
+func TestMain(m *testing.M) { childtest.Main(m) }
+
+func TestHelpListsEveryFlagAndSucceeds(t *testing.T) {
+	fs, _, _, _, _ := demoFlags()
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
+		var out bytes.Buffer
+		if err := run(t.Context(), args, nil, &out); err != nil {
+			t.Errorf("%q: %v", args, err)
+			continue
+		}
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(out.String(), "-"+f.Name+" ") {
+				t.Errorf("%q: help lacks -%s", args, f.Name)
+			}
+		})
+	}
+}
+
+func TestBadArgumentsAreNamed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-config", "c.yaml"}, `demo: flag provided but not defined: -config (-h lists the flags)`},
+		{[]string{"serve"}, `demo: unexpected argument "serve" (-h lists the flags)`},
+	} {
+		err := run(t.Context(), tc.args, nil, &bytes.Buffer{})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.args, err, tc.want)
+		}
+	}
+}
+
 func TestDemoSignsInThroughTheSimulator(t *testing.T) {
-	var out syncWriter
-	var buf bytes.Buffer
-	out.w = &buf
+	var out childtest.Output
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-addr", "127.0.0.1:0", "-vercel-addr", "127.0.0.1:0", "-data", t.TempDir()},
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-vercel-addr", "127.0.0.1:0", "-data", t.TempDir()},
 			nil, &out)
 	}()
 	adminLink := regexp.MustCompile(`Open in Provider \(admin\):\s+(\S+)`)
 	var link string
 	for deadline := time.Now().Add(20 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		out.mu.Lock()
-		if m := adminLink.FindStringSubmatch(buf.String()); m != nil {
+		if m := adminLink.FindStringSubmatch(out.String()); m != nil {
 			link = m[1]
 		}
-		out.mu.Unlock()
 	}
 	if link == "" {
 		cancel()

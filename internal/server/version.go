@@ -1,15 +1,13 @@
-package main
+package server
 
 import "runtime/debug"
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = ""
-
-// Version names this build: the -ldflags version, else the module version,
-// else the VCS revision (with "-dirty" for uncommitted changes).
-func Version() string {
+// Version names this build: ldflags (the version a command was given at
+// build time, "" when none), else the module version, else the VCS
+// revision (with "-dirty" for uncommitted changes).
+func Version(ldflags string) string {
 	info, ok := debug.ReadBuildInfo()
-	return versionFrom(version, info, ok)
+	return versionFrom(ldflags, info, ok)
 }
 
 func versionFrom(ldflags string, info *debug.BuildInfo, ok bool) string {

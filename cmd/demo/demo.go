@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/server"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
@@ -53,39 +54,10 @@ func demoPaths(dir string) demoFiles {
 		sim: filepath.Join(dir, "vercel-sim.json")}
 }
 
-// demo serves the partner server beside an in-process Vercel simulator, with
-// a demo installation installed the way Vercel would install it. The
-// database and the simulator's state are kept between runs (-reset
-// starts afresh).
-func demo(ctx context.Context, args, environ []string, stdout io.Writer) error {
-	fs, addr, simAddr, dataDir, reset := demoFlags()
-	if err := parseArgs(fs, args, 0); err != nil {
-		return err
-	}
-	warnUnknownEnv(newLogger(stdout, "info"), environ)
-	files := demoPaths(*dataDir)
-	if *reset {
-		if err := resetDemo(files); err != nil {
-			return err
-		}
-	}
-	d, err := startDemo(ctx, files, *addr, *simAddr, lookupEnv(environ), stdout)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	printDemo(stdout, d)
-	err = <-d.served
-	if serr := d.sim.Save(files.sim); serr != nil && err == nil {
-		err = serr
-	}
-	return err
-}
-
 // demoRun is a running demo: our server, the simulator and the hook.
 type demoRun struct {
 	sim     *vercelsim.Sim
-	app     *server
+	app     *server.Server
 	hook    *demoHook
 	public  string
 	files   demoFiles
@@ -174,7 +146,7 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		ln.Close()
 		return err
 	}
-	d.app, err = newApp(ctx, cfg, newLogger(stdout, cfg.LogLevel))
+	d.app, err = server.Start(ctx, cfg, server.NewLogger(stdout, cfg.LogLevel), server.Version(""))
 	if err != nil {
 		ln.Close()
 		return err
@@ -265,46 +237,6 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 	return s, nil
 }
 
-// seed installs the demo installation unless both our database and the
-// simulator know it (a restart): then they already share its token.
-func (d *demoRun) seed(ctx context.Context) error {
-	d.sim.SetRedirectLoginURL(d.public + "/callback")
-	st, known := d.sim.Installation(demoInstallation)
-	status, _, err := d.api.do(ctx, http.MethodGet, "/installations/"+demoInstallation, nil)
-	if err != nil {
-		return fmt.Errorf("demo: read the installation: %w", err)
-	}
-	if known && st.AccessToken != "" && status == http.StatusOK {
-		return nil
-	}
-	return seedDemo(ctx, d.sim, d.public, d.secrets.InternalToken)
-}
-
-// seedDemo installs the demo installation through the partner API, as
-// Vercel does, and provisions two resources the same way.
-func seedDemo(ctx context.Context, sim *vercelsim.Sim, public, token string) error {
-	sim.SetAccount(demoInstallation, vercelsim.AccountInfo{Name: "Acme Demo", URL: "https://vercel.com/acme-demo",
-		Contact: &vercelsim.Contact{Email: "ada@acme.dev", Name: "Ada Lovelace"}})
-	if _, err := sim.Install(ctx, public, demoInstallation); err != nil {
-		return fmt.Errorf("demo: install: %w", err)
-	}
-	sim.SetMember(demoInstallation, vercelsim.DefaultAdminUserID, "ADMIN", "ada@acme.dev")
-	sim.SetMember(demoInstallation, demoViewer, "USER", "grace@acme.dev")
-	sim.SetMemberName(demoInstallation, demoViewer, "Grace Hopper")
-	var mainID string
-	for _, r := range []struct{ name, plan string }{{"main-db", "pro200"}, {"preview-db", "hobby"}} {
-		out, err := sim.ProvisionResource(ctx, public, demoInstallation, map[string]any{
-			"productId": "postgres", "name": r.name, "billingPlanId": r.plan, "metadata": map[string]any{}})
-		if err != nil {
-			return fmt.Errorf("demo: provision %s: %w", r.name, err)
-		}
-		if mainID == "" {
-			mainID, _ = out["id"].(string)
-		}
-	}
-	return seedInvoice(ctx, public, token, mainID)
-}
-
 // resetDemo deletes the database and the simulator's state; the
 // generated secrets are kept.
 func resetDemo(f demoFiles) error {
@@ -312,34 +244,6 @@ func resetDemo(f demoFiles) error {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("demo: %w", err)
 		}
-	}
-	return nil
-}
-
-// seedInvoice submits last month's test invoice through the internal API,
-// the way a partner's billing job would.
-func seedInvoice(ctx context.Context, public, token, resourceID string) error {
-	end := time.Now().UTC().Truncate(24 * time.Hour)
-	start := end.AddDate(0, -1, 0)
-	stamp := func(t time.Time) string { return t.Format("2006-01-02T15:04:05.000Z") }
-	body := fmt.Sprintf(`{"externalId":"demo-%s","invoiceDate":"%s","memo":"Demo invoice",
-	 "period":{"start":"%s","end":"%s"},
-	 "items":[{"billingPlanId":"pro200","resourceId":"%s","name":"Pro plan","price":"20.00","quantity":1,"units":"month","total":"20.00"}],
-	 "test":{"validate":true,"result":"paid"}}`, start.Format("2006-01"), stamp(end.Add(-time.Hour)), stamp(start), stamp(end), resourceID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, public+"/internal/v1/installations/"+demoInstallation+"/invoices", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("demo: seed invoice: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		msg, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
-		return fmt.Errorf("demo: seed invoice: %d %s", res.StatusCode, msg)
 	}
 	return nil
 }
