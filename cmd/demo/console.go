@@ -78,15 +78,15 @@ func usageBatch(resources []vercelsim.Resource, now time.Time) []map[string]any 
 	return records
 }
 
-// endOfMonth is the first instant of next month plus an hour: running
-// billing then closes the current period.
-func endOfMonth(now time.Time) time.Time {
+// endOfMonth is the first instant of next month plus the late-usage
+// grace and a few minutes: running billing then closes the current period.
+func endOfMonth(now time.Time, grace time.Duration) time.Time {
 	now = now.UTC()
-	return time.Date(now.Year(), now.Month()+1, 1, 1, 0, 0, 0, time.UTC)
+	return time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC).Add(grace + 5*time.Minute)
 }
 
 // demoActions are the partner-side buttons on the simulated dashboard.
-func demoActions(sim *vercelsim.Sim, c internalClient) []vercelsim.ConsoleAction {
+func demoActions(sim *vercelsim.Sim, c internalClient, grace time.Duration) []vercelsim.ConsoleAction {
 	return []vercelsim.ConsoleAction{
 		{Name: "usage", Label: "Report usage", Help: "posts a batch of storage and query usage for each Pro resource to POST /internal/v1/installations/{id}/usage",
 			Run: func(ctx context.Context, inst string) (string, error) {
@@ -100,9 +100,9 @@ func demoActions(sim *vercelsim.Sim, c internalClient) []vercelsim.ConsoleAction
 			Run: func(ctx context.Context, _ string) (string, error) {
 				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{}))
 			}},
-		{Name: "end-of-month", Label: "Jump to the end of the month", Help: "runs billing as if it were an hour into next month, so this month's invoice goes to Vercel",
+		{Name: "end-of-month", Label: "Jump to the end of the month", Help: "runs billing as if it were next month, after the late-usage grace, so this month's invoice goes to Vercel",
 			Run: func(ctx context.Context, _ string) (string, error) {
-				now := endOfMonth(time.Now()).Format(time.RFC3339)
+				now := endOfMonth(time.Now(), grace).Format(time.RFC3339)
 				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": now}))
 			}},
 	}

@@ -64,10 +64,11 @@ func TestKilledServerSubmitsOneInvoice(t *testing.T) {
 	if _, err := sim.ProvisionResource(ctx, url, inst, map[string]any{"productId": "db", "name": "crash", "billingPlanId": "pro"}); err != nil {
 		t.Fatal(err)
 	}
-	// The month after this one: this month has ended, its invoice is due.
+	// The month after this one, past the late-usage grace (1h): this month
+	// has ended, its invoice is due.
 	thisMonth := time.Now().UTC()
 	periodStart := time.Date(thisMonth.Year(), thisMonth.Month(), 1, 0, 0, 0, 0, time.UTC)
-	run := `{"now":"` + periodStart.AddDate(0, 1, 0).Add(10*time.Minute).Format(time.RFC3339) + `"}`
+	run := `{"now":"` + periodStart.AddDate(0, 1, 0).Add(time.Hour+10*time.Minute).Format(time.RFC3339) + `"}`
 	sim.Enqueue(vercelsim.RouteSubmitInvoice, vercelsim.Fault{Delay: 2500 * time.Millisecond})
 	status, body := internalCall(t, url, internal, "POST", "/billing/run", run)
 	ids, _ := body["deliveries"].(map[string]any)["invoices"].([]any)

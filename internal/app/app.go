@@ -126,7 +126,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
 		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
 	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
-		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now})
+		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now,
+		Grace: cfg.Billing.LateUsageGrace})
 	if cfg.Billing.AllowClockOverride {
 		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
 	}
@@ -165,7 +166,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
 		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem,
 		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
-		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
+		AllowClockOverride: cfg.Billing.AllowClockOverride, LateUsageGrace: cfg.Billing.LateUsageGrace, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
 	r.Mount("/", browser)

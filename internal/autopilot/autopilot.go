@@ -26,6 +26,9 @@ type Deps struct {
 	Log           *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Grace is how long after a period ends its late usage is still
+	// accepted (billing.late_usage_grace); its invoice waits until then.
+	Grace time.Duration
 }
 
 // Autopilot runs billing cycles.

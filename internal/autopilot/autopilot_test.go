@@ -69,8 +69,12 @@ func TestTwoMonthsOfUsageMakeOneInvoicePerMonth(t *testing.T) {
 		`{"id":"s3","resourceId":"db_1","meter":"storage","value":5,"at":"2027-02-10T10:00:00Z"}`,
 		`{"id":"q4","resourceId":"db_1","meter":"queries","value":500,"at":"2027-02-11T10:00:00Z"}`)
 	e.run(t, date("2027-02-28T23:00:00Z"))
-	e.run(t, date("2027-03-01T00:05:00Z"))
-	e.run(t, date("2027-03-01T01:00:00Z")) // a repeat
+	e.run(t, date("2027-03-01T00:05:00Z")) // in the late-usage grace: no invoice yet
+	if got := e.Sim.InvoicesForPeriod("icfg_a", feb); len(got) != 0 {
+		t.Fatalf("February invoiced during its grace: %+v", got)
+	}
+	e.run(t, date("2027-03-01T01:05:00Z"))
+	e.run(t, date("2027-03-01T02:00:00Z")) // a repeat
 	if got := e.Sim.InvoicesForPeriod("icfg_a", feb); len(got) != 1 || got[0].Total != "21.00" {
 		t.Fatalf("February invoices = %+v, want one of 21.00", got)
 	}
@@ -126,7 +130,7 @@ func TestUninstallMidMonthInvoicesFinallyThenFinalizes(t *testing.T) {
 }
 
 // TestConcurrentRunsMakeOneInvoice runs the first cycles after a month's
-// end six at a time, as replicas would: each installation's invoice run
+// end (and its late-usage grace) six at a time, as replicas would: each installation's invoice run
 // is claimed in the transaction that queues it, so only one is sent.
 func TestConcurrentRunsMakeOneInvoice(t *testing.T) {
 	e := newEnv(t, date("2027-01-02T09:00:00Z"))
@@ -136,10 +140,10 @@ func TestConcurrentRunsMakeOneInvoice(t *testing.T) {
 	}
 	runs := make([]map[string]any, 6)
 	codes := make([]int, 6)
-	e.clk.Set(date("2027-02-01T00:05:00Z"))
+	e.clk.Set(date("2027-02-01T01:05:00Z"))
 	var wg sync.WaitGroup
 	for i := range runs {
-		wg.Go(func() { codes[i], runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T00:05:00Z"}`) })
+		wg.Go(func() { codes[i], runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T01:05:00Z"}`) })
 	}
 	wg.Wait()
 	for i, run := range runs {
@@ -228,13 +232,13 @@ func TestTwoReplicasMakeOneInvoice(t *testing.T) {
 	for _, id := range ids {
 		a.install(t, id, "db_"+id, "pro")
 	}
-	clk.Set(date("2027-02-01T00:05:00Z"))
+	clk.Set(date("2027-02-01T01:05:00Z"))
 	var runs [4]map[string]any
 	var wg sync.WaitGroup
 	for i := range runs {
 		wg.Go(func() {
 			e := []*env{a, b}[i%2]
-			_, runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T00:05:00Z"}`)
+			_, runs[i] = e.call(t, "POST", "/billing/run", `{"now":"2027-02-01T01:05:00Z"}`)
 		})
 	}
 	wg.Wait()
@@ -251,11 +255,15 @@ func TestTwoReplicasMakeOneInvoice(t *testing.T) {
 	}
 }
 
-// TestUninstallWithNothingToInvoiceFinalizesAtOnce: a prepaid plan never
-// invoices, so the first run after the uninstall finalizes.
+// TestUninstallWithNothingToInvoiceFinalizesAtOnce: a prepaid plan whose
+// balance covers its usage invoices nothing, so the first run after the
+// uninstall finalizes.
 func TestUninstallWithNothingToInvoiceFinalizesAtOnce(t *testing.T) {
 	e := newEnv(t, date("2027-01-10T09:00:00Z"))
 	e.install(t, "icfg_z", "db_z", "credits")
+	if _, err := e.App.Balances.CreditInvoice(t.Context(), "icfg_z", "inv_buy", []installations.Credit{{ResourceID: "db_z", Cents: 500}}); err != nil {
+		t.Fatal(err)
+	}
 	e.usage(t, "icfg_z", `{"id":"t1","resourceId":"db_z","meter":"tokens","value":4,"at":"2027-01-11T10:00:00Z"}`)
 	e.clk.Set(date("2027-01-12T12:00:00Z"))
 	e.uninstall(t, "icfg_z")

@@ -8,35 +8,43 @@ import (
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
 // finalWindow is how long after a period's end Vercel still takes its
 // billing data (eod and period.end at most 24 h old).
 const finalWindow = 24 * time.Hour
 
-// account is one installation's billing inputs for a cycle.
+// settle is how long after the late-usage grace an ended period waits
+// before it is priced for good, so that a usage request accepted in the
+// grace's last moment has committed.
+const settle = time.Minute
+
+// account is one installation's billing subjects for a cycle.
 type account struct {
-	in        installations.Installation
-	resources []installations.Resource
-	records   []billing.Record // from the previous period's start on
+	in      installations.Installation
+	live    []installations.Resource
+	deleted []installations.DeletedResource // deleted after the oldest period the cycle prices
 }
 
-// installation runs the cycle for one installation.
+// installation runs the cycle for one installation: the ended periods not
+// yet settled, then the open period's billing data and prepaid balances.
 func (a *Autopilot) installation(ctx context.Context, r *Report, in installations.Installation, now time.Time) error {
-	acc, err := a.load(ctx, in, now)
+	if in.Status == installations.StatusPendingFinalization {
+		return a.uninstalled(ctx, r, in, now)
+	}
+	start, end := billing.Period(now)
+	from, err := a.firstUnsettled(ctx, in, now)
 	if err != nil {
 		return err
 	}
-	if in.Status == installations.StatusPendingFinalization {
-		return a.uninstalled(ctx, r, acc, now)
-	}
-	start, end := billing.Period(now)
-	prevStart, _ := billing.Period(start.Add(-time.Millisecond))
-	if err := a.endedPeriod(ctx, r, acc, prevStart, start, now); err != nil {
+	acc, err := a.load(ctx, in, earlier(from, start))
+	if err != nil {
 		return err
 	}
-	st, err := a.statement(acc, start, end, now)
+	if _, err := a.backlog(ctx, r, acc, from, start, now); err != nil {
+		return err
+	}
+	st, err := a.statement(ctx, acc, start, end, now)
 	if err != nil || len(st.Lines) == 0 {
 		return err
 	}
@@ -46,47 +54,77 @@ func (a *Autopilot) installation(ctx context.Context, r *Report, in installation
 	return a.balances(ctx, r, in.ID, st, now)
 }
 
-// load reads the installation's resources and its usage since the start
-// of the previous period (the one an invoice may still be due for).
-func (a *Autopilot) load(ctx context.Context, in installations.Installation, now time.Time) (account, error) {
-	resources, err := a.Resources.ListResources(ctx, in.ID)
+// firstUnsettled returns the start of the installation's oldest period
+// not yet settled: its billing cursor, or the period it was created in.
+func (a *Autopilot) firstUnsettled(ctx context.Context, in installations.Installation, now time.Time) (time.Time, error) {
+	created := in.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	first, _ := billing.Period(created)
+	next, ok, err := a.Billing.NextPeriod(ctx, in.ID)
+	if err != nil || !ok || next.Before(first) {
+		return first, err
+	}
+	return next, nil
+}
+
+// load reads the installation's resources, live and deleted after since.
+func (a *Autopilot) load(ctx context.Context, in installations.Installation, since time.Time) (account, error) {
+	live, err := a.Resources.ListResources(ctx, in.ID)
 	if err != nil {
 		return account{}, err
 	}
-	start, end := billing.Period(now)
-	if in.DeletedAt != nil && in.DeletedAt.Before(start) {
-		start, end = billing.Period(*in.DeletedAt)
-	}
-	prevStart, _ := billing.Period(start.Add(-time.Millisecond))
-	records, err := a.Usage.Usage(ctx, in.ID, prevStart, end)
-	return account{in: in, resources: resources, records: records}, err
+	deleted, err := a.Usage.DeletedResources(ctx, in.ID, since)
+	return account{in: in, live: live, deleted: deleted}, err
 }
 
 // statement prices [start, end) as of now, for the subjects that existed
-// before end.
-func (a *Autopilot) statement(acc account, start, end, now time.Time) (billing.Statement, error) {
-	var existed []installations.Resource
-	for _, res := range acc.resources {
-		if res.CreatedAt.Before(end) {
-			existed = append(existed, res)
-		}
-	}
+// in it: resources deleted in it are billed for the part they lived.
+func (a *Autopilot) statement(ctx context.Context, acc account, start, end, now time.Time) (billing.Statement, error) {
 	in := acc.in
 	if !in.CreatedAt.Before(end) {
 		in.BillingPlanID = ""
 	}
-	subjects, err := a.Catalog.Subjects(in, existed)
+	subjects, err := a.Catalog.Subjects(in, installations.BilledIn(acc.live, acc.deleted, start, end))
 	if err != nil {
 		return billing.Statement{}, fmt.Errorf("installation %s: %w", in.ID, err)
 	}
-	return billing.Compute(subjects, acc.records, start, end, now)
+	if len(subjects) == 0 {
+		return billing.Statement{PeriodStart: start, PeriodEnd: end}, nil
+	}
+	records, err := a.Usage.Usage(ctx, in.ID, start, end)
+	if err != nil {
+		return billing.Statement{}, err
+	}
+	return billing.Compute(subjects, records, start, end, now)
 }
 
-// endedPeriod handles the period [start, end) that ended before now: its
-// last billing data once while Vercel still takes it, draws from prepaid
-// balances, and its one invoice.
+// backlog settles the ended periods from from up to until, oldest first,
+// each once its late-usage grace is over, and returns the first period
+// left unsettled. A failure stops it there; the next cycle resumes.
+func (a *Autopilot) backlog(ctx context.Context, r *Report, acc account, from, until, now time.Time) (time.Time, error) {
+	p := from
+	for p.Before(until) {
+		_, end := billing.Period(p)
+		if now.Before(end.Add(a.Grace + settle)) {
+			break
+		}
+		if err := a.endedPeriod(ctx, r, acc, p, end, now); err != nil {
+			return p, err
+		}
+		if err := a.Billing.SettleThrough(ctx, acc.in.ID, end); err != nil {
+			return p, err
+		}
+		p = end
+	}
+	return p, nil
+}
+
+// endedPeriod handles the period [start, end): its last billing data once
+// while Vercel still takes it, its prepaid draws, and its one invoice.
 func (a *Autopilot) endedPeriod(ctx context.Context, r *Report, acc account, start, end, now time.Time) error {
-	st, err := a.statement(acc, start, end, now)
+	st, err := a.statement(ctx, acc, start, end, now)
 	if err != nil || len(st.Lines) == 0 {
 		return err
 	}
@@ -103,24 +141,26 @@ func (a *Autopilot) endedPeriod(ctx context.Context, r *Report, acc account, sta
 			}
 		}
 	}
-	if _, err := a.draw(ctx, id, st); err != nil {
+	drawn, err := a.draw(ctx, id, st)
+	if err != nil {
 		return err
 	}
-	return a.invoice(ctx, r, id, st, false)
+	return a.invoice(ctx, r, id, st, uncovered(drawn), false)
 }
 
 // invoice queues the period's one invoice when its total is not zero,
 // claiming the period's invoice run in the same transaction.
-func (a *Autopilot) invoice(ctx context.Context, r *Report, id string, st billing.Statement, final bool) error {
-	if st.InvoiceTotal().IsZero() {
+func (a *Autopilot) invoice(ctx context.Context, r *Report, id string, st billing.Statement, short []billing.Draw, final bool) error {
+	items, total := st.Invoice(short)
+	if total.IsZero() {
 		return nil
 	}
 	if _, done, err := a.Billing.InvoiceRun(ctx, id, st.PeriodStart); err != nil || done {
 		return err
 	}
-	body := invoiceBody(id, st, final)
+	body := invoiceBody(id, st, items, final)
 	run := installations.InvoiceRun{InstallationID: id, PeriodStart: st.PeriodStart, PeriodEnd: st.PeriodEnd,
-		ExternalID: body.ExternalID, Final: final, Total: st.InvoiceTotal().StringFixed(2)}
+		ExternalID: body.ExternalID, Final: final, Total: total.StringFixed(2)}
 	return a.enqueue(ctx, &r.Invoices, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitInvoice,
 		Target: body.ExternalID, Body: body, Local: func(ctx context.Context, tx installations.Tx) error {
 			run.DeliveryID = deliveries.DeliveryID(ctx)
@@ -132,55 +172,43 @@ func (a *Autopilot) invoice(ctx context.Context, r *Report, id string, st billin
 		}})
 }
 
-// balances draws the open period's prepaid usage and sends the balances.
-func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billing.Statement, now time.Time) error {
-	bal, err := a.draw(ctx, id, st)
-	if err != nil || bal == nil {
-		return err
-	}
-	body := &vercelapi.PrepaymentBalances{Timestamp: vercelapi.NewTime(now), Balances: make([]vercelapi.Balance, len(bal))}
-	for i, b := range bal {
-		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
-	}
-	return a.enqueue(ctx, &r.Balances, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBalances,
-		Body: body, Background: true})
-}
-
-// draw applies the statement's prepaid draws; nil when it has none.
-func (a *Autopilot) draw(ctx context.Context, id string, st billing.Statement) ([]installations.Balance, error) {
-	draws, err := billing.Drawdown(st)
-	if err != nil || len(draws) == 0 {
-		return nil, err
-	}
-	bal, err := a.Billing.Draw(ctx, id, st.PeriodStart, draws)
-	if bal == nil && err == nil {
-		bal = []installations.Balance{}
-	}
-	return bal, err
-}
-
-// uninstalled bills an installation pending finalization: the period
-// before its uninstall if still due, a final invoice for the partial
-// period up to now, then finalizeInstallation once those invoices are
-// accepted.
-func (a *Autopilot) uninstalled(ctx context.Context, r *Report, acc account, now time.Time) error {
+// uninstalled bills an installation pending finalization: the ended
+// periods before its uninstall's not yet settled, a final invoice for the
+// partial period up to now, then finalizeInstallation once every invoice
+// is accepted.
+func (a *Autopilot) uninstalled(ctx context.Context, r *Report, in installations.Installation, now time.Time) error {
 	gone := now
-	if acc.in.DeletedAt != nil {
-		gone = *acc.in.DeletedAt
+	if in.DeletedAt != nil {
+		gone = *in.DeletedAt
 	}
 	start, end := billing.Period(gone)
-	prevStart, _ := billing.Period(start.Add(-time.Millisecond))
-	if err := a.endedPeriod(ctx, r, acc, prevStart, start, now); err != nil {
-		return err
-	}
-	st, err := a.statement(acc, start, partialEnd(start, end, now), now)
+	from, err := a.firstUnsettled(ctx, in, now)
 	if err != nil {
 		return err
 	}
-	if err := a.invoice(ctx, r, acc.in.ID, st, true); err != nil {
+	acc, err := a.load(ctx, in, earlier(from, start))
+	if err != nil {
 		return err
 	}
-	return a.finalize(ctx, r, acc.in.ID, prevStart, start)
+	next, err := a.backlog(ctx, r, acc, from, start, now)
+	if err != nil {
+		return err
+	}
+	st, err := a.statement(ctx, acc, start, partialEnd(start, end, now), now)
+	if err != nil {
+		return err
+	}
+	drawn, err := a.draw(ctx, in.ID, st)
+	if err != nil {
+		return err
+	}
+	if err := a.invoice(ctx, r, in.ID, st, uncovered(drawn), true); err != nil {
+		return err
+	}
+	if next.Before(start) {
+		return nil // an earlier period is still in its grace
+	}
+	return a.finalize(ctx, r, in.ID, start)
 }
 
 // partialEnd ends an uninstalled installation's last period at now, kept
@@ -195,15 +223,15 @@ func partialEnd(start, end, now time.Time) time.Time {
 	return now
 }
 
-// finalize queues finalizeInstallation, once, when every invoice run of
-// periods is delivered; a refused invoice holds it back for an operator.
-func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, periods ...time.Time) error {
-	last := periods[len(periods)-1]
+// finalize queues finalizeInstallation, once, when Vercel accepted every
+// invoice queued for the installation; a refused one holds it back until
+// an operator queues it again (RequeueInvoice) or finalizes by hand.
+func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, last time.Time) error {
 	done, err := a.Billing.Marked(ctx, id, installations.MarkFinalize, last)
 	if err != nil || done {
 		return err
 	}
-	if ok, err := a.invoicesAccepted(ctx, id, periods); err != nil || !ok {
+	if ok, err := a.invoicesAccepted(ctx, id); err != nil || !ok {
 		return err
 	}
 	d, err := a.Deliveries.Finalize(ctx, id, claimMark(id, installations.MarkFinalize, last))
@@ -211,16 +239,13 @@ func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, periods 
 }
 
 // invoicesAccepted reports whether Vercel accepted every invoice queued
-// for periods (true when none was).
-func (a *Autopilot) invoicesAccepted(ctx context.Context, id string, periods []time.Time) (bool, error) {
-	for _, p := range periods {
-		run, ok, err := a.Billing.InvoiceRun(ctx, id, p)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			continue
-		}
+// for the installation (true when none was).
+func (a *Autopilot) invoicesAccepted(ctx context.Context, id string) (bool, error) {
+	runs, err := a.Billing.InvoiceRuns(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, run := range runs {
 		d, err := a.Deliveries.Get(ctx, run.DeliveryID)
 		if err != nil {
 			return false, err
@@ -237,34 +262,11 @@ func (a *Autopilot) invoicesAccepted(ctx context.Context, id string, periods []t
 	return true, nil
 }
 
-// claimMark claims a billing mark in a delivery's transaction.
-func claimMark(id, kind string, period time.Time) installations.LocalChange {
-	return func(ctx context.Context, tx installations.Tx) error {
-		ok, err := billingTx(tx).ClaimMark(ctx, id, kind, period, deliveries.DeliveryID(ctx))
-		if err == nil && !ok {
-			err = errQueued
-		}
-		return err
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
+	return b
 }
 
-func billingTx(tx installations.Tx) installations.BillingTx {
-	if b, ok := tx.(installations.BillingTx); ok {
-		return b
-	}
-	return noBillingTx{}
-}
-
-// noBillingTx refuses: a store without billing bookkeeping cannot promise
-// exactly once.
-type noBillingTx struct{}
-
-func (noBillingTx) ClaimInvoiceRun(context.Context, installations.InvoiceRun) (bool, error) {
-	return false, errNoBillingTx
-}
-
-func (noBillingTx) ClaimMark(context.Context, string, string, time.Time, string) (bool, error) {
-	return false, errNoBillingTx
-}
-
-var errNoBillingTx = fmt.Errorf("autopilot: the store's transactions keep no billing bookkeeping")
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
 	"github.com/vercel-partner/partner-server/internal/config"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
@@ -27,6 +28,9 @@ var proCatalog = installations.Catalog{{ID: "db", Name: "Database", Plans: []ins
 	},
 }, {
 	ID: "credits", Type: "prepayment", Name: "Credits", Description: "Prepaid",
+	Meters: []installations.Meter{{Name: "tokens", Units: "1k tokens", Type: "interval", Price: "0.25"}},
+}, {
+	ID: "credits-stop", Type: "prepayment", Name: "Credits (stop when empty)", Description: "Prepaid", PrepaidExhausted: "suspend",
 	Meters: []installations.Meter{{Name: "tokens", Units: "1k tokens", Type: "interval", Price: "0.25"}},
 }}}}
 
@@ -51,6 +55,14 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// Real runs fn with the simulator on the real clock (it signs tokens the
+// server verifies on the real clock).
+func (c *clock) Real(fn func()) {
+	c.fake.Store(false)
+	defer c.fake.Store(true)
+	fn()
+}
+
 func (c *clock) sim() time.Time {
 	if c.fake.Load() {
 		return c.Now()
@@ -66,7 +78,10 @@ type env struct {
 var fast = deliveries.Options{FirstAttemptTimeout: 2 * time.Second, BaseBackoff: 20 * time.Millisecond,
 	MaxBackoff: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, MaxAge: time.Hour, Workers: 4}
 
-func newEnv(t testing.TB, start time.Time) *env {
+func newEnv(t testing.TB, start time.Time) *env { return newEnvOn(t, start, "", "") }
+
+// newEnvOn is newEnv on a database driver and DSN ("": a SQLite file).
+func newEnvOn(t testing.TB, start time.Time, driver, dsn string) *env {
 	t.Helper()
 	clk := &clock{now: start}
 	sim, err := vercelsim.Start(vercelsim.Options{Now: clk.sim})
@@ -75,9 +90,35 @@ func newEnv(t testing.TB, start time.Time) *env {
 	}
 	t.Cleanup(sim.Close)
 	e := apptest.New(t, apptest.Options{Sim: sim, Catalog: proCatalog, Deliveries: &fast, Now: clk.Now,
-		Config: func(c *config.Config) { c.Billing.AllowClockOverride = true }})
+		Driver: driver, DSN: dsn, Config: func(c *config.Config) { c.Billing.AllowClockOverride = true }})
 	clk.fake.Store(true)
 	return &env{Env: e, clk: clk}
+}
+
+// eachStore runs fn on a new environment per database: the billing rules
+// live in the store's bookkeeping as much as in the autopilot.
+func eachStore(t *testing.T, start time.Time, fn func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newEnv(t, start)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newEnvOn(t, start, "postgres", dbtest.PostgresDSN(t))) })
+}
+
+// deleteResource deletes a resource the way Vercel does, at the test
+// clock's time.
+func (e *env) deleteResource(t testing.TB, id, resourceID string) {
+	t.Helper()
+	e.clk.fake.Store(false)
+	defer e.clk.fake.Store(true)
+	if resp, err := e.Sim.DeleteResource(context.Background(), e.URL, id, resourceID); err != nil || resp.Status != 204 {
+		t.Fatalf("delete resource: %v %d %s", err, resp.Status, resp.Body)
+	}
+}
+
+// usageAt reports records with the server's clock at now and returns the
+// status and body.
+func (e *env) usageAt(t testing.TB, id string, now time.Time, records ...string) (int, map[string]any) {
+	t.Helper()
+	e.clk.Set(now)
+	return e.call(t, "POST", "/installations/"+id+"/usage", `{"records":[`+strings.Join(records, ",")+`]}`)
 }
 
 // install installs id at the test clock's time with one resource on plan.

@@ -21,15 +21,15 @@ func billingData(id string, st billing.Statement, now time.Time, local installat
 	return deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBillingData, Body: body, Local: local, Background: true}
 }
 
-// invoiceBody is the submitInvoice request for an ended (or, final, a
-// partial) period.
-func invoiceBody(id string, st billing.Statement, final bool) *vercelapi.InvoiceRequest {
+// invoiceBody is the submitInvoice request with items for an ended (or,
+// final, a partial) period.
+func invoiceBody(id string, st billing.Statement, in []billing.Item, final bool) *vercelapi.InvoiceRequest {
 	return &vercelapi.InvoiceRequest{
 		ExternalID:  billing.ExternalID(id, st.PeriodStart),
 		InvoiceDate: vercelapi.NewTime(billing.InvoiceDate(st.PeriodStart, st.PeriodEnd)),
 		Memo:        st.PeriodStart.Format("January 2006"),
 		Period:      period(st),
-		Items:       items(st.InvoiceItems()),
+		Items:       items(in),
 		Final:       final,
 	}
 }

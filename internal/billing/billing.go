@@ -35,6 +35,13 @@ type Meter struct {
 	Included money.Decimal // free units per period
 }
 
+// What becomes of prepaid usage beyond the balance (a prepayment plan's
+// Exhausted): the balance never goes below zero either way.
+const (
+	ExhaustedBill    = "bill"    // invoiced after the period as ordinary usage (the default)
+	ExhaustedSuspend = "suspend" // not invoiced; the resource is to be suspended
+)
+
 // Plan is a billing plan as far as pricing is concerned.
 type Plan struct {
 	ID     string
@@ -42,7 +49,13 @@ type Plan struct {
 	Type   string         // Subscription or Prepayment
 	Price  *money.Decimal // flat fee per period; nil: none
 	Meters []Meter
+	// Exhausted is ExhaustedBill ("" too) or ExhaustedSuspend.
+	Exhausted string
 }
+
+// Suspends reports whether prepaid usage beyond the balance suspends the
+// resource rather than being invoiced.
+func (p Plan) Suspends() bool { return p.Type == Prepayment && p.Exhausted == ExhaustedSuspend }
 
 // Record is one usage record as reported by the partner's services.
 type Record struct {
@@ -64,6 +77,9 @@ type Subject struct {
 func ValidatePlan(p Plan) error {
 	if p.Type != Subscription && p.Type != Prepayment {
 		return fmt.Errorf("billing: plan %q: type must be %s or %s", p.ID, Subscription, Prepayment)
+	}
+	if p.Exhausted != "" && p.Exhausted != ExhaustedBill && p.Exhausted != ExhaustedSuspend {
+		return fmt.Errorf("billing: plan %q: exhausted must be %s or %s", p.ID, ExhaustedBill, ExhaustedSuspend)
 	}
 	if p.Price != nil && p.Price.Sign() < 0 {
 		return fmt.Errorf("billing: plan %q: negative price", p.ID)

@@ -32,6 +32,7 @@ type Statement struct {
 	Day                    time.Time // start of the UTC day DayValue covers
 	Lines                  []Line
 	Total                  money.Decimal // the sum of the lines' totals
+	Subjects               []Subject     // what was priced, in order
 }
 
 // flatUnits names the unit of a flat fee: one billing period.
@@ -42,7 +43,7 @@ const flatUnits = "month"
 // are ignored; a record at exactly end belongs to the next period. Lines
 // come in subject order: the flat fee first, then the meters in plan order.
 func Compute(subjects []Subject, records []Record, start, end, now time.Time) (Statement, error) {
-	st := Statement{PeriodStart: start, PeriodEnd: end, Day: usageDay(now, start, end)}
+	st := Statement{PeriodStart: start, PeriodEnd: end, Day: usageDay(now, start, end), Subjects: subjects}
 	groups := groupRecords(records, start, end)
 	st.Lines = make([]Line, 0, maxLines(subjects))
 	seen := make(map[string]bool, len(subjects))

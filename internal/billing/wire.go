@@ -101,37 +101,3 @@ func (s Statement) Usage() []Usage {
 	}
 	return usage
 }
-
-// Draw is what a subject on a prepayment plan owes its balance for the
-// period so far, in cents.
-type Draw struct {
-	ResourceID string // "": the installation
-	Cents      int64
-}
-
-// Drawdown returns one Draw per subject on a prepayment plan, in statement
-// order: the sum of its lines' totals (each already half-up to cents, at
-// the meter price). It is the period's amount to date, not an increment;
-// callers subtract what they drew before. A flat fee on a prepayment plan
-// is drawn too.
-func Drawdown(s Statement) ([]Draw, error) {
-	var draws []Draw
-	index := make(map[string]int)
-	for _, l := range s.Lines {
-		if l.PlanType != Prepayment {
-			continue
-		}
-		cents, err := l.Total.Cents()
-		if err != nil {
-			return nil, err
-		}
-		i, ok := index[l.ResourceID]
-		if !ok {
-			i = len(draws)
-			index[l.ResourceID] = i
-			draws = append(draws, Draw{ResourceID: l.ResourceID})
-		}
-		draws[i].Cents += cents
-	}
-	return draws, nil
-}

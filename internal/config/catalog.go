@@ -43,6 +43,7 @@ type Plan struct {
 	Price                              string       `yaml:"price,omitempty"`
 	Meters                             []Meter      `yaml:"meters,omitempty"`
 	Installations                      []string     `yaml:"installations,omitempty"`
+	PrepaidExhausted                   string       `yaml:"prepaid_exhausted,omitempty"`
 }
 
 // PlanDetail is one label/value line of a plan.
@@ -142,6 +143,7 @@ func plansOf(plans []Plan) []installations.BillingPlan {
 			Price:                              p.Price,
 			Meters:                             convert(p.Meters, func(m Meter) installations.Meter { return installations.Meter(m) }),
 			Installations:                      p.Installations,
+			PrepaidExhausted:                   p.PrepaidExhausted,
 		}
 	})
 }

@@ -108,6 +108,7 @@ products:
         price: "20.00"
         meters: [{name: storage, units: GB, type: total, price: "0.10", included: 10}]
         installations: [icfg_acme]
+        prepaid_exhausted: suspend
 `
 
 func TestCatalogConversionKeepsEveryKey(t *testing.T) {
@@ -122,7 +123,8 @@ func TestCatalogConversionKeepsEveryKey(t *testing.T) {
 		t.Errorf("lost in conversion: %s", strings.Join(zero, ", "))
 	}
 	pl, _ := catalogOf(c.Products).Plan("pro")
-	if pl.PreauthorizationAmount != "10.53" || pl.Meters[0].Included != "10" || pl.Installations[0] != "icfg_acme" {
+	if pl.PreauthorizationAmount != "10.53" || pl.Meters[0].Included != "10" || pl.Installations[0] != "icfg_acme" ||
+		pl.PrepaidExhausted != "suspend" {
 		t.Errorf("plan = %+v", pl)
 	}
 	b, _ := json.Marshal(catalogOf(c.Products)[0].MetadataSchema.Properties["tags"])

@@ -127,6 +127,9 @@ type Billing struct {
 	// AllowClockOverride lets POST /internal/v1/billing/run name the time
 	// it runs as; for tests and demos only.
 	AllowClockOverride bool `yaml:"allow_clock_override"`
+	// LateUsageGrace is how long after a period ends its usage is still
+	// accepted; the period's invoice waits until then.
+	LateUsageGrace time.Duration `yaml:"late_usage_grace"`
 }
 
 // Load reads the YAML file at path (optional when ""), applies environment
@@ -206,6 +209,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
+	durDef(&c.Billing.LateUsageGrace, time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}

@@ -188,13 +188,15 @@ func TestBillingKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Billing.SubmitInterval != time.Hour || c.Billing.AllowClockOverride || c.Deliveries.AttemptTimeout != 30*time.Second {
+	if c.Billing.SubmitInterval != time.Hour || c.Billing.AllowClockOverride || c.Deliveries.AttemptTimeout != 30*time.Second ||
+		c.Billing.LateUsageGrace != time.Hour {
 		t.Errorf("defaults: %+v %+v", c.Billing, c.Deliveries)
 	}
 	base["PARTNER_BILLING_SUBMIT_INTERVAL"] = "25h"
 	base["PARTNER_DELIVERIES_ATTEMPT_TIMEOUT"] = "10ms"
+	base["PARTNER_BILLING_LATE_USAGE_GRACE"] = "24h"
 	_, err = Load("", env(base))
-	for _, want := range []string{"billing.submit_interval", "deliveries.attempt_timeout"} {
+	for _, want := range []string{"billing.submit_interval", "deliveries.attempt_timeout", "billing.late_usage_grace"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}
@@ -202,7 +204,9 @@ func TestBillingKeys(t *testing.T) {
 	base["PARTNER_BILLING_SUBMIT_INTERVAL"] = "5m"
 	base["PARTNER_DELIVERIES_ATTEMPT_TIMEOUT"] = "2s"
 	base["PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE"] = "true"
-	if c, err = Load("", env(base)); err != nil || c.Billing.SubmitInterval != 5*time.Minute || !c.Billing.AllowClockOverride {
+	base["PARTNER_BILLING_LATE_USAGE_GRACE"] = "90m"
+	if c, err = Load("", env(base)); err != nil || c.Billing.SubmitInterval != 5*time.Minute || !c.Billing.AllowClockOverride ||
+		c.Billing.LateUsageGrace != 90*time.Minute {
 		t.Errorf("env: %+v, %v", c, err)
 	}
 }

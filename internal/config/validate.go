@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 	if c.Billing.SubmitInterval < time.Minute || c.Billing.SubmitInterval > 24*time.Hour {
 		add("billing.submit_interval: must be 1m..24h (Vercel wants usage at least daily)")
 	}
+	if c.Billing.LateUsageGrace < time.Second || c.Billing.LateUsageGrace > 23*time.Hour {
+		add("billing.late_usage_grace: must be 1s..23h (an ended period's last usage goes to Vercel after it, and Vercel takes it for 24h)")
+	}
 	if c.Deliveries.AttemptTimeout < time.Second {
 		add("deliveries.attempt_timeout: must be at least 1s")
 	}

@@ -1,13 +1,16 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
@@ -51,14 +54,13 @@ func (s *Balances) CreditInvoice(ctx context.Context, installationID, invoiceID 
 }
 
 // applyCredits adds each credit and returns the touched balances after it,
-// one per resource in first-seen order.
+// one per resource in first-seen order. A sum beyond int64 cents refuses
+// the whole credit (Unprocessable): a wrapped sum would be a debt.
 func applyCredits(ctx context.Context, tx *sqlx.Tx, inst string, credits []installations.Credit, now int64) ([]installations.Balance, error) {
 	var touched []string
 	for _, c := range credits {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO balances (installation_id, resource_id, cents, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (installation_id, resource_id) DO UPDATE SET
-			cents = balances.cents + excluded.cents, updated_at = excluded.updated_at`), inst, c.ResourceID, c.Cents, now); err != nil {
-			return nil, fmt.Errorf("credit balance: %w", err)
+		if err := addCredit(ctx, tx, inst, c, now); err != nil {
+			return nil, err
 		}
 		if !slices.Contains(touched, c.ResourceID) {
 			touched = append(touched, c.ResourceID)
@@ -74,6 +76,33 @@ func applyCredits(ctx context.Context, tx *sqlx.Tx, inst string, credits []insta
 		out = append(out, installations.Balance{ResourceID: rid, Cents: cents})
 	}
 	return out, nil
+}
+
+var errCreditRange error = apperr.New(apperr.Unprocessable, "amount_out_of_range",
+	"the invoice's credits take a balance beyond what it can hold; nothing was credited")
+
+// addCredit adds one credit unless the sum would leave int64: the guard in
+// the UPDATE keeps the arithmetic inside the range on both databases
+// (PostgreSQL would fail the statement, SQLite would turn the sum into a
+// float).
+func addCredit(ctx context.Context, tx *sqlx.Tx, inst string, c installations.Credit, now int64) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO balances (installation_id, resource_id, cents, updated_at)
+		VALUES (?, ?, 0, ?) ON CONFLICT (installation_id, resource_id) DO NOTHING`), inst, c.ResourceID, now); err != nil {
+		return fmt.Errorf("credit balance: %w", err)
+	}
+	guard, limit := `cents <= ?`, int64(math.MaxInt64)-c.Cents
+	if c.Cents < 0 {
+		guard, limit = `cents >= ?`, math.MinInt64-c.Cents
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE balances SET cents = cents + ?, updated_at = ?
+		WHERE installation_id = ? AND resource_id = ? AND `+guard), c.Cents, now, inst, c.ResourceID, limit)
+	if err != nil {
+		return fmt.Errorf("credit balance: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return cmp.Or(err, errCreditRange)
+	}
+	return nil
 }
 
 func creditAnswer(ctx context.Context, tx *sqlx.Tx, inst, invoiceID string) (installations.CreditResult, error) {

@@ -156,20 +156,25 @@ type runRow struct {
 	Final          int    `db:"final"`
 	Total          string `db:"total"`
 	CreatedAt      int64  `db:"created_at"`
+	Requeues       int    `db:"requeues"`
+	PreviousID     string `db:"previous_delivery_id"`
 }
 
 func (r runRow) domain() installations.InvoiceRun {
 	return installations.InvoiceRun{InstallationID: r.InstallationID, PeriodStart: FromMillis(r.PeriodStart),
 		PeriodEnd: FromMillis(r.PeriodEnd), ExternalID: r.ExternalID, DeliveryID: r.DeliveryID,
-		Final: r.Final != 0, Total: r.Total, CreatedAt: FromMillis(r.CreatedAt)}
+		Final: r.Final != 0, Total: r.Total, CreatedAt: FromMillis(r.CreatedAt),
+		Requeues: r.Requeues, PreviousDeliveryID: r.PreviousID}
 }
 
 const runCols = `installation_id, period_start, period_end, external_id, delivery_id, final, total, created_at`
 
+const runReadCols = runCols + `, requeues, previous_delivery_id`
+
 // InvoiceRun returns the run for one period.
 func (s *Billing) InvoiceRun(ctx context.Context, installationID string, periodStart time.Time) (installations.InvoiceRun, bool, error) {
 	var rows []runRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+runCols+` FROM invoice_runs
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+runReadCols+` FROM invoice_runs
 		WHERE installation_id = ? AND period_start = ?`), installationID, Millis(periodStart)); err != nil {
 		return installations.InvoiceRun{}, false, fmt.Errorf("get invoice run: %w", err)
 	}
@@ -182,7 +187,7 @@ func (s *Billing) InvoiceRun(ctx context.Context, installationID string, periodS
 // InvoiceRuns lists an installation's runs, newest period first.
 func (s *Billing) InvoiceRuns(ctx context.Context, installationID string) ([]installations.InvoiceRun, error) {
 	var rows []runRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+runCols+` FROM invoice_runs
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+runReadCols+` FROM invoice_runs
 		WHERE installation_id = ? ORDER BY period_start DESC`), installationID); err != nil {
 		return nil, fmt.Errorf("list invoice runs: %w", err)
 	}
@@ -227,52 +232,64 @@ func (t tx) ClaimMark(ctx context.Context, installationID, kind string, periodSt
 	return n == 1, err
 }
 
-// Draw moves each balance by the increment of its period's draw. The
-// first UPDATE locks the draw row (PostgreSQL) or the database (SQLite)
-// before it is read, so concurrent runs draw each increment once.
-func (s *Billing) Draw(ctx context.Context, installationID string, periodStart time.Time, draws []billing.Draw) ([]installations.Balance, error) {
-	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
-		now := Millis(s.db.now())
-		for _, d := range draws {
-			if err := drawOne(ctx, x, installationID, Millis(periodStart), d, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// RequeueInvoiceRun moves the run to a new delivery if it still names
+// from: of two re-queues of one refusal, one wins.
+func (t tx) RequeueInvoiceRun(ctx context.Context, installationID string, periodStart time.Time, from, to, total string) (bool, error) {
+	res, err := t.x.ExecContext(ctx, t.x.Rebind(`UPDATE invoice_runs SET delivery_id = ?, total = ?,
+		requeues = requeues + 1, previous_delivery_id = delivery_id
+		WHERE installation_id = ? AND period_start = ? AND delivery_id = ?`), to, total, installationID, Millis(periodStart), from)
 	if err != nil {
-		return nil, err
+		return false, fmt.Errorf("requeue invoice run: %w", err)
 	}
-	return NewBalances(s.db).Balances(ctx, installationID)
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
-func drawOne(ctx context.Context, x *sqlx.Tx, inst string, period int64, d billing.Draw, now int64) error {
-	if _, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO balance_draws (installation_id, resource_id, period_start, cents)
-		VALUES (?, ?, ?, 0) ON CONFLICT (installation_id, resource_id, period_start) DO NOTHING`), inst, d.ResourceID, period); err != nil {
-		return fmt.Errorf("draw: %w", err)
+// NextPeriod returns the installation's billing cursor.
+func (s *Billing) NextPeriod(ctx context.Context, installationID string) (time.Time, bool, error) {
+	var next []int64
+	if err := s.db.SelectContext(ctx, &next, s.db.Rebind(`SELECT next_period FROM billing_cursors
+		WHERE installation_id = ?`), installationID); err != nil {
+		return time.Time{}, false, fmt.Errorf("read billing cursor: %w", err)
 	}
-	key := []any{inst, d.ResourceID, period}
-	if _, err := x.ExecContext(ctx, x.Rebind(`UPDATE balance_draws SET cents = cents
-		WHERE installation_id = ? AND resource_id = ? AND period_start = ?`), key...); err != nil {
-		return fmt.Errorf("draw: %w", err)
+	if len(next) == 0 {
+		return time.Time{}, false, nil
 	}
-	var drawn int64
-	if err := x.GetContext(ctx, &drawn, x.Rebind(`SELECT cents FROM balance_draws
-		WHERE installation_id = ? AND resource_id = ? AND period_start = ?`), key...); err != nil {
-		return fmt.Errorf("draw: %w", err)
-	}
-	delta := d.Cents - drawn
-	if delta == 0 {
-		return nil
-	}
-	if _, err := x.ExecContext(ctx, x.Rebind(`UPDATE balance_draws SET cents = ?
-		WHERE installation_id = ? AND resource_id = ? AND period_start = ?`), append([]any{d.Cents}, key...)...); err != nil {
-		return fmt.Errorf("draw: %w", err)
-	}
-	if _, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO balances (installation_id, resource_id, cents, updated_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (installation_id, resource_id) DO UPDATE SET
-		cents = balances.cents + excluded.cents, updated_at = excluded.updated_at`), inst, d.ResourceID, -delta, now); err != nil {
-		return fmt.Errorf("draw balance: %w", err)
+	return FromMillis(next[0]), true, nil
+}
+
+// SettleThrough moves the billing cursor forward to next, never back.
+func (s *Billing) SettleThrough(ctx context.Context, installationID string, next time.Time) error {
+	_, err := s.db.Write(ctx, s.db.Rebind(`INSERT INTO billing_cursors (installation_id, next_period) VALUES (?, ?)
+		ON CONFLICT (installation_id) DO UPDATE SET next_period = excluded.next_period
+		WHERE billing_cursors.next_period < excluded.next_period`), installationID, Millis(next))
+	if err != nil {
+		return fmt.Errorf("move billing cursor: %w", err)
 	}
 	return nil
+}
+
+// DeletedResources lists resources deleted after since, oldest deletion
+// first.
+func (s *Billing) DeletedResources(ctx context.Context, installationID string, since time.Time) ([]installations.DeletedResource, error) {
+	var rows []struct {
+		ID            string `db:"id"`
+		ProductID     string `db:"product_id"`
+		Name          string `db:"name"`
+		BillingPlanID string `db:"billing_plan_id"`
+		CreatedAt     int64  `db:"created_at"`
+		DeletedAt     int64  `db:"deleted_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, deleted_at
+		FROM deleted_resources WHERE installation_id = ? AND deleted_at > ? ORDER BY deleted_at, id`),
+		installationID, Millis(since)); err != nil {
+		return nil, fmt.Errorf("list deleted resources: %w", err)
+	}
+	out := make([]installations.DeletedResource, len(rows))
+	for i, r := range rows {
+		out[i] = installations.DeletedResource{DeletedAt: FromMillis(r.DeletedAt), Resource: installations.Resource{
+			ID: r.ID, InstallationID: installationID, ProductID: r.ProductID, Name: r.Name,
+			BillingPlanID: r.BillingPlanID, CreatedAt: FromMillis(r.CreatedAt)}}
+	}
+	return out, nil
 }

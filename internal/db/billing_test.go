@@ -82,12 +82,12 @@ func TestClaimsAndDrawsHappenOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, cents := range []int64{120, 120, 300} { // period amounts so far
-			if _, err := s.Draw(ctx, "icfg_1", p, []billing.Draw{{Cents: cents}}); err != nil {
+			if _, err := s.Draw(ctx, "icfg_1", p, []billing.Draw{{Cents: cents}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got, err := s.Draw(ctx, "icfg_1", p.AddDate(0, 1, 0), []billing.Draw{{Cents: 50}})
-		if err != nil || len(got) != 1 || got[0].Cents != 1000-300-50 {
+		got, err := s.Draw(ctx, "icfg_1", p.AddDate(0, 1, 0), []billing.Draw{{Cents: 50}}, nil)
+		if err != nil || len(got.Balances) != 1 || got.Balances[0].Cents != 1000-300-50 {
 			t.Fatalf("balances = %+v, %v; want 650 cents", got, err)
 		}
 	})

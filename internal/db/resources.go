@@ -102,7 +102,15 @@ func listResources(ctx context.Context, x sqlx.ExtContext, installationID string
 	return domains(rows), nil
 }
 
-func deleteResource(ctx context.Context, tx *sqlx.Tx, inst, id string) error {
+// deleteResource removes the resource and keeps what billing needs of it
+// in deleted_resources, in the same transaction.
+func deleteResource(ctx context.Context, tx *sqlx.Tx, inst, id string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deleted_resources
+		(installation_id, id, product_id, name, billing_plan_id, created_at, deleted_at)
+		SELECT installation_id, id, product_id, name, billing_plan_id, created_at, ? FROM resources
+		WHERE installation_id = ? AND id = ? ON CONFLICT DO NOTHING`), Millis(at), inst, id); err != nil {
+		return fmt.Errorf("keep deleted resource: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id)
 	if err != nil {
 		return fmt.Errorf("delete resource: %w", err)

@@ -41,7 +41,7 @@ func (t tx) PutResource(ctx context.Context, r installations.Resource) (installa
 }
 
 func (t tx) DeleteResource(ctx context.Context, installationID, id string) error {
-	return deleteResource(ctx, t.x, installationID, id)
+	return deleteResource(ctx, t.x, installationID, id, t.d.now())
 }
 
 func (t tx) PutInvoice(ctx context.Context, inv installations.Invoice) error {

@@ -49,6 +49,11 @@ type BillingPlan struct {
 	// Installations, when set, makes the plan a private offer: only these
 	// installations see it.
 	Installations []string `json:"-"`
+	// PrepaidExhausted says what becomes of a prepayment plan's usage
+	// beyond the balance: "bill" (default: invoiced after the period as
+	// ordinary usage) or "suspend" (not invoiced; the resource is to be
+	// suspended). The balance never goes below zero either way.
+	PrepaidExhausted string `json:"-"`
 }
 
 // PlanDetail is one label/value line of a plan.

@@ -60,6 +60,8 @@ func TestValidateNamesEachMistake(t *testing.T) {
 		{"meter price", func(c Catalog) { c[0].Plans[1].Meters[0].Price = "0,10" }, pro + `.meters[0].price: "0,10" is not a decimal such as 20.00`},
 		{"meter price missing", func(c Catalog) { c[0].Plans[1].Meters[0].Price = "" }, pro + ".meters[0].price: is required"},
 		{"included negative", func(c Catalog) { c[0].Plans[1].Meters[0].Included = "-5" }, pro + `.meters[0].included: "-5" is not a non-negative decimal`},
+		{"prepaid_exhausted value", func(c Catalog) { c[0].Plans[1].Type, c[0].Plans[1].PrepaidExhausted = "prepayment", "stop" }, pro + ".prepaid_exhausted: must be bill or suspend"},
+		{"prepaid_exhausted on a subscription", func(c Catalog) { c[0].Plans[1].PrepaidExhausted = "suspend" }, pro + ".prepaid_exhausted: only a prepayment plan has a balance to exhaust"},
 		{"empty installation", func(c Catalog) { c[0].Plans[1].Installations = []string{""} }, pro + ".installations[0]: must not be empty"},
 		{"effective date", func(c Catalog) { c[0].Plans[1].EffectiveDate = "tomorrow" }, pro + `.effective_date: "tomorrow" is not an RFC 3339 time`},
 		{"policy url", func(c Catalog) { c[0].Plans[1].RequiredPolicies = []Policy{{ID: "toc", Name: "Terms", URL: "ftp://x"}} }, pro + `.required_policies[0].url: "ftp://x" is not an http(s) URL`},

@@ -19,6 +19,11 @@ const (
 	EventResourceDeleted              = "resource.deleted"
 	EventResourceSecretsRotationAsked = "resource.secrets_rotation_requested"
 	EventDeliveryDead                 = "delivery.dead"
+	// EventPrepaidExhausted: a resource whose plan suspends on an empty
+	// balance used more than its balance held in a period.
+	EventPrepaidExhausted = "resource.prepaid_exhausted"
+	// EventInvoiceRequeued: an operator queued a refused invoice again.
+	EventInvoiceRequeued = "billing.invoice_requeued"
 )
 
 // Event is one entry of the feed. ID is its cursor: ids only grow and

@@ -1,6 +1,7 @@
 package installations
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -16,7 +17,47 @@ const (
 	MaxIdempotencyKey = 255
 	MaxRefundReason   = 500
 	MaxID             = 128
+	// An installation's access token is sent on every call to Vercel;
+	// Vercel's are far shorter than this.
+	MaxAccessToken = 4096
+	MaxTokenType   = 64
+	MaxScopes      = 100 // scopes, and accepted policies, of an installation
+	MaxScope       = 128
+	MaxAccountText = 256  // account name, contact name
+	MaxEmail       = 320  // RFC 5321's limit
+	MaxURL         = 2048 // account url
 )
+
+// CheckTexts bounds a list of texts: at most maxItems, each at most
+// maxLen bytes.
+func CheckTexts(key string, items []string, maxItems, maxLen int) []apperr.Field {
+	if len(items) > maxItems {
+		return []apperr.Field{{Key: key, Message: fmt.Sprintf("at most %d entries", maxItems)}}
+	}
+	for i, it := range items {
+		if len(it) > maxLen {
+			return []apperr.Field{{Key: fmt.Sprintf("%s[%d]", key, i), Message: fmt.Sprintf("must be at most %d bytes", maxLen)}}
+		}
+	}
+	return nil
+}
+
+// CheckAccount bounds the account texts Vercel sends with an installation.
+func CheckAccount(a Account) []apperr.Field {
+	var fields []apperr.Field
+	for _, f := range []struct {
+		key, value string
+		limit      int
+	}{
+		{"account.name", a.Name, MaxAccountText}, {"account.url", a.URL, MaxURL},
+		{"account.contact.email", a.ContactEmail, MaxEmail}, {"account.contact.name", a.ContactName, MaxAccountText},
+	} {
+		if len(f.value) > f.limit {
+			fields = append(fields, apperr.Field{Key: f.key, Message: fmt.Sprintf("must be at most %d bytes", f.limit)})
+		}
+	}
+	return fields
+}
 
 // ResourceName validates a resource name: trimmed, 1 to MaxResourceName
 // characters of valid text without control characters. It returns the

@@ -83,6 +83,12 @@ func (p *problems) plan(at string, pl BillingPlan) {
 	if pl.Type != "subscription" && pl.Type != "prepayment" {
 		p.add(at, ".type: must be subscription or prepayment")
 	}
+	switch {
+	case pl.PrepaidExhausted != "" && pl.PrepaidExhausted != "bill" && pl.PrepaidExhausted != "suspend":
+		p.add(at, ".prepaid_exhausted: must be bill or suspend")
+	case pl.PrepaidExhausted != "" && pl.Type != "prepayment":
+		p.add(at, ".prepaid_exhausted: only a prepayment plan has a balance to exhaust")
+	}
 	if pl.Scope != "" && pl.Scope != ScopeResource && pl.Scope != ScopeInstallation {
 		p.add(at, ".scope: must be resource or installation")
 	}

@@ -19,6 +19,9 @@ type InvoiceTest struct {
 	Result   string `json:"result,omitempty"` // paid | notpaid | overdue
 }
 
+// MaxExternalID bounds an invoice's externalId; Vercel gives no limit.
+const MaxExternalID = 255
+
 // InvoiceRequest is submitInvoice's body. It charges the customer.
 type InvoiceRequest struct {
 	ExternalID  string       `json:"externalId,omitempty"` // our invoice ID, unique per installation
@@ -38,6 +41,9 @@ func (r *InvoiceRequest) Validate() error {
 		return nilBody()
 	}
 	v := &validator{}
+	if len(r.ExternalID) > MaxExternalID {
+		v.add("externalId", "must be at most 255 bytes") // kept in our invoice records
+	}
 	v.time("invoiceDate", r.InvoiceDate)
 	v.period("period", r.Period)
 	v.within("invoiceDate", r.InvoiceDate, r.Period)

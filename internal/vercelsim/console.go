@@ -1,7 +1,6 @@
 package vercelsim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,17 +44,18 @@ type ConsoleNote struct{ Title, Text string }
 type console struct {
 	mu      sync.Mutex
 	cfg     Console
-	flashes map[string]string
+	flashes map[string]flash
 	order   []string
 }
 
-// maxFlashes bounds the kept flash messages.
-const maxFlashes = 50
-
-// SetConsole configures the simulated dashboard.
+// SetConsole configures the simulated dashboard; its PartnerURL also
+// becomes the integration's base URL (see SetPartnerURL).
 func (s *Sim) SetConsole(c Console) {
 	if c.WebhookURL == "" && c.PartnerURL != "" {
 		c.WebhookURL = c.PartnerURL + "/webhooks/vercel"
+	}
+	if c.PartnerURL != "" {
+		s.SetPartnerURL(c.PartnerURL)
 	}
 	s.console.mu.Lock()
 	defer s.console.mu.Unlock()
@@ -68,39 +68,16 @@ func (s *Sim) consoleConfig() Console {
 	return s.console.cfg
 }
 
-// flash keeps msg and returns its key for the redirect.
-func (s *Sim) flash(msg string) string {
-	c := &s.console
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.flashes == nil {
-		c.flashes = map[string]string{}
-	}
-	key := strings.ToLower(newID(""))
-	c.flashes[key] = msg
-	c.order = append(c.order, key)
-	if len(c.order) > maxFlashes {
-		delete(c.flashes, c.order[0])
-		c.order = c.order[1:]
-	}
-	return key
-}
-
-func (s *Sim) flashFor(key string) string {
-	s.console.mu.Lock()
-	defer s.console.mu.Unlock()
-	return s.console.flashes[key]
-}
-
 // consoleRoutes registers the browser pages. They are not recorded: the
 // request log is what the partner sent.
 func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
-	post := func(pattern string, h func(*http.Request) (string, string)) {
+	post := func(pattern string, h func(*http.Request) (flash, string)) {
 		mux.Handle("POST "+pattern, cop.Handler(s.consoleAction(h)))
 	}
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /requests", s.handleRequests)
+	mux.HandleFunc("GET /console.css", handleConsoleCSS)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	post("/console/mode", s.postMode)
 	post("/console/{id}/resources", s.postCreateResource)
@@ -116,11 +93,11 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 
 // consoleAction runs h, which returns a message and the anchor to go back
 // to, and redirects to the dashboard (POST-redirect-GET).
-func (s *Sim) consoleAction(h func(*http.Request) (msg, anchor string)) http.Handler {
+func (s *Sim) consoleAction(h func(*http.Request) (f flash, anchor string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		msg, anchor := h(r)
-		target := "/?flash=" + s.flash(msg)
+		f, anchor := h(r)
+		target := "/?flash=" + s.saveFlash(f)
 		if anchor != "" {
 			target += "#" + anchor
 		}
@@ -128,129 +105,164 @@ func (s *Sim) consoleAction(h func(*http.Request) (msg, anchor string)) http.Han
 	})
 }
 
-// partnerCall is how a console action reports a call to the partner.
-func partnerCall(what string, resp PartnerResponse, err error) string {
-	if err != nil {
-		return what + ": the partner did not answer: " + err.Error()
-	}
-	return fmt.Sprintf("%s: the partner answered %d %s%s", what, resp.Status, http.StatusText(resp.Status), bodySummary(resp.Body))
-}
-
-func bodySummary(body []byte) string {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return ""
-	}
-	if len(body) > 600 {
-		body = append(body[:600:600], "…"...)
-	}
-	return " " + string(body)
-}
-
 func (s *Sim) partner() (string, error) {
 	c := s.consoleConfig()
 	if c.PartnerURL == "" {
-		return "", fmt.Errorf("no partner configured for the console")
+		return "", fmt.Errorf("no partner is configured for this page")
 	}
 	return c.PartnerURL, nil
 }
 
-func (s *Sim) postMode(r *http.Request) (string, string) {
-	modes := map[string]Mode{"up": ModeUp, "down": ModeDown, "rate-limited": ModeRateLimited}
-	m, ok := modes[r.PostFormValue("mode")]
-	if !ok {
-		return "Unknown mode " + r.PostFormValue("mode"), "mode"
+// resourceName is how messages name a resource: its name in quotes, or
+// its id when Vercel has no copy.
+func (s *Sim) resourceName(installationID, resourceID string) string {
+	if res, ok := s.Resource(installationID, resourceID); ok && res.Name != "" {
+		return quote(res.Name)
 	}
-	s.SetMode(m)
-	return "Vercel's API is now " + r.PostFormValue("mode") + ".", "mode"
+	return resourceID
 }
 
-func (s *Sim) postCreateResource(r *http.Request) (string, string) {
+var modeNews = map[string]string{
+	"up":           "Vercel's API is up: the partner's calls are answered again.",
+	"down":         "Vercel's API is down: the partner's calls now get no answer, and its writes wait until you bring it back up.",
+	"rate-limited": "Vercel's API is rate-limiting: every call of the partner now gets 429 Too Many Requests.",
+}
+
+func (s *Sim) postMode(r *http.Request) (flash, string) {
+	modes := map[string]Mode{"up": ModeUp, "down": ModeDown, "rate-limited": ModeRateLimited}
+	name := r.PostFormValue("mode")
+	m, ok := modes[name]
+	if !ok {
+		return problem("There is no mode %s; choose up, down or rate-limited.", quote(name)), "mode"
+	}
+	s.SetMode(m)
+	return note("%s", modeNews[name]), "mode"
+}
+
+func (s *Sim) postCreateResource(r *http.Request) (flash, string) {
 	base, err := s.partner()
 	if err != nil {
-		return err.Error(), "create"
+		return problem("Could not create the resource: %v.", err), "create"
 	}
 	product, plan, _ := strings.Cut(r.PostFormValue("plan"), "/")
-	body := map[string]any{"productId": product, "name": strings.TrimSpace(r.PostFormValue("name")),
-		"billingPlanId": plan, "metadata": map[string]any{}}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	body := map[string]any{"productId": product, "name": name, "billingPlanId": plan, "metadata": map[string]any{}}
 	if md := strings.TrimSpace(r.PostFormValue("metadata")); md != "" {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(md), &m); err != nil {
-			return "Metadata must be a JSON object: " + err.Error(), "create"
+			return problem("Could not create %s: the metadata is not a JSON object (%v).", quote(name), err), "create"
 		}
 		body["metadata"] = m
 	}
 	resp, err := s.Provision(r.Context(), base, r.PathValue("id"), body)
-	return partnerCall("Create resource", resp, err), "resources"
-}
-
-func (s *Sim) postChangePlan(r *http.Request) (string, string) {
-	base, err := s.partner()
-	if err != nil {
-		return err.Error(), "resources"
+	f := partnerFlash("Created "+quote(name)+" on the "+planName(resp.JSON, plan)+" plan", "Could not create "+quote(name), resp, err)
+	if !f.Failed {
+		secrets, _ := resp.JSON["secrets"].([]any)
+		f.Text += fmt.Sprintf(" Vercel received %d environment variables for it.", len(secrets))
 	}
-	resp, err := s.UpdateResource(r.Context(), base, r.PathValue("id"), r.PathValue("rid"),
-		map[string]any{"billingPlanId": r.PostFormValue("plan")})
-	return partnerCall("Change plan of "+r.PathValue("rid"), resp, err), "resources"
+	return f, "resources"
 }
 
-func (s *Sim) postRotate(r *http.Request) (string, string) {
-	base, err := s.partner()
-	if err != nil {
-		return err.Error(), "resources"
+// planName is the plan's name in a partner's Resource answer, else id.
+func planName(answer map[string]any, id string) string {
+	if p, ok := answer["billingPlan"].(map[string]any); ok {
+		if name, ok := p["name"].(string); ok && name != "" {
+			return name
+		}
 	}
-	resp, err := s.RotateSecrets(r.Context(), base, r.PathValue("id"), r.PathValue("rid"),
-		map[string]any{"reason": "requested in the simulated Vercel dashboard"})
-	return partnerCall("Rotate secrets of "+r.PathValue("rid"), resp, err), "resources"
+	return id
 }
 
-func (s *Sim) postDeleteResource(r *http.Request) (string, string) {
+func (s *Sim) postChangePlan(r *http.Request) (flash, string) {
+	inst, rid, plan := r.PathValue("id"), r.PathValue("rid"), r.PostFormValue("plan")
+	name := s.resourceName(inst, rid)
 	base, err := s.partner()
 	if err != nil {
-		return err.Error(), "resources"
+		return problem("Could not change the plan of %s: %v.", name, err), "resources"
 	}
-	resp, err := s.DeleteResource(r.Context(), base, r.PathValue("id"), r.PathValue("rid"))
-	return partnerCall("Delete "+r.PathValue("rid"), resp, err), "resources"
+	resp, err := s.UpdateResource(r.Context(), base, inst, rid, map[string]any{"billingPlanId": plan})
+	return partnerFlash("Moved "+name+" to the "+planName(resp.JSON, plan)+" plan", "Could not change the plan of "+name, resp, err), "resources"
 }
 
-func (s *Sim) postUninstall(r *http.Request) (string, string) {
+func (s *Sim) postRotate(r *http.Request) (flash, string) {
+	inst, rid := r.PathValue("id"), r.PathValue("rid")
+	name := s.resourceName(inst, rid)
 	base, err := s.partner()
 	if err != nil {
-		return err.Error(), "installation"
+		return problem("Could not rotate the secrets of %s: %v.", name, err), "resources"
+	}
+	resp, err := s.RotateSecrets(r.Context(), base, inst, rid, map[string]any{"reason": "requested in the simulated Vercel dashboard"})
+	f := partnerFlash("Asked the partner to rotate the secrets of "+name, "Could not rotate the secrets of "+name, resp, err)
+	switch {
+	case f.Failed:
+	case resp.JSON["sync"] == true:
+		secrets, _ := resp.JSON["secrets"].([]any)
+		f.Text += fmt.Sprintf(" It sent %d new values at once.", len(secrets))
+	default:
+		f.Text += " It will send the new values to Vercel when they are ready."
+	}
+	return f, "resources"
+}
+
+func (s *Sim) postDeleteResource(r *http.Request) (flash, string) {
+	inst, rid := r.PathValue("id"), r.PathValue("rid")
+	name := s.resourceName(inst, rid)
+	base, err := s.partner()
+	if err != nil {
+		return problem("Could not delete %s: %v.", name, err), "resources"
+	}
+	resp, err := s.DeleteResource(r.Context(), base, inst, rid)
+	return partnerFlash("Deleted "+name, "Could not delete "+name, resp, err), "resources"
+}
+
+func (s *Sim) postUninstall(r *http.Request) (flash, string) {
+	base, err := s.partner()
+	if err != nil {
+		return problem("Could not uninstall: %v.", err), "installation"
 	}
 	finalized, err := s.Uninstall(r.Context(), base, r.PathValue("id"))
 	switch {
 	case err != nil:
-		return "Uninstall: " + err.Error(), "installation"
+		text, detail := splitAnswer(err.Error())
+		return flash{Text: "Could not uninstall: " + text + ".", Detail: detail, Failed: true}, "installation"
 	case finalized:
-		return "Uninstalled; the partner finalized the installation at once.", "installation"
+		return note("Uninstalled; the partner finalized the installation at once."), "installation"
 	}
-	return "Uninstalled; the partner may still send final invoices, then finalizes.", "installation"
+	return note("Uninstalled; the partner may still send final invoices, then finalizes."), "installation"
 }
 
-func (s *Sim) postInvoiceWebhook(r *http.Request) (string, string) {
+// invoiceEvents names the invoice webhooks the page can send.
+var invoiceEvents = map[string]string{"paid": "invoice paid", "notpaid": "invoice not paid", "overdue": "invoice overdue",
+	"refunded": "invoice refunded", "created": "invoice created"}
+
+func (s *Sim) postInvoiceWebhook(r *http.Request) (flash, string) {
 	inst, invoice, kind := r.PathValue("id"), r.PostFormValue("invoice"), r.PostFormValue("kind")
-	if _, ok := s.Invoice(inst, invoice); !ok {
-		return "Unknown invoice " + invoice, "invoices"
+	inv, ok := s.Invoice(inst, invoice)
+	if !ok {
+		return problem("Vercel has no invoice %s.", invoice), "invoices"
 	}
-	switch kind {
-	case "paid", "notpaid", "overdue", "refunded", "created":
-	default:
-		return "Unknown invoice event " + kind, "invoices"
+	what, ok := invoiceEvents[kind]
+	if !ok {
+		return problem("There is no invoice webhook %s.", quote(kind)), "invoices"
 	}
-	return s.sendWebhook(r.Context(), s.InvoiceEvent(kind, inst, invoice, "", "", Period{})), "invoices"
+	return s.sendWebhook(r.Context(), s.InvoiceEvent(kind, inst, invoice, "", "", Period{}),
+		fmt.Sprintf("%s for %s", quote(what), cmpOr(inv.InvoiceNumber, invoice))), "invoices"
 }
 
-func (s *Sim) postMemberWebhook(r *http.Request) (string, string) {
-	role := r.PostFormValue("role")
+func (s *Sim) postMemberWebhook(r *http.Request) (flash, string) {
+	inst, member, role := r.PathValue("id"), r.PostFormValue("member"), r.PostFormValue("role")
 	if role != "ADMIN" && role != "USER" && role != "NONE" {
-		return "Unknown role " + role, "members"
+		return problem("There is no role %s; choose ADMIN, USER or NONE.", quote(role)), "members"
 	}
-	ev := s.MemberChangedEvent(r.PathValue("id"), r.PostFormValue("member"), role)
-	return s.sendWebhook(r.Context(), ev), "members"
+	who := s.memberName(inst, member)
+	change := who + " is now " + role
+	if role == "NONE" {
+		change = who + " left the team"
+	}
+	return s.sendWebhook(r.Context(), s.MemberChangedEvent(inst, member, role), quote("member changed")+" ("+change+")"), "members"
 }
 
-func (s *Sim) postProjectWebhook(r *http.Request) (string, string) {
+func (s *Sim) postProjectWebhook(r *http.Request) (flash, string) {
 	inst, rid := r.PathValue("id"), r.PostFormValue("resource")
 	project := strings.TrimSpace(r.PostFormValue("project"))
 	if project == "" {
@@ -258,25 +270,32 @@ func (s *Sim) postProjectWebhook(r *http.Request) (string, string) {
 	}
 	targets := []string{"production", "preview", "development"}
 	ev := s.ProjectConnectedEvent(inst, rid, Project{ID: project, Name: strings.TrimPrefix(project, "prj_")}, targets)
+	what := fmt.Sprintf("%s (%s to %s)", quote("project connected"), project, s.resourceName(inst, rid))
 	if r.PostFormValue("action") == "disconnect" {
 		ev = s.ProjectDisconnectedEvent(inst, rid, project, targets)
+		what = fmt.Sprintf("%s (%s from %s)", quote("project disconnected"), project, s.resourceName(inst, rid))
 	}
-	return s.sendWebhook(r.Context(), ev), "resources"
+	return s.sendWebhook(r.Context(), ev, what), "resources"
 }
 
-func (s *Sim) sendWebhook(ctx context.Context, ev WebhookEvent) string {
+// sendWebhook delivers ev and reports it as "Sent <what> ...".
+func (s *Sim) sendWebhook(ctx context.Context, ev WebhookEvent, what string) flash {
 	target := s.consoleConfig().WebhookURL
 	if target == "" {
-		return "No webhook URL configured"
+		return problem("Could not send the %s webhook: no webhook URL is configured.", ev.Type)
 	}
 	status, err := s.DeliverWebhook(ctx, target, ev)
 	if err != nil {
-		return "Webhook " + ev.Type + ": the partner did not answer: " + err.Error()
+		return problem("Could not send %s: the partner did not answer (%v).", what, err)
 	}
-	return fmt.Sprintf("Webhook %s (%s): the partner answered %d %s", ev.Type, ev.ID, status, http.StatusText(status))
+	answered := fmt.Sprintf("the partner answered %d %s", status, http.StatusText(status))
+	if status/100 != 2 {
+		return problem("Sent %s, but %s.", what, answered)
+	}
+	return note("Sent %s: %s.", what, answered)
 }
 
-func (s *Sim) postExtraAction(r *http.Request) (string, string) {
+func (s *Sim) postExtraAction(r *http.Request) (flash, string) {
 	for _, a := range s.consoleConfig().Actions {
 		if a.Name != r.PathValue("name") || a.Run == nil {
 			continue
@@ -284,12 +303,18 @@ func (s *Sim) postExtraAction(r *http.Request) (string, string) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 		defer cancel()
 		msg, err := a.Run(ctx, r.PathValue("id"))
+		f := flash{}
 		if err != nil {
-			return a.Label + ": " + err.Error(), "partner"
+			msg, f.Failed = err.Error(), true
 		}
-		return a.Label + ": " + msg, "partner"
+		f.Text, f.Detail = splitAnswer(msg)
+		f.Text = a.Label + ": " + f.Text
+		if !strings.HasSuffix(f.Text, ".") {
+			f.Text += "."
+		}
+		return f, "partner"
 	}
-	return "Unknown action " + r.PathValue("name"), "partner"
+	return problem("There is no action %s.", quote(r.PathValue("name"))), "partner"
 }
 
 // consoleURL is a console form's action path.

@@ -40,8 +40,8 @@ type InstallationState struct {
 	Account         AccountInfo
 	Status          string          // last status sent with updateInstallation
 	ExternalID      string          // last externalId sent with updateInstallation
-	BillingPlan     json.RawMessage // last billingPlan sent with updateInstallation
-	Notification    json.RawMessage // last notification; "null" once cleared
+	BillingPlan     json.RawMessage // last billingPlan sent with updateInstallation or read back after installation.updated
+	Notification    json.RawMessage // last notification sent or read back; "null" once cleared, nil when a read found none
 	PendingDeletion bool            // Uninstall ran; final invoices are allowed
 	Finalized       bool            // finalizeInstallation ran; the token is dead
 }
@@ -267,11 +267,13 @@ func (s *Sim) handleCreateEvent(w http.ResponseWriter, r *http.Request, in *inst
 	if !ok {
 		return
 	}
-	ev, _ := json.Marshal(body["event"])
+	event := body["event"].(map[string]any)
+	ev, _ := json.Marshal(event)
 	s.mu.Lock()
 	in.events = appendCapped(in.events, ev)
 	s.mu.Unlock()
 	writeEmpty(w, http.StatusCreated)
+	s.rereadAfter(r.Context().Done(), in.ID, event) // the request's context ends once it is answered
 }
 
 func (s *Sim) handleUpdateInstallation(w http.ResponseWriter, r *http.Request, in *installation) {

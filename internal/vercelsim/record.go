@@ -69,12 +69,12 @@ func (s *Sim) RequestsTo(route string) []Request {
 	return out
 }
 
-// Reset forgets recorded requests, pending faults and failure rates and returns to ModeUp.
+// Reset forgets recorded requests and re-reads, pending faults and failure rates and returns to ModeUp.
 // Installations, invoices, resources and other Vercel-side state are kept.
 func (s *Sim) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = nil
+	s.requests, s.rereads = nil, nil
 	s.faults = map[string][]Fault{}
 	s.rates = map[string]failureRate{}
 	s.mode.Store(int32(ModeUp))

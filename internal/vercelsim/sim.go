@@ -56,6 +56,17 @@ type Sim struct {
 
 	redirectLoginURL string
 
+	// Re-reads after createEvent (reread.go), all guarded by mu except
+	// bg and background.
+	partnerURL    string
+	rereads       []Reread
+	rereadSeq     map[string]uint64 // per installation or resource: reads started
+	rereadApplied map[string]uint64 // per installation or resource: the newest read applied
+	closed        bool
+	bg            context.Context // ends background work at Close
+	stopBg        context.CancelFunc
+	background    sync.WaitGroup
+
 	console console
 }
 
@@ -84,7 +95,11 @@ func Start(opts Options) (*Sim, error) {
 		faults: map[string][]Fault{},
 		rates:  map[string]failureRate{},
 		rng:    rand.New(rand.NewPCG(1, 2)),
+
+		rereadSeq:     map[string]uint64{},
+		rereadApplied: map[string]uint64{},
 	}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.retryAfter.Store(int64(time.Second))
 	s.srv = &http.Server{
 		Handler:           s.routes(),
@@ -101,11 +116,29 @@ func Start(opts Options) (*Sim, error) {
 	return s, nil
 }
 
-// Close stops the server at once, dropping open connections.
-func (s *Sim) Close() { _ = s.srv.Close() }
+// Close stops the server at once, dropping open connections, and ends
+// its background re-reads.
+func (s *Sim) Close() {
+	_ = s.srv.Close()
+	s.stopBackground()
+}
 
-// Shutdown stops the server gracefully.
-func (s *Sim) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+// Shutdown stops the server gracefully, then ends its background re-reads.
+func (s *Sim) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	s.stopBackground()
+	return err
+}
+
+// stopBackground cancels the re-reads in flight and waits for them; none
+// starts afterwards.
+func (s *Sim) stopBackground() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.stopBg()
+	s.background.Wait()
+}
 
 // URL is the base URL: the REST API base and the OIDC issuer.
 func (s *Sim) URL() string { return s.url }

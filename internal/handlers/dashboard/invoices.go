@@ -91,6 +91,11 @@ func (b *Browser) openPeriod(ctx context.Context, installationID string) (*openP
 			names[res.ID] = res.Name
 		}
 	}
+	for _, sub := range st.Subjects { // resources deleted in the period are still billed
+		if _, ok := names[sub.ResourceID]; !ok && sub.ResourceID != "" {
+			names[sub.ResourceID] = sub.Name
+		}
+	}
 	open := &openPeriod{Start: st.PeriodStart, End: st.PeriodEnd, Total: st.Total.StringFixed(2)}
 	for _, l := range st.Lines {
 		u := usageLine{Resource: names[l.ResourceID], Name: l.Name, Quantity: l.Quantity.String(), Units: l.Units,

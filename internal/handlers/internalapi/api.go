@@ -34,6 +34,9 @@ type Deps struct {
 	Autopilot     *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
+	// LateUsageGrace keeps the previous period open for usage this long
+	// after it ends (billing.late_usage_grace).
+	LateUsageGrace time.Duration
 	// Now is the clock of the usage ledger; default time.Now.
 	Now func() time.Time
 }
@@ -79,6 +82,8 @@ func (a *API) routes() chi.Router {
 	r.Get("/installations/{installationId}/usage", a.handleGetUsage)
 	r.Post("/installations/{installationId}/usage", a.handleAddUsage)
 	r.Post("/billing/run", a.handleBillingRun)
+	r.Get("/installations/{installationId}/billing/periods", a.handleInvoicePeriods)
+	r.Post("/installations/{installationId}/billing/periods/{period}/retry", a.handleRequeueInvoice)
 	r.Get("/deliveries/{deliveryId}", a.handleGetDelivery)
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)

@@ -71,12 +71,12 @@ func (a *API) checkUsage(ctx context.Context, in installations.Installation, raw
 		return nil, apperr.InvalidFields("too many records", apperr.Field{Key: "records",
 			Message: fmt.Sprintf("at most %d per request", maxUsageRecords)})
 	}
-	meters, err := a.meters(ctx, in)
+	now := a.now()
+	start, end := billing.UsageWindow(now, a.LateUsageGrace)
+	targets, err := installations.UsageTargets(ctx, a.Catalog, a.Resources, a.Usage, in, start)
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
-	start, _ := billing.Period(now)
 	records := make([]billing.Record, len(raw))
 	var fields []apperr.Field
 	for i, u := range raw {
@@ -87,11 +87,14 @@ func (a *API) checkUsage(ctx context.Context, in installations.Installation, raw
 		for _, p := range problems {
 			add(p.Key, p.Message)
 		}
-		m, known := meters[u.ResourceID]
-		if !known {
+		m, known := targets[u.ResourceID]
+		switch {
+		case !known:
 			add("resourceId", "not a resource of this installation with a metered plan")
+		case m.DeletedAt != nil && !rec.At.IsZero() && !rec.At.Before(*m.DeletedAt):
+			add("resourceId", "the resource was deleted before at")
 		}
-		for _, p := range billing.ValidateRecord(rec, m, start, now) {
+		for _, p := range billing.ValidateRecord(rec, m.Meters, start, end, now) {
 			if p.Key == "at" && u.At != "" && rec.At.IsZero() {
 				continue // unparsable: reported once, by parseRecord
 			}
@@ -130,27 +133,6 @@ func parseRecord(u usageRecord) (billing.Record, []billing.Problem) {
 		rec.At = at.UTC()
 	}
 	return rec, problems
-}
-
-// meters lists each subject's meters by resource id ("" the installation).
-func (a *API) meters(ctx context.Context, in installations.Installation) (map[string][]billing.Meter, error) {
-	subjects, err := a.subjects(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]billing.Meter, len(subjects))
-	for _, s := range subjects {
-		out[s.ResourceID] = s.Plan.Meters
-	}
-	return out, nil
-}
-
-func (a *API) subjects(ctx context.Context, in installations.Installation) ([]billing.Subject, error) {
-	resources, err := a.Resources.ListResources(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return a.Catalog.Subjects(in, resources)
 }
 
 func (a *API) now() time.Time {

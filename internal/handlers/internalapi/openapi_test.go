@@ -3,6 +3,7 @@ package internalapi
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -48,5 +49,44 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	if len(served) < 14 {
 		t.Errorf("only %d routes served", len(served))
+	}
+}
+
+var operationIDPattern = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+
+// Generated clients name their methods after operationId: every operation
+// needs one, camelCase and unique.
+func TestOpenAPIOperationIDs(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	methods := []string{"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+	seen := map[string]string{}
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			if !slices.Contains(methods, method) {
+				continue
+			}
+			where := strings.ToUpper(method) + " " + path
+			switch id := op.OperationID; {
+			case id == "":
+				t.Errorf("%s has no operationId", where)
+			case !operationIDPattern.MatchString(id):
+				t.Errorf("%s: operationId %q is not camelCase", where, id)
+			case seen[id] != "":
+				t.Errorf("operationId %q names both %s and %s", id, seen[id], where)
+			default:
+				seen[id] = where
+			}
+		}
+	}
+	if len(seen) < 14 {
+		t.Errorf("only %d operations have an operationId", len(seen))
 	}
 }

@@ -62,6 +62,8 @@ func TestUsageLedger(t *testing.T) {
 			`{"id":"","resourceId":"db_9","meter":"queries","value":1,"at":"yesterday"}`),
 			400, 0, []string{"records[1].meter", "records[2].value", "records[3].value", "records[3].at", "records[4].at",
 				"records[5].at", "records[5].resourceId", "records[5].id", "records[5].meter"}},
+		{"id of 200 characters", records(q(strings.Repeat("é", 200), "0", "2026-03-10T00:00:00Z")), 200, 1, nil},
+		{"id of 201 characters", records(q(strings.Repeat("é", 201), "1", "2026-03-10T00:00:00Z")), 400, 0, []string{"records[0].id"}},
 		{"no records", `{"records":[]}`, 400, 0, []string{"records"}},
 		{"too many", records(strings.Repeat(q("x", "1", "2026-03-10T00:00:00Z")+",", 1000) + q("x", "1", "2026-03-10T00:00:00Z")), 400, 0, []string{"records"}},
 	}

@@ -102,3 +102,38 @@ func TestProvisionPurchaseRefusals(t *testing.T) {
 		t.Errorf("unknown installation: %d %s", resp.Status, resp.Body)
 	}
 }
+
+// TestProvisionPurchaseBeyondInt64CentsIs422: a paid invoice whose item
+// totals each fit in int64 cents but whose sum does not (or whose sum with
+// the balance does not) is refused with 422, and nothing is credited.
+func TestProvisionPurchaseBeyondInt64CentsIs422(t *testing.T) {
+	t.Parallel()
+	e := newLifeEnv(t, nil)
+	rid := e.provision(t, "cache", "redis-credits")
+	item := func(total string) map[string]any {
+		return map[string]any{"billingPlanId": "redis-credits", "resourceId": rid, "name": "Credits", "price": total,
+			"quantity": 1, "units": "pack", "total": total}
+	}
+	huge := e.sim.SeedInvoice(testInstallation, vercelsim.Invoice{State: "paid", Total: "100000000000000000.00",
+		Items: must(json.Marshal([]map[string]any{item("50000000000000000.00"), item("50000000000000000.00")}))})
+	resp, err := e.sim.ProvisionPurchase(t.Context(), e.URL, testInstallation, huge)
+	if code, _ := errorOf(resp); err != nil || resp.Status != 422 || code != "amount_out_of_range" {
+		t.Fatalf("items summing past int64 cents: %v %d %s, want 422 amount_out_of_range", err, resp.Status, resp.Body)
+	}
+	if bal, _ := e.App.Balances.Balances(t.Context(), testInstallation); len(bal) != 0 {
+		t.Fatalf("refused purchase credited %+v", bal)
+	}
+	big := e.sim.SeedInvoice(testInstallation, vercelsim.Invoice{State: "paid", Total: "90000000000000000.00",
+		Items: must(json.Marshal([]map[string]any{item("90000000000000000.00")}))})
+	if resp, _ := e.sim.ProvisionPurchase(t.Context(), e.URL, testInstallation, big); resp.Status != 200 {
+		t.Fatalf("a large purchase within range: %d %s", resp.Status, resp.Body)
+	}
+	more := e.sim.SeedInvoice(testInstallation, vercelsim.Invoice{State: "paid", Total: "3000000000000000.00",
+		Items: must(json.Marshal([]map[string]any{item("3000000000000000.00")}))})
+	if resp, _ := e.sim.ProvisionPurchase(t.Context(), e.URL, testInstallation, more); resp.Status != 422 {
+		t.Errorf("a purchase taking the balance past int64 cents: %d %s, want 422", resp.Status, resp.Body)
+	}
+	if bal, _ := e.App.Balances.Balances(t.Context(), testInstallation); len(bal) != 1 || bal[0].Cents != 9000000000000000000 {
+		t.Errorf("balances = %+v, want only the large purchase", bal)
+	}
+}

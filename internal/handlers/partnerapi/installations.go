@@ -2,7 +2,9 @@ package partnerapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,14 +76,20 @@ func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
 		bad("scopes", "required")
 	} else {
 		u.Scopes = *req.Scopes
+		fields = append(fields, installations.CheckTexts("scopes", u.Scopes, installations.MaxScopes, installations.MaxScope)...)
 	}
 	if req.AcceptedPolicies == nil {
 		bad("acceptedPolicies", "required")
 	} else {
 		u.AcceptedPolicies = *req.AcceptedPolicies
-		for k, v := range u.AcceptedPolicies {
-			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				bad("acceptedPolicies."+k, "must be a date-time")
+		names := slices.Collect(maps.Keys(u.AcceptedPolicies))
+		if f := installations.CheckTexts("acceptedPolicies", names, installations.MaxScopes, installations.MaxScope); f != nil {
+			bad("acceptedPolicies", "at most 100 policies, named in at most 128 bytes")
+		} else {
+			for k, v := range u.AcceptedPolicies {
+				if _, err := time.Parse(time.RFC3339, v); err != nil {
+					bad("acceptedPolicies."+k, "must be a date-time")
+				}
 			}
 		}
 	}
@@ -89,11 +97,18 @@ func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
 	case c == nil:
 		bad("credentials", "required")
 	default:
-		if strings.TrimSpace(c.AccessToken) == "" {
+		switch {
+		case strings.TrimSpace(c.AccessToken) == "":
 			bad("credentials.access_token", "required")
+		case len(c.AccessToken) > installations.MaxAccessToken:
+			// Stored and sent on every call to Vercel: a huge one breaks them all.
+			bad("credentials.access_token", "must be at most 4096 bytes")
 		}
-		if c.TokenType == "" {
+		switch {
+		case c.TokenType == "":
 			bad("credentials.token_type", "required")
+		case len(c.TokenType) > installations.MaxTokenType:
+			bad("credentials.token_type", "must be at most 64 bytes")
 		}
 		u.Credentials = installations.Credentials{AccessToken: c.AccessToken, TokenType: c.TokenType}
 	}
@@ -111,6 +126,7 @@ func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
 		if a.Contact != nil {
 			u.Account.ContactEmail, u.Account.ContactName = a.Contact.Email, a.Contact.Name
 		}
+		fields = append(fields, installations.CheckAccount(u.Account)...)
 	}
 	if len(fields) > 0 {
 		return u, apperr.InvalidFields("Input has failed validation", fields...)

@@ -205,6 +205,14 @@ func TestBadBodiesAre400(t *testing.T) {
 		{"empty access token", strings.Replace(upsertBody("x"), `"access_token":"x"`, `"access_token":""`, 1), "credentials.access_token"},
 		{"scopes not an array", `{"scopes":"all"}`, "scopes"},
 		{"bad policy date", strings.Replace(upsertBody("x"), "2024-02-28T10:00:00Z", "yesterday", 1), "acceptedPolicies.toc"},
+		// A stored token goes out on every call to Vercel: a 100 KB one would
+		// break them all (a proxy answers 431).
+		{"100 KB access token", upsertBody(strings.Repeat("t", 100<<10)), "credentials.access_token"},
+		{"4097-byte access token", upsertBody(strings.Repeat("t", installations.MaxAccessToken+1)), "credentials.access_token"},
+		{"long token type", strings.Replace(upsertBody("x"), `"Bearer"`, `"`+strings.Repeat("B", 65)+`"`, 1), "credentials.token_type"},
+		{"long account name", strings.Replace(upsertBody("x"), `"Acme"`, `"`+strings.Repeat("A", 257)+`"`, 1), "account.name"},
+		{"long contact email", strings.Replace(upsertBody("x"), `"ada@acme.dev"`, `"`+strings.Repeat("a", 321)+`"`, 1), "account.contact.email"},
+		{"long scope", strings.Replace(upsertBody("x"), `"read-write:integration-resource"`, `"`+strings.Repeat("s", 129)+`"`, 1), "scopes[0]"},
 	}
 	for _, c := range cases {
 		status, body := e.do(t, "PUT", "/v1/installations/"+testInstallation, tok, c.body)
@@ -229,6 +237,9 @@ func TestBadBodiesAre400(t *testing.T) {
 	}
 	if _, err := e.store.Get(t.Context(), testInstallation); err == nil {
 		t.Error("a bad body created the installation")
+	}
+	if status, body := e.do(t, "PUT", "/v1/installations/"+testInstallation, tok, upsertBody(strings.Repeat("t", installations.MaxAccessToken))); status != 200 {
+		t.Errorf("4096-byte access token: %d %s", status, body)
 	}
 }
 
