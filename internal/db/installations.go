@@ -120,10 +120,11 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 }
 
 // restartFinalized makes an upsert of a finalized installation a fresh
-// install: its old resources (with their projects and prepaid balances)
-// are deleted, so no surface shows them again, and its plan, notification
-// and creation time start over. Its history stays: invoices, usage, the
-// feed. Anything else is left alone.
+// install: its old resources (with their projects and prepaid balances,
+// and what billing kept of deleted ones) are deleted, so no surface shows
+// or bills them again, and its plan, notification and creation time start
+// over (billing starts at the new creation). Its history stays: invoices,
+// usage records, the feed.
 func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) error {
 	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE installations SET billing_plan_id = '', notification = '',
 		created_at = ? WHERE id = ? AND status = ?`), now, id, installations.StatusDeleted)
@@ -138,6 +139,8 @@ func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) er
 		`DELETE FROM balance_draws WHERE installation_id = ? AND resource_id <> ''`,
 		`DELETE FROM balances WHERE installation_id = ? AND resource_id <> ''`,
 		`DELETE FROM resources WHERE installation_id = ?`,
+		// Kept for billing the old installation, which is settled.
+		`DELETE FROM deleted_resources WHERE installation_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
 			return fmt.Errorf("restart finalized installation: %w", err)

@@ -86,7 +86,8 @@ func TestLifecycleTx(t *testing.T) {
 }
 
 // TestUpsertOfAFinalizedInstallationStartsOver: the old resources, their
-// prepaid balances and the plan are gone; an installation pending
+// prepaid balances, what billing kept of deleted ones and the plan are
+// gone; an installation pending
 // finalization, or one never uninstalled, keeps them on an upsert.
 func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -108,6 +109,12 @@ func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 			}
 			if _, err := db.NewBalances(d).CreditInvoice(ctx, "icfg_1", "inv_"+t.Name()+strconv.FormatBool(wipe),
 				[]installations.Credit{{ResourceID: "res_1", Cents: 100}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := res.PutResource(ctx, installations.Resource{ID: "res_gone", InstallationID: "icfg_1", ProductID: "p", Name: "gone", Status: "ready"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.InTx(ctx, func(tx installations.Tx) error { return tx.DeleteResource(ctx, "icfg_1", "res_gone") }); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.MarkDeleted(ctx, "icfg_1", wipe); err != nil {
@@ -139,6 +146,9 @@ func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 		}
 		if bal, _ := db.NewBalances(d).Balances(ctx, "icfg_1"); len(bal) != 0 {
 			t.Errorf("balances %+v, want none", bal)
+		}
+		if gone, err := db.NewBilling(d).DeletedResources(ctx, "icfg_1", time.Time{}); err != nil || len(gone) != 0 {
+			t.Errorf("deleted resources still billed: %+v %v", gone, err)
 		}
 	})
 }
