@@ -10,6 +10,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/server"
 )
 
@@ -49,7 +50,7 @@ func deliveriesCmd(ctx context.Context, args, environ []string, stdout io.Writer
 		fmt.Fprintf(stdout, "%s is due now (%s, %d attempts)\n", dl.ID, dl.Status, dl.Attempts)
 		return nil
 	}
-	dl, err := store.CancelDelivery(ctx, id, "cancelled by an operator", now)
+	dl, err := store.CancelDelivery(ctx, id, deliveries.CancelReason, now)
 	if err != nil {
 		return err
 	}

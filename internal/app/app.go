@@ -12,6 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/resources"
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/autopilot"
@@ -24,7 +28,6 @@ import (
 	"github.com/vercel-partner/partner-server/internal/handlers/ops"
 	"github.com/vercel-partner/partner-server/internal/handlers/partnerapi"
 	"github.com/vercel-partner/partner-server/internal/handlers/webhooks"
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
@@ -51,7 +54,7 @@ type Options struct {
 type App struct {
 	Log           *slog.Logger
 	DB            *db.DB
-	Vault         *installations.Vault
+	Vault         *vault.Vault
 	Installations *db.Installations
 	Resources     *db.Resources
 	Invoices      *db.Invoices
@@ -78,7 +81,7 @@ var browserRetry = vercelapi.RetryPolicy{MaxAttempts: 2, InitialInterval: 200 * 
 // New opens the database and builds the server; Start runs its
 // background work and Close stops it.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	vault, err := NewVault(cfg)
+	v, err := NewVault(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +95,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	for _, w := range d.Warnings {
 		log.Warn("database: " + w)
 	}
-	a := &App{Log: log, DB: d, Vault: vault, Metrics: metrics.New(),
-		Installations: db.NewInstallations(d, vault), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
+	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
+		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
 		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
@@ -116,18 +119,18 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	caller := vercelcall.New(client, a.Installations, 10*time.Second)
-	dopts := deliveries.Options{FirstAttemptTimeout: cfg.Deliveries.FirstAttemptTimeout,
-		AttemptTimeout: cfg.Deliveries.AttemptTimeout, MaxAge: cfg.Deliveries.MaxAge,
-		Workers: cfg.Deliveries.Workers, PollInterval: cfg.Deliveries.PollInterval}
+	caller := vercelcall.New(client, a.Installations, vercelcall.DefaultTimeout)
+	dopts := queueOptions(cfg)
 	if opts.Deliveries != nil {
 		dopts = *opts.Deliveries
 	}
-	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Resources: a.Resources,
-		Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
+		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
+		LateUsageGrace: cfg.Billing.LateUsageGrace})
 	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
-		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Log: a.Log, Now: opts.Now,
-		Grace: cfg.Billing.LateUsageGrace})
+		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Lifecycle: life,
+		Log: a.Log, Now: opts.Now, Grace: cfg.Billing.LateUsageGrace})
 	if cfg.Billing.AllowClockOverride {
 		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
 	}
@@ -141,8 +144,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
-	rotator := &provisioning.Rotator{Hook: hook, InTx: a.DB.InTx, Log: a.Log}
-	browser, err := a.dashboard(cfg, verifier, caller.WithClient(client.WithRetryPolicy(browserRetry)), client, rotator, opts.Now)
+	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
+		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
 		return err
@@ -159,14 +163,13 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
-	sealedIdem := &handlers.Idempotency{Store: &installations.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
-	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: a.Installations, Resources: a.Resources,
-		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem, Balances: a.Balances,
-		Tx: a.DB.InTx, Vercel: caller, Hook: hook, Rotator: rotator}))
+	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
+	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
+		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Resources: a.Resources, Deliveries: a.Deliveries, Events: a.Events, Vercel: caller, Idempotency: idem,
-		Catalog: cfg.Catalog(), Usage: a.Billing, Autopilot: a.Autopilot,
-		AllowClockOverride: cfg.Billing.AllowClockOverride, LateUsageGrace: cfg.Billing.LateUsageGrace, Now: opts.Now}))
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
+		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
 	r.Mount("/", browser)
@@ -174,6 +177,14 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	a.Handler = r
 	return nil
+}
+
+// queueOptions are the delivery queue's configured timings; the rest
+// are the queue's defaults.
+func queueOptions(cfg *config.Config) deliveries.Options {
+	c := cfg.Deliveries
+	return deliveries.Options{FirstAttemptTimeout: c.FirstAttemptTimeout, AttemptTimeout: c.AttemptTimeout,
+		MaxAge: c.MaxAge, Workers: c.Workers, PollInterval: c.PollInterval}
 }
 
 // provisioningHook is the configured hook client, nil in feed mode.
@@ -186,7 +197,7 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 }
 
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
-	rotator *provisioning.Rotator, now func() time.Time) (http.Handler, error) {
+	res *resources.Service, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
 	product := "Partner"
 	if len(catalog) > 0 && catalog[0].Name != "" {
@@ -199,14 +210,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		ProductName: product,
 		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
 			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
-		Sessions:      a.sessionLife,
-		Installations: a.Installations,
-		Resources:     a.Resources,
-		Invoices:      a.Invoices,
-		Catalog:       catalog,
-		Vercel:        caller,
-		Actions:       a.Deliveries,
-		Rotator:       rotator,
+		Sessions:        a.sessionLife,
+		Installations:   a.Installations,
+		Resources:       a.Resources,
+		Invoices:        a.Invoices,
+		Catalog:         catalog,
+		Vercel:          caller,
+		ResourceActions: res,
+		Deliveries:      a.Deliveries,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
 		Usage: a.Billing,
@@ -235,7 +246,7 @@ func (a *App) Close() {
 }
 
 // NewVault builds the token vault from the configured keys.
-func NewVault(cfg *config.Config) (*installations.Vault, error) {
+func NewVault(cfg *config.Config) (*vault.Vault, error) {
 	cur, err := config.DecodeKey(cfg.EncryptionKey)
 	if err != nil {
 		return nil, fmt.Errorf("encryption_key: %w", err)
@@ -248,5 +259,5 @@ func NewVault(cfg *config.Config) (*installations.Vault, error) {
 		}
 		prev = append(prev, b)
 	}
-	return installations.NewVault(cur, prev...)
+	return vault.New(cur, prev...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
 )
 
 // Deps are the autopilot's collaborators.
@@ -23,7 +24,9 @@ type Deps struct {
 	Billing       installations.BillingStore
 	Catalog       installations.Catalog
 	Deliveries    *deliveries.Service
-	Log           *slog.Logger
+	// Lifecycle finalizes uninstalled installations once billed.
+	Lifecycle *lifecycle.Service
+	Log       *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Grace is how long after a period ends its late usage is still
@@ -111,7 +114,7 @@ func (a *Autopilot) Cycle(ctx context.Context, now time.Time) (Report, error) {
 		})
 	}
 	for _, in := range list {
-		if in.Status == installations.StatusDeleted {
+		if in.Finalized() {
 			continue
 		}
 		select {
@@ -142,9 +145,9 @@ var errQueued = errors.New("autopilot: already queued")
 // enqueue queues a delivery and adds its id to ids. A delivery another
 // run queued is no error; one Vercel refused is logged, since it is
 // recorded and visible like any refused write.
-func (a *Autopilot) enqueue(ctx context.Context, ids *[]string, req deliveries.Request) error {
-	d, err := a.Deliveries.Enqueue(ctx, req)
-	return a.queued(ids, req.InstallationID, req.Operation, d, err)
+func (a *Autopilot) enqueue(ctx context.Context, ids *[]string, w deliveries.Write) error {
+	d, err := a.Deliveries.Enqueue(ctx, w)
+	return a.queued(ids, w.InstallationID(), w.Operation(), d, err)
 }
 
 func (a *Autopilot) queued(ids *[]string, inst, op string, d deliveries.Delivery, err error) error {

@@ -10,9 +10,9 @@ import (
 )
 
 // claimMark claims a billing mark in a delivery's transaction.
-func claimMark(id, kind string, period time.Time) installations.LocalChange {
-	return func(ctx context.Context, tx installations.Tx) error {
-		ok, err := billingTx(tx).ClaimMark(ctx, id, kind, period, deliveries.DeliveryID(ctx))
+func claimMark(id, kind string, period time.Time) deliveries.Local {
+	return func(ctx context.Context, tx installations.Tx, deliveryID string) error {
+		ok, err := billingTx(tx).ClaimMark(ctx, id, kind, period, deliveryID)
 		if err == nil && !ok {
 			err = errQueued
 		}

@@ -161,15 +161,16 @@ func (a *Autopilot) invoice(ctx context.Context, r *Report, id string, st billin
 	body := invoiceBody(id, st, items, final)
 	run := installations.InvoiceRun{InstallationID: id, PeriodStart: st.PeriodStart, PeriodEnd: st.PeriodEnd,
 		ExternalID: body.ExternalID, Final: final, Total: total.StringFixed(2)}
-	return a.enqueue(ctx, &r.Invoices, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitInvoice,
-		Target: body.ExternalID, Body: body, Local: func(ctx context.Context, tx installations.Tx) error {
-			run.DeliveryID = deliveries.DeliveryID(ctx)
-			ok, err := billingTx(tx).ClaimInvoiceRun(ctx, run)
-			if err == nil && !ok {
-				err = errQueued
-			}
-			return err
-		}})
+	w := deliveries.SubmitInvoice(id, body)
+	w.Local = func(ctx context.Context, tx installations.Tx, deliveryID string) error {
+		run.DeliveryID = deliveryID
+		ok, err := billingTx(tx).ClaimInvoiceRun(ctx, run)
+		if err == nil && !ok {
+			err = errQueued
+		}
+		return err
+	}
+	return a.enqueue(ctx, &r.Invoices, w)
 }
 
 // uninstalled bills an installation pending finalization: the ended
@@ -234,7 +235,7 @@ func (a *Autopilot) finalize(ctx context.Context, r *Report, id string, last tim
 	if ok, err := a.invoicesAccepted(ctx, id); err != nil || !ok {
 		return err
 	}
-	d, err := a.Deliveries.Finalize(ctx, id, claimMark(id, installations.MarkFinalize, last))
+	d, err := a.Lifecycle.Finalize(ctx, "", id, claimMark(id, installations.MarkFinalize, last))
 	return a.queued(&r.Finalizations, id, deliveries.OpFinalize, d, err)
 }
 

@@ -161,20 +161,20 @@ func (a *Autopilot) requeue(ctx context.Context, in installations.Installation, 
 	}
 	body := invoiceBody(in.ID, st, items, run.Final)
 	sum := total.StringFixed(2)
-	return a.Deliveries.Enqueue(ctx, deliveries.Request{InstallationID: in.ID, Operation: deliveries.OpSubmitInvoice,
-		Target: body.ExternalID, Body: body, Local: func(ctx context.Context, tx installations.Tx) error {
-			to := deliveries.DeliveryID(ctx)
-			ok, err := billingTx(tx).RequeueInvoiceRun(ctx, in.ID, run.PeriodStart, run.DeliveryID, to, sum)
-			if err == nil && !ok {
-				err = errRequeued
-			}
-			if err != nil {
-				return err
-			}
-			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventInvoiceRequeued,
-				InstallationID: in.ID, Subject: body.ExternalID, Data: map[string]any{
-					"externalId": body.ExternalID, "period": run.PeriodStart.UTC().Format("2006-01"), "total": sum,
-					"previousDeliveryId": run.DeliveryID, "deliveryId": to,
-				}})
-		}})
+	w := deliveries.SubmitInvoice(in.ID, body)
+	w.Local = func(ctx context.Context, tx installations.Tx, to string) error {
+		ok, err := billingTx(tx).RequeueInvoiceRun(ctx, in.ID, run.PeriodStart, run.DeliveryID, to, sum)
+		if err == nil && !ok {
+			err = errRequeued
+		}
+		if err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventInvoiceRequeued,
+			InstallationID: in.ID, Subject: body.ExternalID, Data: map[string]any{
+				"externalId": body.ExternalID, "period": run.PeriodStart.UTC().Format("2006-01"), "total": sum,
+				"previousDeliveryId": run.DeliveryID, "deliveryId": to,
+			}})
+	}
+	return a.Deliveries.Enqueue(ctx, w)
 }

@@ -21,8 +21,9 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	for i, b := range res.Balances {
 		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
 	}
-	return a.enqueue(ctx, &r.Balances, deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBalances,
-		Body: body, Background: true})
+	w := deliveries.SubmitBalances(id, body)
+	w.Background = true
+	return a.enqueue(ctx, &r.Balances, w)
 }
 
 // draw applies the statement's prepaid draws (a zero result when it has

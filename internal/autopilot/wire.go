@@ -5,12 +5,11 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
 // billingData is the submitBillingData request for a statement.
-func billingData(id string, st billing.Statement, now time.Time, local installations.LocalChange) deliveries.Request {
+func billingData(id string, st billing.Statement, now time.Time, local deliveries.Local) deliveries.Write {
 	body := &vercelapi.BillingData{
 		Timestamp: vercelapi.NewTime(now),
 		EOD:       vercelapi.NewTime(billing.EOD(now, st.PeriodStart, st.PeriodEnd)),
@@ -18,7 +17,9 @@ func billingData(id string, st billing.Statement, now time.Time, local installat
 		Billing:   vercelapi.BillingItems(items(st.BillingItems())...),
 		Usage:     usage(st.Usage()),
 	}
-	return deliveries.Request{InstallationID: id, Operation: deliveries.OpSubmitBillingData, Body: body, Local: local, Background: true}
+	w := deliveries.SubmitBillingData(id, body)
+	w.Local, w.Background = local, true
+	return w
 }
 
 // invoiceBody is the submitInvoice request with items for an ended (or,

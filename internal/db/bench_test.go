@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -15,7 +17,7 @@ import (
 func BenchmarkInsertDelivery(b *testing.B) {
 	ctx := b.Context()
 	d := dbtest.SQLite(b)
-	v, _ := installations.NewVault(make([]byte, 32))
+	v, _ := vault.New(make([]byte, 32))
 	if _, err := db.NewInstallations(d, v).Upsert(ctx, installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
 		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
 		b.Fatal(err)
@@ -42,7 +44,7 @@ func BenchmarkInsertDelivery(b *testing.B) {
 func BenchmarkStoreUpsert(b *testing.B) {
 	ctx := b.Context()
 	d := dbtest.SQLite(b)
-	v, _ := installations.NewVault(make([]byte, 32))
+	v, _ := vault.New(make([]byte, 32))
 	s := db.NewInstallations(d, v)
 	u := installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
 		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}

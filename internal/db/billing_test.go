@@ -20,7 +20,7 @@ func usageRecord(id, value string, at time.Time) billing.Record {
 func TestAddUsageIsIdempotentByID(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+		if _, err := db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
 		s := db.NewBilling(d)
@@ -49,7 +49,7 @@ func TestAddUsageIsIdempotentByID(t *testing.T) {
 func TestClaimsAndDrawsHappenOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+		if _, err := db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
 		s := db.NewBilling(d)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
@@ -160,8 +162,8 @@ func TestUnleasedDeliveryIsClaimableAtOnce(t *testing.T) {
 // installOne stores installation icfg_1, which deliveries refer to.
 func installOne(t *testing.T, d *db.DB) {
 	t.Helper()
-	vault, _ := installations.NewVault(make([]byte, 32))
-	if _, err := db.NewInstallations(d, vault).Upsert(context.Background(), installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
+	v, _ := vault.New(make([]byte, 32))
+	if _, err := db.NewInstallations(d, v).Upsert(context.Background(), installations.Upsert{ID: "icfg_1", Scopes: []string{"s"},
 		Credentials: installations.Credentials{AccessToken: "t", TokenType: "Bearer"}}); err != nil {
 		t.Fatal(err)
 	}

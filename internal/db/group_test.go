@@ -8,11 +8,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/jmoiron/sqlx"
 
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
-	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 // groupTable makes a table for the group-commit tests.
@@ -174,7 +175,7 @@ func TestGroupCommitAfterClose(t *testing.T) {
 // 16 writers at once, the shape of the verified PUT under load.
 func BenchmarkParallelUpserts(b *testing.B) {
 	d := dbtest.SQLite(b)
-	v, _ := installations.NewVault(make([]byte, 32))
+	v, _ := vault.New(make([]byte, 32))
 	s := db.NewInstallations(d, v)
 	var seq atomic.Int64
 	b.SetParallelism(8)

@@ -17,11 +17,11 @@ import (
 // Installations implements installations.Store; tokens are sealed by Vault.
 type Installations struct {
 	db    *DB
-	vault *installations.Vault
+	vault installations.Sealer
 }
 
 // NewInstallations returns the installation store.
-func NewInstallations(d *DB, v *installations.Vault) *Installations {
+func NewInstallations(d *DB, v installations.Sealer) *Installations {
 	return &Installations{db: d, vault: v}
 }
 
@@ -212,7 +212,7 @@ func markDeleted(ctx context.Context, tx *sqlx.Tx, id string, wipeToken bool, at
 	if err != nil {
 		return err
 	}
-	if cur.Status == status || cur.Status == installations.StatusDeleted {
+	if cur.Status == status || cur.Finalized() {
 		return nil
 	}
 	return updateInTx(ctx, tx, id, installations.NewEvent{Type: installations.EventInstallationDeleted, InstallationID: id,

@@ -15,7 +15,7 @@ import (
 func TestCreditInvoiceOnceUnderConcurrentRepeats(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+		if _, err := db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
 		b := db.NewBalances(d)
@@ -51,7 +51,7 @@ func TestCreditInvoiceOnceUnderConcurrentRepeats(t *testing.T) {
 func TestLifecycleTx(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		s := db.NewInstallations(d, vault(t))
+		s := db.NewInstallations(d, newVault(t))
 		if _, err := s.Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 		var mu sync.Mutex
 		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		d.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-		s := db.NewInstallations(d, vault(t))
+		s := db.NewInstallations(d, newVault(t))
 		res := db.NewResources(d)
 		setUp := func(wipe bool) {
 			if _, err := s.Upsert(ctx, upsert); err != nil {

@@ -75,7 +75,7 @@ func TestRowidMigrationKeepsRows(t *testing.T) {
 		t.Errorf("foreign key check: %q %v", problems, err)
 	}
 
-	if _, err := db.NewInstallations(d, vault(t)).Upsert(ctx, upsert); err != nil {
+	if _, err := db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := db.NewEvents(d).EventsAfter(ctx, 7, 10)
@@ -161,7 +161,7 @@ func testEventNumbers(t *testing.T, replica func() *db.DB) {
 	reader := db.NewEvents(replica())
 	var wg sync.WaitGroup
 	for w := range writers {
-		s := db.NewInstallations(replica(), vault(t))
+		s := db.NewInstallations(replica(), newVault(t))
 		wg.Go(func() {
 			for i := range each {
 				u := upsert

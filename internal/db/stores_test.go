@@ -10,10 +10,11 @@ import (
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vault"
 )
 
-func vault(t *testing.T) *installations.Vault {
-	v, err := installations.NewVault(make([]byte, 32))
+func newVault(t *testing.T) *vault.Vault {
+	v, err := vault.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ var upsert = installations.Upsert{
 func TestInstallationStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		s := db.NewInstallations(d, vault(t))
+		s := db.NewInstallations(d, newVault(t))
 		if _, err := s.Get(ctx, "icfg_1"); apperr.KindOf(err) != apperr.NotFound {
 			t.Fatalf("missing: %v", err)
 		}
@@ -65,7 +66,7 @@ func TestInstallationStore(t *testing.T) {
 func TestResourceAndInvoiceStores(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
-		db.NewInstallations(d, vault(t)).Upsert(ctx, upsert)
+		db.NewInstallations(d, newVault(t)).Upsert(ctx, upsert)
 		rs := db.NewResources(d)
 		r, err := rs.PutResource(ctx, installations.Resource{InstallationID: "icfg_1", ID: "db_1", ProductID: "postgres", Name: "main", Status: "ready"})
 		if err != nil || string(r.Metadata) != "{}" {

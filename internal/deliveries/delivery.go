@@ -28,17 +28,6 @@ const (
 	StatusDead      = installations.DeliveryDead
 )
 
-// Operations: the Vercel call a delivery makes.
-const (
-	OpCreateEvent       = "createEvent"
-	OpUpdateSecrets     = "updateResourceSecretsById"
-	OpSubmitBillingData = "submitBillingData"
-	OpSubmitInvoice     = "submitInvoice"
-	OpUpdateInvoice     = "updateInvoice"
-	OpSubmitBalances    = "submitPrepaymentBalances"
-	OpFinalize          = "finalizeInstallation"
-)
-
 // Store is what the queue needs of the database.
 type Store interface {
 	InsertDelivery(ctx context.Context, d Delivery, owner string, leaseUntil time.Time, local installations.LocalChange) (Delivery, bool, error)
@@ -49,26 +38,4 @@ type Store interface {
 	DeliveryBacklog(ctx context.Context) (int, time.Time, error)
 	RetryDelivery(ctx context.Context, id string, now time.Time) (Delivery, error)
 	CancelDelivery(ctx context.Context, id, reason string, now time.Time) (Delivery, error)
-}
-
-// orderKey groups writes that must reach Vercel in acceptance order: the
-// same resource's secrets, the same resource's events, the installation's
-// own events, the installation's billing data, and the actions on one
-// invoice. An invoice submission waits for nothing (its key is its own).
-func orderKey(installationID, op, target, id string) string {
-	switch op {
-	case OpCreateEvent:
-		if target == "" {
-			return installationID + "|installation"
-		}
-		return installationID + "|resource|" + target
-	case OpUpdateSecrets:
-		return installationID + "|secrets|" + target
-	case OpSubmitInvoice:
-		return installationID + "|submission|" + id
-	case OpUpdateInvoice:
-		return installationID + "|invoice|" + target
-	default:
-		return installationID + "|billing"
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -47,11 +49,11 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	vault, err := installations.NewVault(make([]byte, 32))
+	v, err := vault.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	insts := db.NewInstallations(d, vault)
+	insts := db.NewInstallations(d, v)
 	if _, err := insts.Upsert(ctx, installations.Upsert{ID: inst, Scopes: []string{"read-write:integration-resource"},
 		Credentials: installations.Credentials{AccessToken: token, TokenType: "Bearer"}}); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	e := &env{sim: sim, db: d, store: db.NewDeliveries(d), events: db.NewEvents(d), invoices: db.NewInvoices(d)}
-	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Resources: db.NewResources(d), Vault: vault,
+	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Vault: v,
 		Vercel: vercelcall.New(client, insts, 10*time.Second)}, opts)
 	return e
 }
@@ -116,14 +118,12 @@ func status(s string) func(deliveries.Delivery) bool {
 	return func(d deliveries.Delivery) bool { return d.Status == s }
 }
 
-func resourceEvent(resourceID string) deliveries.Request {
-	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpCreateEvent, Target: resourceID,
-		Body: &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, "postgres")}}
+func resourceEvent(resourceID string) deliveries.Write {
+	return deliveries.CreateEvent(inst, &vercelapi.EventRequest{Event: vercelapi.ResourceUpdated(resourceID, "postgres")})
 }
 
-func secrets(resourceID, value string) deliveries.Request {
-	return deliveries.Request{InstallationID: inst, Operation: deliveries.OpUpdateSecrets, Target: resourceID,
-		Body: &vercelapi.SecretsUpdate{Secrets: []vercelapi.Secret{{Name: "DATABASE_URL", Value: value}}}}
+func secrets(resourceID, value string) deliveries.Write {
+	return deliveries.UpdateSecrets(inst, resourceID, &vercelapi.SecretsUpdate{Secrets: []vercelapi.Secret{{Name: "DATABASE_URL", Value: value}}})
 }
 
 func fault(status int, header ...string) vercelsim.Fault {

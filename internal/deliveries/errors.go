@@ -2,11 +2,8 @@ package deliveries
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
@@ -19,17 +16,16 @@ const (
 	outcomeError         = "error"
 )
 
-// outcomeOf classifies an attempt's error.
-func outcomeOf(err error) string {
-	ae, isAPI := errors.AsType[*vercelapi.APIError](err)
+// outcomeOf names an attempt's outcome from its error's class.
+func outcomeOf(err error, c vercelcall.Class) string {
 	switch {
 	case err == nil:
 		return outcomeDelivered
-	case vercelcall.IsTemporary(err):
+	case c.Retryable:
 		return outcomeRetryable
-	case isAPI && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden):
+	case c.TokenRejected:
 		return outcomeTokenRejected
-	case isAPI:
+	case c.Status != 0:
 		return outcomeRejected
 	}
 	return outcomeError

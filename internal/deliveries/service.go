@@ -3,67 +3,29 @@ package deliveries
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
-// Options tune the service; zero values take the defaults noted.
-type Options struct {
-	FirstAttemptTimeout time.Duration // in-request attempt deadline; 3s
-	AttemptTimeout      time.Duration // background attempt deadline; 30s
-	MaxAge              time.Duration // a delivery still failing after this is dead; 72h
-	BaseBackoff         time.Duration // wait after the first failure; 1s
-	MaxBackoff          time.Duration // cap on the wait; 5m
-	Workers             int           // concurrent background attempts; 8
-	PollInterval        time.Duration // idle re-check of the table; 1s
-	// DeadAfterRepeats: a delivery that Vercel answers with the same
-	// error this many times in a row cannot heal and goes dead; 10.
-	DeadAfterRepeats int
-}
-
-func (o *Options) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&o.FirstAttemptTimeout, 3*time.Second)
-	def(&o.AttemptTimeout, 30*time.Second)
-	def(&o.MaxAge, 72*time.Hour)
-	def(&o.BaseBackoff, time.Second)
-	def(&o.MaxBackoff, 5*time.Minute)
-	def(&o.PollInterval, time.Second)
-	if o.Workers <= 0 {
-		o.Workers = 8
-	}
-	if o.DeadAfterRepeats <= 0 {
-		o.DeadAfterRepeats = 10
-	}
-}
-
 // Deps are the service's collaborators.
 type Deps struct {
-	Store     Store
-	Resources installations.ResourceStore // our copy of resources (renames)
-	Vault     *installations.Vault        // seals queued secret values
+	Store Store
+	Vault installations.Sealer // seals queued secret values
 	// Vercel makes single attempts; its client's own retries are turned off.
 	Vercel  *vercelcall.Caller
 	Metrics *metrics.Metrics // optional
 	Log     *slog.Logger     // optional
 }
 
-// Service accepts writes for Vercel and delivers them durably. It
-// implements installations.Actions.
+// Service accepts writes for Vercel and delivers them durably.
 type Service struct {
 	Deps
 	opts Options
@@ -75,16 +37,13 @@ type Service struct {
 	inflight sync.WaitGroup
 }
 
-var _ installations.Actions = (*Service)(nil)
-
 // New returns the service; start background delivery with Run.
 func New(d Deps, opts Options) *Service {
-	opts.defaults()
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	d.Vercel = d.Vercel.WithClient(d.Vercel.Client.WithRetryPolicy(vercelapi.RetryPolicy{MaxAttempts: 1}))
-	s := &Service{Deps: d, opts: opts, wake: make(chan struct{}, 1), now: time.Now}
+	d.Vercel = d.Vercel.WithRetry(vercelapi.RetryPolicy{MaxAttempts: 1})
+	s := &Service{Deps: d, opts: opts.withDefaults(), wake: make(chan struct{}, 1), now: time.Now}
 	s.base, s.stop = context.WithCancel(context.Background())
 	if d.Metrics != nil {
 		d.Metrics.Registry.MustRegister(newBacklogCollector(d.Store))
@@ -92,33 +51,19 @@ func New(d Deps, opts Options) *Service {
 	return s
 }
 
-// Request is one write to forward.
-type Request struct {
-	InstallationID string
-	Operation      string // Op*
-	Target         string // resource id (secrets, events) or invoice id (updateInvoice)
-	Body           any    // the Vercel request value, e.g. *vercelapi.SecretsUpdate
-	// Local, when set, runs in the transaction that records the delivery,
-	// so a local change and the write it causes commit together.
-	Local installations.LocalChange
-	// Background records the write for the worker without a first attempt
-	// in the caller's time (bulk senders such as the billing autopilot).
-	Background bool
-}
-
-// Enqueue validates, records and first attempts a write. It returns the
-// delivery as it stands: delivered, or pending for the background worker.
-// A write Vercel refused returns the delivery and a *apperr.Error (see
-// Err); a body Vercel would refuse is never queued.
-func (s *Service) Enqueue(ctx context.Context, req Request) (Delivery, error) {
-	if err := validate(req.Operation, req.Body); err != nil {
-		return Delivery{}, err
+// Enqueue records and first attempts a write. It returns the delivery as
+// it stands: delivered, or pending for the background worker. A write
+// Vercel refused returns the delivery and a *apperr.Error (see Err); a
+// body Vercel would refuse is never queued; nothing is queued for a
+// finalized installation (installations.ErrFinalized).
+func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
+	if w.err != nil {
+		return Delivery{}, w.err
 	}
-	body, err := json.Marshal(req.Body)
-	if err != nil {
-		return Delivery{}, fmt.Errorf("encode delivery body: %w", err)
+	if w.op == "" {
+		return Delivery{}, errors.New("deliveries: a Write must come from its operation's constructor")
 	}
-	d, owner, err := s.record(ctx, req, body)
+	d, owner, err := s.record(ctx, w)
 	if err != nil {
 		return d, err
 	}
@@ -172,28 +117,27 @@ func (s *Service) Retry(ctx context.Context, id string) (Delivery, error) {
 
 // Cancel gives up a pending delivery no attempt holds; it becomes dead.
 func (s *Service) Cancel(ctx context.Context, id string) (Delivery, error) {
-	return s.Store.CancelDelivery(ctx, id, "cancelled by an operator", s.now())
+	return s.Store.CancelDelivery(ctx, id, CancelReason, s.now())
 }
 
 // record writes the delivery (and the local change) in one transaction.
 // It leases the new delivery to the caller (owner != "") unless an earlier
 // one with the same ordering key is pending.
-func (s *Service) record(ctx context.Context, req Request, body []byte) (Delivery, string, error) {
+func (s *Service) record(ctx context.Context, w Write) (Delivery, string, error) {
 	now := s.now()
-	id := "dlv_" + rand.Text()
-	d := Delivery{ID: id, InstallationID: req.InstallationID, Operation: req.Operation,
-		Target: req.Target, OrderKey: orderKey(req.InstallationID, req.Operation, req.Target, id),
-		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(body),
-		IdemKey: installations.TakeIdempotencyKey(ctx)}
-	if req.Operation == OpUpdateSecrets && s.Vault != nil {
+	d := Delivery{ID: "dlv_" + rand.Text(), InstallationID: w.installationID, Operation: w.op, Target: w.target,
+		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
+	o := opOf(w.op)
+	d.OrderKey = o.key(d)
+	if o.sealed && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error
-		if d.Body, d.BodyKeyID, err = s.Vault.Seal(d.ID, string(body)); err != nil {
+		if d.Body, d.BodyKeyID, err = s.Vault.Seal(d.ID, d.Body); err != nil {
 			return Delivery{}, "", fmt.Errorf("seal delivery body: %w", err)
 		}
 	}
 	owner := "req_" + rand.Text()
-	if req.Background {
+	if w.Background {
 		owner = "" // not leased: the worker claims it
 	}
 	if err := ctx.Err(); err != nil {
@@ -204,8 +148,7 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 	// attempt that never runs, waiting out its lease.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	ctx = context.WithValue(ctx, deliveryIDKey{}, id)
-	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.AttemptTimeout+10*time.Second), notFinalized(req))
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.lease()), local(w, d.ID))
 	if err != nil {
 		return Delivery{}, "", err
 	}
@@ -215,39 +158,21 @@ func (s *Service) record(ctx context.Context, req Request, body []byte) (Deliver
 	return d, owner, nil
 }
 
-// recordTimeout bounds the recording of a delivery, which no longer ends
-// with its caller's context.
-const recordTimeout = 30 * time.Second
-
-type deliveryIDKey struct{}
-
-// DeliveryID returns, inside a Request's Local change, the id of the
-// delivery being recorded; "" elsewhere.
-func DeliveryID(ctx context.Context) string {
-	id, _ := ctx.Value(deliveryIDKey{}).(string)
-	return id
-}
-
-// ErrFinalized refuses a write for an installation that is finalized: its
-// token is gone and Vercel expects nothing more.
-var ErrFinalized = apperr.New(apperr.Conflict, "installation_finalized",
-	"the installation is finalized; nothing more can be sent to Vercel for it")
-
-// notFinalized wraps the request's local change with the check that the
-// installation is not finalized, in the transaction that records it.
-func notFinalized(req Request) installations.LocalChange {
+// local is the change recorded with the delivery: the installation must
+// take more (it is not finalized), then the write's own change.
+func local(w Write, deliveryID string) installations.LocalChange {
 	return func(ctx context.Context, tx installations.Tx) error {
-		in, err := tx.Installation(ctx, req.InstallationID)
+		in, err := tx.Installation(ctx, w.installationID)
 		if err != nil {
 			return err
 		}
-		if in.Status == installations.StatusDeleted {
-			return ErrFinalized
+		if err := in.TakesMore(); err != nil {
+			return err
 		}
-		if req.Local == nil {
+		if w.Local == nil {
 			return nil
 		}
-		return req.Local(ctx, tx)
+		return w.Local(ctx, tx, deliveryID)
 	}
 }
 

@@ -189,10 +189,10 @@ func TestOtherOrderKeysDoNotWait(t *testing.T) {
 	if err != nil || first.Status != deliveries.StatusPending {
 		t.Fatalf("first: %+v %v", first, err)
 	}
-	for _, req := range []deliveries.Request{secrets("db_2", "b"), resourceEvent("db_1")} {
-		d, err := e.svc.Enqueue(t.Context(), req)
+	for _, w := range []deliveries.Write{secrets("db_2", "b"), resourceEvent("db_1")} {
+		d, err := e.svc.Enqueue(t.Context(), w)
 		if err != nil || d.Status != deliveries.StatusDelivered || d.Attempts != 1 {
-			t.Errorf("%s %s behind a failing %s: %+v %v, want delivered at once", req.Operation, req.Target, first.OrderKey, d, err)
+			t.Errorf("%s %s behind a failing %s: %+v %v, want delivered at once", d.Operation, d.Target, first.OrderKey, d, err)
 		}
 	}
 }
@@ -239,15 +239,14 @@ func TestDeliveredInvoiceIsRecorded(t *testing.T) {
 	e := newEnv(t, fast)
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 1, 0)
-	d, err := e.svc.Enqueue(t.Context(), deliveries.Request{InstallationID: inst, Operation: deliveries.OpSubmitInvoice,
-		Body: &vercelapi.InvoiceRequest{
-			ExternalID: "ours_2026_10", InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
-			Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
-			Items: []vercelapi.Item{{BillingPlanID: "pro200", Name: "Pro plan", Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"},
-				{BillingPlanID: "pro200", Name: "Seats", Price: "0.10", Quantity: "3", Units: "seat", Total: "0.30"}},
-			Discounts: []vercelapi.Discount{{BillingPlanID: "pro200", Name: "Launch credit", Amount: "7.50"}},
-			Test:      &vercelapi.InvoiceTest{},
-		}})
+	d, err := e.svc.Enqueue(t.Context(), deliveries.SubmitInvoice(inst, &vercelapi.InvoiceRequest{
+		ExternalID: "ours_2026_10", InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
+		Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
+		Items: []vercelapi.Item{{BillingPlanID: "pro200", Name: "Pro plan", Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"},
+			{BillingPlanID: "pro200", Name: "Seats", Price: "0.10", Quantity: "3", Units: "seat", Total: "0.30"}},
+		Discounts: []vercelapi.Discount{{BillingPlanID: "pro200", Name: "Launch credit", Amount: "7.50"}},
+		Test:      &vercelapi.InvoiceTest{},
+	}))
 	if err != nil || d.Status != deliveries.StatusDelivered || d.ResultStatus != 201 {
 		t.Fatalf("delivery %+v %v, want delivered with 201", d, err)
 	}
@@ -352,7 +351,7 @@ func TestWriteIsRecordedWhenTheCallerLeavesMidway(t *testing.T) {
 	e := newEnv(t, fast)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	svc := deliveries.New(deliveries.Deps{Store: leavingStore{Store: e.store, cancel: cancel}, Resources: e.svc.Resources,
+	svc := deliveries.New(deliveries.Deps{Store: leavingStore{Store: e.store, cancel: cancel},
 		Vault: e.svc.Vault, Vercel: e.svc.Vercel}, fast)
 	d, err := svc.Enqueue(ctx, resourceEvent("db_1"))
 	if err != nil {

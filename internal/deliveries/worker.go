@@ -33,7 +33,7 @@ func (s *Service) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		owner := "wrk_" + rand.Text()
 		now := s.now()
-		claimed, err := s.Store.ClaimDeliveries(ctx, owner, now, now.Add(s.opts.AttemptTimeout+10*time.Second), batch)
+		claimed, err := s.Store.ClaimDeliveries(ctx, owner, now, now.Add(s.opts.lease()), batch)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("claim deliveries: the database refused; will try again", "err", err)
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -104,7 +105,7 @@ func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 // answer is not kept, so the request may be retried.
 func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
 	rec := NewRecorder(w, true)
-	next.ServeHTTP(rec, r.WithContext(installations.WithIdempotencyKey(r.Context(), scope+" "+key)))
+	next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), idemKey{}, scope+" "+key)))
 	if rec.Status() >= 500 {
 		if err := m.Store.ReleaseKey(r.Context(), scope, key); err != nil && m.Log != nil {
 			m.Log.ErrorContext(r.Context(), "release idempotency key", "err", err)
@@ -115,6 +116,17 @@ func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Hand
 	if err := m.Store.CompleteKey(r.Context(), scope, key, resp); err != nil && m.Log != nil {
 		m.Log.ErrorContext(r.Context(), "store idempotent response", "err", err)
 	}
+}
+
+type idemKey struct{}
+
+// IdempotencyKey is the Idempotency-Key the request claimed, scoped to
+// its surface and installation ("" without one). A handler passes it to
+// the one write the request makes, so a retry that takes an abandoned
+// claim over finds that write instead of making it twice.
+func IdempotencyKey(r *http.Request) string {
+	k, _ := r.Context().Value(idemKey{}).(string)
+	return k
 }
 
 func replay(w http.ResponseWriter, prev installations.IdempotentResponse) {

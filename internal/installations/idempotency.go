@@ -2,7 +2,6 @@ package installations
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 )
 
@@ -34,30 +33,4 @@ type IdempotencyStore interface {
 	CompleteKey(ctx context.Context, scope, key string, r IdempotentResponse) error
 	// ReleaseKey drops an unfinished claim, so the request may be retried.
 	ReleaseKey(ctx context.Context, scope, key string) error
-}
-
-type idemCtxKey struct{}
-
-type idemClaim struct {
-	key   string
-	taken atomic.Bool
-}
-
-// WithIdempotencyKey marks ctx as serving the request that claimed key
-// (scoped to its surface and installation).
-func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, idemCtxKey{}, &idemClaim{key: key})
-}
-
-// TakeIdempotencyKey is the claimed Idempotency-Key of the request ctx
-// serves, for the first write that asks ("" without one, and for later
-// writes of the same request). The delivery queue records it with that
-// write, so a retry that takes over an abandoned claim finds the write
-// instead of making it twice.
-func TakeIdempotencyKey(ctx context.Context) string {
-	c, _ := ctx.Value(idemCtxKey{}).(*idemClaim)
-	if c == nil || !c.taken.CompareAndSwap(false, true) {
-		return ""
-	}
-	return c.key
 }

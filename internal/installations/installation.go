@@ -1,12 +1,15 @@
 // Package installations is the domain of the server: an installation of our
-// integration in a Vercel account, its resources, and the vault that keeps
-// the installation's Vercel access token encrypted at rest.
+// integration in a Vercel account, its resources, invoices, events and
+// deliveries, the rules they keep, and the store interfaces the database
+// implements.
 package installations
 
 import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
 )
 
 // Status of an installation on our side.
@@ -21,6 +24,50 @@ const (
 // Uninstalled reports whether Vercel deleted the installation, finalized or not.
 func (in Installation) Uninstalled() bool {
 	return in.Status == StatusDeleted || in.Status == StatusPendingFinalization
+}
+
+// Finalized reports whether the installation is finalized: uninstalled,
+// billed to the end, and told so to Vercel (or never billable).
+func (in Installation) Finalized() bool { return in.Status == StatusDeleted }
+
+// ErrFinalized is the answer of a finalized installation to anything
+// more: its token is gone and Vercel expects nothing more from us.
+var ErrFinalized = apperr.New(apperr.Conflict, "installation_finalized",
+	"the installation is finalized; it takes nothing more")
+
+// TakesMore is the rule "a finalized installation takes nothing more"
+// (no write to Vercel, no usage): ErrFinalized once finalized.
+func (in Installation) TakesMore() error {
+	if in.Finalized() {
+		return ErrFinalized
+	}
+	return nil
+}
+
+// ErrUninstalled is the answer of an uninstalled installation to Vercel's
+// changes of it or of its resources.
+var ErrUninstalled = apperr.New(apperr.Conflict, "conflict", "the installation is deleted")
+
+// Live is the rule "Vercel changes nothing of an uninstalled
+// installation": ErrUninstalled once uninstalled, finalized or not.
+func (in Installation) Live() error {
+	if in.Uninstalled() {
+		return ErrUninstalled
+	}
+	return nil
+}
+
+// ErrNotUninstalled refuses to finalize an installation Vercel did not
+// uninstall.
+var ErrNotUninstalled = apperr.New(apperr.Conflict, "installation_not_deleted", "only an uninstalled installation can be finalized")
+
+// Finalizable is the rule "only an uninstalled installation waiting for
+// its finalization is finalized": ErrNotUninstalled otherwise.
+func (in Installation) Finalizable() error {
+	if in.Status != StatusPendingFinalization {
+		return ErrNotUninstalled
+	}
+	return nil
 }
 
 // Installation is one installation of the integration (icfg_...). It never
@@ -61,7 +108,15 @@ type Upsert struct {
 	Credentials      Credentials
 }
 
-// Store keeps installations. Implementations encrypt the token with a Vault.
+// Sealer keeps text encrypted at rest, bound to associated data (a row's
+// id), with the id of the key that sealed it (internal/vault).
+type Sealer interface {
+	Seal(aad, plaintext string) (ciphertext, keyID string, err error)
+	Open(aad, ciphertext, keyID string) (string, error)
+}
+
+// Store keeps installations. Implementations encrypt the token with a
+// Sealer.
 type Store interface {
 	// Upsert creates or re-installs; a repeat replaces the token and account
 	// and keeps plan and notification.

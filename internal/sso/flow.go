@@ -144,7 +144,7 @@ func (f *Flow) exchange(ctx context.Context, code, state string) (*vercelauth.Cl
 // TransportError texts never carry the code or the client secret.
 func (f *Flow) exchangeError(ctx context.Context, err error) error {
 	ae, _ := errors.AsType[*vercelapi.APIError](err)
-	switch kind := apperr.KindOf(vercelcall.Error(err)); {
+	switch kind := vercelcall.Classify(err).Kind; {
 	case ae != nil && kind == apperr.Invalid:
 		f.Log.WarnContext(ctx, "sso: code exchange refused", "status", ae.StatusCode, "vercel_code", ae.Code)
 		return apperr.New(apperr.Invalid, "exchange_refused", "This sign-in link has expired or was already used. Open the integration from Vercel again.")
@@ -163,13 +163,9 @@ func (f *Flow) exchangeError(ctx context.Context, err error) error {
 // installation's token. The id_token's role is used only when Vercel is
 // unreachable, and the log says so.
 func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) error {
-	var m *vercelapi.Member
-	err := f.Vercel.WithTimeout(getMemberTimeout).Call(ctx, id.InstallationID,
-		func(ctx context.Context, v *vercelapi.Client, token string) (err error) {
-			m, err = v.GetMember(ctx, token, id.InstallationID, id.UserID)
-			return err
-		})
-	if _, ok := errors.AsType[*vercelcall.TokenError](err); ok {
+	m, err := f.Vercel.WithTimeout(getMemberTimeout).For(id.InstallationID).GetMember(ctx, id.UserID)
+	class := vercelcall.Classify(err)
+	if class.TokenUnread {
 		f.Log.WarnContext(ctx, "sso: installation has no usable access token", "installation_id", id.InstallationID, "err", err)
 		return apperr.New(apperr.Forbidden, "unknown_installation", "This installation is not connected to our service.")
 	}
@@ -184,7 +180,7 @@ func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) 
 			id.Email = bounded(m.UserEmail, maxEmailLen)
 		}
 		return nil
-	case vercelcall.IsTemporary(err):
+	case class.Retryable:
 		if tokenRole != RoleAdmin && tokenRole != RoleUser {
 			f.Log.ErrorContext(ctx, "sso: getMember unreachable and the id_token has no role", "err", err)
 			return apperr.New(apperr.Upstream, "member_lookup_failed", "Vercel could not confirm your role. Try again in a moment.")
@@ -193,7 +189,7 @@ func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) 
 			"installation_id", id.InstallationID, "role", tokenRole, "err", err)
 		id.Role, id.RoleFromToken = tokenRole, true
 		return nil
-	case apperr.KindOf(vercelcall.Error(err)) == apperr.NotFound:
+	case class.Kind == apperr.NotFound:
 		f.Log.WarnContext(ctx, "sso: user is not a member of the installation", "installation_id", id.InstallationID)
 		return apperr.New(apperr.Forbidden, "not_a_member", "Your Vercel account is not a member of this installation.")
 	}

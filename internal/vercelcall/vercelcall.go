@@ -1,17 +1,21 @@
 // Package vercelcall owns every call made to Vercel on behalf of an
-// installation: it reads the installation's token, bounds the call in time
-// and translates Vercel's answers into the server's error kinds, the one
-// place that does.
+// installation. A Caller hands out per-installation values
+// (caller.For(installationID)) whose typed methods read the
+// installation's token themselves and bound each call in time, so no
+// surface ever holds the client or a token. Classify is the one place
+// that says what an answer means: its kind for the caller, whether it is
+// worth trying again, whether Vercel refused the token.
 package vercelcall
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
+
+// DefaultTimeout bounds one call when the caller names no bound.
+const DefaultTimeout = 10 * time.Second
 
 // Tokens reads an installation's Vercel access token.
 type Tokens interface {
@@ -20,77 +24,66 @@ type Tokens interface {
 
 // Caller calls Vercel with installations' tokens.
 type Caller struct {
-	Client  *vercelapi.Client
-	Tokens  Tokens
-	Timeout time.Duration // bound on one call; default 10s
+	client  *vercelapi.Client
+	tokens  Tokens
+	timeout time.Duration
 }
 
-// New returns a caller over client and tokens.
+// New returns a caller over client and tokens; timeout bounds one call
+// (DefaultTimeout when not positive).
 func New(client *vercelapi.Client, tokens Tokens, timeout time.Duration) *Caller {
 	if timeout <= 0 {
-		timeout = 10 * time.Second
+		timeout = DefaultTimeout
 	}
-	return &Caller{Client: client, Tokens: tokens, Timeout: timeout}
+	return &Caller{client: client, tokens: tokens, timeout: timeout}
 }
 
-// WithClient returns a copy of the caller that uses another client (for
-// example one with another retry policy).
-func (c *Caller) WithClient(client *vercelapi.Client) *Caller {
+// WithRetry returns a copy of the caller whose calls are retried inside
+// one method call according to p; RetryPolicy{MaxAttempts: 1} makes
+// single attempts for a caller that schedules retries itself.
+func (c *Caller) WithRetry(p vercelapi.RetryPolicy) *Caller {
 	cp := *c
-	cp.Client = client
+	cp.client = c.client.WithRetryPolicy(p)
 	return &cp
-}
-
-// TokenError means the installation's token could not be read: the
-// installation is unknown, finalized, or the database failed.
-type TokenError struct{ Err error }
-
-func (e *TokenError) Error() string { return "installation token: " + e.Err.Error() }
-func (e *TokenError) Unwrap() error { return e.Err }
-
-// Call runs fn with the installation's token under the caller's timeout
-// and returns its error untranslated (the delivery queue classifies it).
-func (c *Caller) Call(ctx context.Context, installationID string, fn func(ctx context.Context, v *vercelapi.Client, token string) error) error {
-	token, err := c.Tokens.Token(ctx, installationID)
-	if err != nil {
-		return &TokenError{Err: err}
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
-	return fn(ctx, c.Client, token)
-}
-
-// Do is Call with the error translated into the caller's error.
-func (c *Caller) Do(ctx context.Context, installationID string, fn func(ctx context.Context, v *vercelapi.Client, token string) error) error {
-	return Error(c.Call(ctx, installationID, fn))
-}
-
-// Read calls fn, returning its value with the translated error.
-func Read[T any](ctx context.Context, c *Caller, installationID string, fn func(ctx context.Context, v *vercelapi.Client, token string) (T, error)) (T, error) {
-	var out T
-	err := c.Do(ctx, installationID, func(ctx context.Context, v *vercelapi.Client, token string) (err error) {
-		out, err = fn(ctx, v, token)
-		return err
-	})
-	return out, err
-}
-
-// IsTemporary reports whether err is worth trying again later: Vercel
-// unreachable, overloaded, late, or our database briefly failing.
-func IsTemporary(err error) bool {
-	if err == nil {
-		return false
-	}
-	if te, ok := errors.AsType[*TokenError](err); ok {
-		_, known := errors.AsType[*apperr.Error](te.Err)
-		return !known
-	}
-	return vercelapi.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // WithTimeout returns a copy of the caller with another bound per call.
 func (c *Caller) WithTimeout(d time.Duration) *Caller {
 	cp := *c
-	cp.Timeout = d
+	cp.timeout = d
 	return &cp
+}
+
+// For returns the calls for one installation.
+func (c *Caller) For(installationID string) Installation {
+	return Installation{c: c, id: installationID}
+}
+
+// TokenError means the installation's token could not be read (the
+// installation is unknown, finalized, or the database failed): Vercel was
+// not called.
+type TokenError struct{ Err error }
+
+func (e *TokenError) Error() string { return "installation token: " + e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// call runs fn with the installation's token under the caller's timeout.
+// Its error is Vercel's answer (or the transport's) untranslated: see
+// Classify and Error.
+func call[T any](ctx context.Context, v Installation, fn func(ctx context.Context, c *vercelapi.Client, token string) (T, error)) (T, error) {
+	token, err := v.c.tokens.Token(ctx, v.id)
+	if err != nil {
+		var zero T
+		return zero, &TokenError{Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, v.c.timeout)
+	defer cancel()
+	return fn(ctx, v.c.client, token)
+}
+
+// none adapts a call without an answer body to call.
+func none(fn func(ctx context.Context, c *vercelapi.Client, token string) error) func(context.Context, *vercelapi.Client, string) (struct{}, error) {
+	return func(ctx context.Context, c *vercelapi.Client, token string) (struct{}, error) {
+		return struct{}{}, fn(ctx, c, token)
+	}
 }

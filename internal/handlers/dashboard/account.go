@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
@@ -57,13 +56,10 @@ func (b *Browser) accountName(ctx context.Context, inst installations.Installati
 		return name
 	}
 	name := inst.Account.Name
-	info, err := vercelcall.Read(ctx, b.Vercel.WithTimeout(accountTimeout), inst.ID,
-		func(ctx context.Context, v *vercelapi.Client, token string) (*vercelapi.AccountInfo, error) {
-			return v.GetAccountInfo(ctx, token, inst.ID)
-		})
+	info, err := b.Vercel.WithTimeout(accountTimeout).For(inst.ID).GetAccountInfo(ctx)
 	switch {
 	case err != nil:
-		b.Log.WarnContext(ctx, "browser: getAccountInfo failed; showing the stored account name", "installation_id", inst.ID, "err", err)
+		b.Log.WarnContext(ctx, "browser: getAccountInfo failed; showing the stored account name", "installation_id", inst.ID, "err", vercelcall.Error(err))
 	case info.Name != "":
 		name = info.Name
 	}

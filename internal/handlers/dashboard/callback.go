@@ -1,9 +1,10 @@
 package dashboard
 
 import (
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"net/http"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 // maxCallbackQuery bounds the callback's query string.

@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/resources"
 
 	"errors"
 	"fmt"
@@ -14,7 +16,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
@@ -38,13 +39,15 @@ type Deps struct {
 	Resources     installations.ResourceStore
 	Invoices      installations.InvoiceStore
 	Catalog       installations.Catalog
-	Vercel        *vercelcall.Caller // reads; writes go through Actions
-	Actions       installations.Actions
-	Support       Support
-	Rotator       *provisioning.Rotator    // secret rotation: the hook, or the feed
-	AccountTTL    time.Duration            // how long getAccountInfo answers are reused; default 1 minute
-	Usage         installations.UsageStore // the usage ledger, for the open period
-	Now           func() time.Time         // the billing clock; default time.Now
+	Vercel        *vercelcall.Caller // reads; writes go through the use cases below
+	// ResourceActions renames, changes plans and renews secrets.
+	ResourceActions *resources.Service
+	// Deliveries forwards refunds.
+	Deliveries *deliveries.Service
+	Support    Support
+	AccountTTL time.Duration            // how long getAccountInfo answers are reused; default 1 minute
+	Usage      installations.UsageStore // the usage ledger, for the open period
+	Now        func() time.Time         // the billing clock; default time.Now
 }
 
 // Browser serves "Open in Provider" sign-in and the dashboard.
@@ -72,7 +75,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	switch {
 	case d.Flow == nil, d.Sessions == nil, d.Installations == nil, d.Resources == nil,
-		d.Invoices == nil, d.Vercel == nil, d.Actions == nil, d.Rotator == nil:
+		d.Invoices == nil, d.Vercel == nil, d.ResourceActions == nil, d.Deliveries == nil:
 		return nil, errors.New("browser: missing dependency")
 	}
 	origin, err := url.Parse(d.PublicURL)

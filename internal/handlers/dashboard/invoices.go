@@ -124,10 +124,8 @@ func (b *Browser) invoice(r *http.Request) (installations.Invoice, error) {
 
 // fetchInvoice reads the invoice's current state from Vercel.
 func (b *Browser) fetchInvoice(ctx context.Context, inv installations.Invoice) (*vercelapi.Invoice, error) {
-	return vercelcall.Read(ctx, b.Vercel.WithTimeout(invoiceTimeout), inv.InstallationID,
-		func(ctx context.Context, v *vercelapi.Client, token string) (*vercelapi.Invoice, error) {
-			return v.GetInvoice(ctx, token, inv.InstallationID, inv.ID)
-		})
+	out, err := b.Vercel.WithTimeout(invoiceTimeout).For(inv.InstallationID).GetInvoice(ctx, inv.ID)
+	return out, vercelcall.Error(err)
 }
 
 // handleInvoice shows one invoice with its state read from Vercel and

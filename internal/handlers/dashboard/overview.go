@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
@@ -34,21 +35,21 @@ func noticeFrom(r *http.Request) string {
 }
 
 // afterAction redirects to page with a notice of what happened.
-func (b *Browser) afterAction(w http.ResponseWriter, r *http.Request, page, notice string, res installations.ActionResult, target ...any) {
-	b.logAction(r, notice, res, target...)
+func (b *Browser) afterAction(w http.ResponseWriter, r *http.Request, page, notice string, d deliveries.Delivery, target ...any) {
+	b.logAction(r, notice, d, target...)
 	q := url.Values{"notice": {notice}}
-	if res.Status == installations.DeliveryDelivered || res.Status == installations.DeliveryPending {
-		q.Set("delivery", res.Status)
+	if d.Status == installations.DeliveryDelivered || d.Status == installations.DeliveryPending {
+		q.Set("delivery", d.Status)
 	}
 	http.Redirect(w, r, page+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // logAction records who did an admin action, for the audit trail.
-func (b *Browser) logAction(r *http.Request, action string, res installations.ActionResult, target ...any) {
+func (b *Browser) logAction(r *http.Request, action string, d deliveries.Delivery, target ...any) {
 	s, _ := sessionFrom(r.Context())
 	attrs := []any{"action", action, "request_id", handlers.RequestID(r.Context()),
 		"installation_id", s.InstallationID, "user_id", s.UserID, "role", s.Role,
-		"delivery_id", res.DeliveryID, "delivery_status", res.Status}
+		"delivery_id", d.ID, "delivery_status", d.Status}
 	b.Log.InfoContext(r.Context(), "dashboard: admin action", append(attrs, target...)...)
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/provisioning"
+	"github.com/vercel-partner/partner-server/internal/resources"
 )
 
 type resourcesView struct{ Resources []resourceRow }
@@ -132,7 +132,7 @@ func (b *Browser) handleRename(w http.ResponseWriter, r *http.Request) {
 		b.renderResource(w, r, res, http.StatusBadRequest, "rename", err)
 		return
 	}
-	out, err := b.Actions.RenameResource(r.Context(), res.InstallationID, res.ID, name)
+	_, out, err := b.ResourceActions.Change(r.Context(), "", res.InstallationID, res.ID, resources.Patch{Name: &name})
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return
@@ -155,7 +155,7 @@ func (b *Browser) handleChangePlan(w http.ResponseWriter, r *http.Request) {
 			apperr.Field{Key: "plan", Message: "not offered"}))
 		return
 	}
-	out, err := b.Actions.ChangePlan(r.Context(), res.InstallationID, res.ID, plan.ID)
+	_, out, err := b.ResourceActions.Change(r.Context(), "", res.InstallationID, res.ID, resources.Patch{BillingPlanID: &plan.ID})
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return
@@ -202,23 +202,14 @@ func (b *Browser) handleRotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := "Rotation requested from the provider dashboard"
-	rot, err := b.Rotator.Rotate(r.Context(), res, provisioning.ResourceOf(res, b.Catalog), reason, nil)
+	rot, out, err := b.ResourceActions.RenewSecrets(r.Context(), res, reason)
 	if err != nil {
 		b.renderAppError(w, r, err)
 		return
 	}
+	notice := "rotated"
 	if !rot.Sync {
-		b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotation_requested", installations.ActionResult{}, "resource_id", res.ID)
-		return
+		notice = "rotation_requested"
 	}
-	secrets := make([]installations.Secret, len(rot.Secrets))
-	for i, sec := range rot.Secrets {
-		secrets[i] = installations.Secret{Name: sec.Name, Value: sec.Value, EnvironmentOverrides: sec.EnvironmentOverrides}
-	}
-	out, err := b.Actions.UpdateSecrets(r.Context(), res.InstallationID, res.ID, secrets, true)
-	if err != nil {
-		b.renderAppError(w, r, err)
-		return
-	}
-	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), "rotated", out, "resource_id", res.ID)
+	b.afterAction(w, r, ResourcePage(res.ID, "", "", false), notice, out, "resource_id", res.ID)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/autopilot"
-	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -24,20 +23,17 @@ type Deps struct {
 	Tokens        []string // internal_api.tokens; none refuses every request
 	Installations installations.Store
 	Invoices      installations.InvoiceStore
-	Resources     installations.ResourceStore // our copy, for reads
-	Deliveries    *deliveries.Service
 	Events        installations.EventStore
-	Vercel        *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency   *handlers.Idempotency
-	Catalog       installations.Catalog
-	Usage         installations.UsageStore
-	Autopilot     *autopilot.Autopilot
+	// The use cases (usecases.go).
+	Resources   Resources
+	Lifecycle   Lifecycle
+	Deliveries  Deliveries
+	Vercel      *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency *handlers.Idempotency
+	Autopilot   *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
-	// LateUsageGrace keeps the previous period open for usage this long
-	// after it ends (billing.late_usage_grace).
-	LateUsageGrace time.Duration
-	// Now is the clock of the usage ledger; default time.Now.
+	// Now is the billing clock; default time.Now.
 	Now func() time.Time
 }
 

@@ -74,8 +74,7 @@ func BenchmarkDeliveries(b *testing.B) {
 	e.sim.SetDown(true)
 	ctx := context.Background()
 	for i := range b.N {
-		if _, err := e.svc.Enqueue(ctx, deliveries.Request{InstallationID: testInstallation, Operation: deliveries.OpCreateEvent,
-			Target: fmt.Sprintf("r%d", i%64), Body: eventRequest(fmt.Sprintf("r%d", i%64))}); err != nil {
+		if _, err := e.svc.Enqueue(ctx, deliveries.CreateEvent(testInstallation, eventRequest(fmt.Sprintf("r%d", i%64)))); err != nil {
 			b.Fatal(err)
 		}
 	}

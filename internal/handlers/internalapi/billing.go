@@ -1,10 +1,6 @@
 package internalapi
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -14,125 +10,25 @@ import (
 	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/handlers"
-	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/money"
 )
 
-// maxUsageRecords bounds one usage request.
-const maxUsageRecords = 1000
-
-type usageRequest struct {
-	Records []usageRecord `json:"records"`
-}
-
-// usageRecord keeps value raw so it is parsed exactly, never as a float.
-type usageRecord struct {
-	ID         string          `json:"id"`
-	ResourceID string          `json:"resourceId"`
-	Meter      string          `json:"meter"`
-	Value      json.RawMessage `json:"value"`
-	At         string          `json:"at"`
-}
-
-var errInstallationFinalized = apperr.New(apperr.Conflict, "installation_finalized",
-	"the installation is finalized; it takes no more usage")
-
 // handleAddUsage keeps usage records in the ledger, all or none.
 func (a *API) handleAddUsage(w http.ResponseWriter, r *http.Request) {
-	in, err := a.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
-	if err == nil && in.Status == installations.StatusDeleted {
-		err = errInstallationFinalized
+	var req struct {
+		Records []lifecycle.UsageRecord `json:"records"`
 	}
-	var req usageRequest
-	if err == nil {
-		err = handlers.ReadJSON(r, &req, false)
+	if err := handlers.ReadJSON(r, &req, false); err != nil {
+		handlers.WriteError(w, r, a.Log, err)
+		return
 	}
-	var records []billing.Record
-	if err == nil {
-		records, err = a.checkUsage(r.Context(), in, req.Records)
-	}
-	var added int
-	if err == nil {
-		added, err = a.Usage.AddUsage(r.Context(), in.ID, records)
-	}
+	accepted, added, err := a.Lifecycle.AddUsage(r.Context(), chi.URLParam(r, "installationId"), req.Records)
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, map[string]int{"accepted": len(records), "new": added})
-}
-
-// checkUsage parses and validates every record, naming each bad field.
-func (a *API) checkUsage(ctx context.Context, in installations.Installation, raw []usageRecord) ([]billing.Record, error) {
-	switch {
-	case len(raw) == 0:
-		return nil, apperr.InvalidFields("records are required", apperr.Field{Key: "records", Message: "required"})
-	case len(raw) > maxUsageRecords:
-		return nil, apperr.InvalidFields("too many records", apperr.Field{Key: "records",
-			Message: fmt.Sprintf("at most %d per request", maxUsageRecords)})
-	}
-	now := a.now()
-	start, end := billing.UsageWindow(now, a.LateUsageGrace)
-	targets, err := installations.UsageTargets(ctx, a.Catalog, a.Resources, a.Usage, in, start)
-	if err != nil {
-		return nil, err
-	}
-	records := make([]billing.Record, len(raw))
-	var fields []apperr.Field
-	for i, u := range raw {
-		add := func(key, msg string) {
-			fields = append(fields, apperr.Field{Key: fmt.Sprintf("records[%d].%s", i, key), Message: msg})
-		}
-		rec, problems := parseRecord(u)
-		for _, p := range problems {
-			add(p.Key, p.Message)
-		}
-		m, known := targets[u.ResourceID]
-		switch {
-		case !known:
-			add("resourceId", "not a resource of this installation with a metered plan")
-		case m.DeletedAt != nil && !rec.At.IsZero() && !rec.At.Before(*m.DeletedAt):
-			add("resourceId", "the resource was deleted before at")
-		}
-		for _, p := range billing.ValidateRecord(rec, m.Meters, start, end, now) {
-			if p.Key == "at" && u.At != "" && rec.At.IsZero() {
-				continue // unparsable: reported once, by parseRecord
-			}
-			add(p.Key, p.Message)
-		}
-		records[i] = rec
-	}
-	if len(fields) > 0 {
-		return nil, apperr.InvalidFields("invalid usage records; none were kept", fields...)
-	}
-	return records, nil
-}
-
-// parseRecord converts the wire record; value and at problems are its own.
-func parseRecord(u usageRecord) (billing.Record, []billing.Problem) {
-	rec := billing.Record{ID: u.ID, ResourceID: u.ResourceID, Meter: u.Meter}
-	var problems []billing.Problem
-	v := bytes.TrimSpace(u.Value)
-	switch {
-	case len(v) == 0 || string(v) == "null":
-		problems = append(problems, billing.Problem{Key: "value", Message: "required"})
-	case v[0] == '-':
-		problems = append(problems, billing.Problem{Key: "value", Message: "must not be negative"})
-	default:
-		d, err := money.ParseNumber(json.Number(v))
-		if err != nil || v[0] == '"' {
-			problems = append(problems, billing.Problem{Key: "value", Message: "must be a JSON number"})
-		}
-		rec.Value = d
-	}
-	if u.At != "" {
-		at, err := time.Parse(time.RFC3339Nano, u.At)
-		if err != nil {
-			problems = append(problems, billing.Problem{Key: "at", Message: "must be an RFC 3339 time"})
-		}
-		rec.At = at.UTC()
-	}
-	return rec, problems
+	handlers.WriteJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "new": added})
 }
 
 func (a *API) now() time.Time {
@@ -145,12 +41,7 @@ func (a *API) now() time.Time {
 // handleGetUsage shows the open period as the next billing data would
 // carry it.
 func (a *API) handleGetUsage(w http.ResponseWriter, r *http.Request) {
-	in, err := a.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
-	if err != nil {
-		handlers.WriteError(w, r, a.Log, err)
-		return
-	}
-	st, err := installations.OpenPeriod(r.Context(), a.Catalog, a.Resources, a.Usage, in, a.now())
+	st, err := a.Lifecycle.OpenPeriod(r.Context(), chi.URLParam(r, "installationId"))
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return

@@ -9,7 +9,6 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
-	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
@@ -166,27 +165,52 @@ func TestConflictOnAnInvoiceWeMayHaveSentCountsAsDelivered(t *testing.T) {
 func TestTakenOverKeyFindsTheFirstDelivery(t *testing.T) {
 	t.Parallel()
 	e := newInternalEnv(t, fastRetries)
-	req := func() deliveries.Request {
-		return deliveries.Request{InstallationID: testInstallation, Operation: deliveries.OpCreateEvent,
-			Body: eventRequest(testResource), Target: testResource}
+	write := func(key string) deliveries.Write {
+		w := deliveries.CreateEvent(testInstallation, eventRequest(testResource))
+		w.IdemKey = key
+		return w
 	}
 	key := "internal:" + testInstallation + " k-dead-replica"
-	first, err := e.svc.Enqueue(installations.WithIdempotencyKey(t.Context(), key), req())
+	first, err := e.svc.Enqueue(t.Context(), write(key))
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.svc.Enqueue(installations.WithIdempotencyKey(t.Context(), key), req())
+	again, err := e.svc.Enqueue(t.Context(), write(key))
 	if err != nil || again.ID != first.ID {
 		t.Fatalf("retry under the same key: %s %v, want the first delivery %s", again.ID, err, first.ID)
 	}
 	if n := len(e.sim.RequestsTo(vercelsim.RouteCreateEvent)); n != 1 {
 		t.Errorf("Vercel received %d events, want 1", n)
 	}
-	// Only a request's first write carries the key.
-	ctx := installations.WithIdempotencyKey(t.Context(), "internal:"+testInstallation+" k-two-writes")
-	a, _ := e.svc.Enqueue(ctx, req())
-	b, _ := e.svc.Enqueue(ctx, req())
+	// Writes without a key are never taken for one another.
+	a, _ := e.svc.Enqueue(t.Context(), write(""))
+	b, _ := e.svc.Enqueue(t.Context(), write(""))
 	if a.ID == b.ID {
-		t.Error("two writes of one request became one delivery")
+		t.Error("two writes without a key became one delivery")
+	}
+}
+
+// TestHandlersPassTheRequestsKey: the same, through HTTP. The first
+// request's claim is dropped as a dead replica's would go stale; the
+// retry claims the key again and the handler hands it to the queue,
+// which finds the first delivery.
+func TestHandlersPassTheRequestsKey(t *testing.T) {
+	t.Parallel()
+	e := newInternalEnv(t, fastRetries)
+	for _, w := range []struct{ method, path, body string }{
+		{"POST", base + "/events", `{"event":{"type":"resource.updated","productId":"postgres","resourceId":"` + testResource + `"}}`},
+		{"PUT", base + "/resources/" + testResource + "/secrets", secretsBody("v1")},
+		{"PATCH", base + "/resources/" + testResource, `{"name":"renamed"}`},
+	} {
+		key := "k-taken-over-" + w.method
+		s1, b1 := e.call(t, w.method, w.path, w.body, "Idempotency-Key", key)
+		if _, err := e.db.ExecContext(t.Context(), e.db.Rebind(`DELETE FROM idempotency_keys WHERE idem_key = ?`), key); err != nil {
+			t.Fatal(err)
+		}
+		s2, b2 := e.call(t, w.method, w.path, w.body, "Idempotency-Key", key)
+		d1, d2 := deliveryOf(b1), deliveryOf(b2)
+		if s1 >= 300 || d1["id"] == nil || d2["id"] != d1["id"] {
+			t.Errorf("%s %s: %d %v then %d %v, want the first delivery found again", w.method, w.path, s1, b1, s2, b2)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
@@ -49,35 +48,32 @@ func (a *API) handleListInvoices(w http.ResponseWriter, r *http.Request) {
 	handlers.WriteJSON(w, http.StatusOK, map[string]any{"invoices": list})
 }
 
-// read calls Vercel with the installation's token (reads are not queued;
+// read calls Vercel for the path's installation (reads are not queued;
 // the client retries 429/5xx itself) and answers with Vercel's body.
-func (a *API) read(w http.ResponseWriter, r *http.Request, call func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error)) {
-	id := chi.URLParam(r, "installationId")
-	out, err := vercelcall.Read(r.Context(), a.Vercel, id, func(ctx context.Context, v *vercelapi.Client, token string) (any, error) {
-		return call(ctx, v, token, id)
-	})
+func (a *API) read(w http.ResponseWriter, r *http.Request, call func(ctx context.Context, v vercelcall.Installation) (any, error)) {
+	out, err := call(r.Context(), a.Vercel.For(chi.URLParam(r, "installationId")))
 	if err != nil {
-		handlers.WriteError(w, r, a.Log, err)
+		handlers.WriteError(w, r, a.Log, vercelcall.Error(err))
 		return
 	}
 	handlers.WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *API) handleGetAccount(w http.ResponseWriter, r *http.Request) {
-	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
-		return v.GetAccountInfo(ctx, token, id)
+	a.read(w, r, func(ctx context.Context, v vercelcall.Installation) (any, error) {
+		return v.GetAccountInfo(ctx)
 	})
 }
 
 func (a *API) handleGetMember(w http.ResponseWriter, r *http.Request) {
-	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
-		return v.GetMember(ctx, token, id, chi.URLParam(r, "memberId"))
+	a.read(w, r, func(ctx context.Context, v vercelcall.Installation) (any, error) {
+		return v.GetMember(ctx, chi.URLParam(r, "memberId"))
 	})
 }
 
 func (a *API) handleGetInvoice(w http.ResponseWriter, r *http.Request) {
-	a.read(w, r, func(ctx context.Context, v *vercelapi.Client, token, id string) (any, error) {
-		return v.GetInvoice(ctx, token, id, chi.URLParam(r, "invoiceId"))
+	a.read(w, r, func(ctx context.Context, v vercelcall.Installation) (any, error) {
+		return v.GetInvoice(ctx, chi.URLParam(r, "invoiceId"))
 	})
 }
 
@@ -172,7 +168,7 @@ func (a *API) handleListResources(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	list, err := a.Resources.ListResources(r.Context(), id)
+	list, err := a.Resources.List(r.Context(), id)
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return
@@ -184,7 +180,7 @@ func (a *API) handleListResources(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleGetResource(w http.ResponseWriter, r *http.Request) {
-	res, err := a.Resources.GetResource(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"))
+	res, err := a.Resources.Get(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"))
 	if err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return

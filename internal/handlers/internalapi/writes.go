@@ -13,6 +13,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
@@ -79,42 +80,41 @@ func decodeStrict(r *http.Request, v any) error {
 	return vercelcall.ValidationFields(vercelapi.DecodeStrict(data, v))
 }
 
-// enqueue decodes into body, then queues op for the path's installation.
-func (a *API) enqueue(w http.ResponseWriter, r *http.Request, op, target string, body any, decoded func() string) {
-	if err := decodeStrict(r, body); err != nil {
+// forward decodes the body into a new T as Vercel's schema would, then
+// queues the write that write builds from it, with the request's
+// Idempotency-Key.
+func forward[T any](a *API, w http.ResponseWriter, r *http.Request, write func(installationID string, req *T) deliveries.Write) {
+	req := new(T)
+	if err := decodeStrict(r, req); err != nil {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	if decoded != nil {
-		target = decoded()
-	}
-	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
-		InstallationID: chi.URLParam(r, "installationId"), Operation: op, Target: target, Body: body,
-	})
+	wr := write(chi.URLParam(r, "installationId"), req)
+	wr.IdemKey = handlers.IdempotencyKey(r)
+	d, err := a.Deliveries.Enqueue(r.Context(), wr)
 	a.writeDelivery(w, r, d, err, nil)
 }
 
 func (a *API) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
-	var req vercelapi.EventRequest
-	a.enqueue(w, r, deliveries.OpCreateEvent, "", &req, func() string {
-		return req.Event.ResourceID // orders events by resource; "" for the installation
-	})
+	forward(a, w, r, deliveries.CreateEvent)
 }
 
 func (a *API) handleUpdateSecrets(w http.ResponseWriter, r *http.Request) {
-	a.enqueue(w, r, deliveries.OpUpdateSecrets, chi.URLParam(r, "resourceId"), &vercelapi.SecretsUpdate{}, nil)
+	forward(a, w, r, func(id string, req *vercelapi.SecretsUpdate) deliveries.Write {
+		return deliveries.UpdateSecrets(id, chi.URLParam(r, "resourceId"), req)
+	})
 }
 
 func (a *API) handleSubmitBilling(w http.ResponseWriter, r *http.Request) {
-	a.enqueue(w, r, deliveries.OpSubmitBillingData, "", &vercelapi.BillingData{}, nil)
+	forward(a, w, r, deliveries.SubmitBillingData)
 }
 
 func (a *API) handleSubmitInvoice(w http.ResponseWriter, r *http.Request) {
-	a.enqueue(w, r, deliveries.OpSubmitInvoice, "", &vercelapi.InvoiceRequest{}, nil)
+	forward(a, w, r, deliveries.SubmitInvoice)
 }
 
 func (a *API) handleSubmitBalances(w http.ResponseWriter, r *http.Request) {
-	a.enqueue(w, r, deliveries.OpSubmitBalances, "", &vercelapi.PrepaymentBalances{}, nil)
+	forward(a, w, r, deliveries.SubmitBalances)
 }
 
 // handleFinalize tells Vercel that no more invoices will come for an
@@ -124,7 +124,7 @@ func (a *API) handleFinalize(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	d, err := a.Deliveries.Finalize(r.Context(), chi.URLParam(r, "installationId"))
+	d, err := a.Lifecycle.Finalize(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"))
 	a.writeDelivery(w, r, d, err, nil)
 }
 
@@ -150,11 +150,9 @@ func (a *API) handleRefundInvoice(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	d, err := a.Deliveries.Enqueue(r.Context(), deliveries.Request{
-		InstallationID: chi.URLParam(r, "installationId"), Operation: deliveries.OpUpdateInvoice,
-		Target: chi.URLParam(r, "invoiceId"),
-		Body:   &vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: reason, Total: vercelapi.Money(total)},
-	})
+	wr := deliveries.RefundInvoice(chi.URLParam(r, "installationId"), chi.URLParam(r, "invoiceId"), reason, total)
+	wr.IdemKey = handlers.IdempotencyKey(r)
+	d, err := a.Deliveries.Enqueue(r.Context(), wr)
 	a.writeDelivery(w, r, d, err, nil)
 }
 
@@ -197,11 +195,11 @@ func (a *API) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	patch := deliveries.ResourcePatch{Name: req.Name, Status: req.Status}
+	patch := resources.Patch{Name: req.Name, Status: req.Status}
 	if req.Metadata != nil {
 		patch.Metadata, _ = json.Marshal(req.Metadata)
 	}
-	res, d, err := a.Deliveries.UpdateResource(r.Context(), chi.URLParam(r, "installationId"),
+	res, d, err := a.Resources.Change(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"),
 		chi.URLParam(r, "resourceId"), patch)
 	var extra map[string]any
 	if res.ID != "" {
@@ -209,5 +207,3 @@ func (a *API) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	}
 	a.writeDelivery(w, r, d, err, extra)
 }
-
-var _ installations.Actions = (*deliveries.Service)(nil)

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/vercel-partner/partner-server/internal/vault"
+
 	"github.com/coreos/go-oidc/v3/oidc"
 	_ "modernc.org/sqlite"
-
-	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 // BenchmarkUpsertInstallation measures the verified PUT handler beside
@@ -66,7 +66,7 @@ func BenchmarkUpsertInstallation(b *testing.B) {
 // floor is the least an upsert does, with nothing of this server's own.
 type floor struct {
 	verifier *oidc.IDTokenVerifier
-	vault    *installations.Vault
+	vault    *vault.Vault
 	db       *sql.DB
 	row, ev  *sql.Stmt
 }
@@ -76,7 +76,7 @@ func newFloor(b *testing.B, issuer, jwksURL, clientID string) *floor {
 	keys := oidc.NewRemoteKeySet(ctx, jwksURL)
 	f := &floor{verifier: oidc.NewVerifier(issuer, keys, &oidc.Config{ClientID: clientID})}
 	var err error
-	if f.vault, err = installations.NewVault(make([]byte, 32)); err != nil {
+	if f.vault, err = vault.New(make([]byte, 32)); err != nil {
 		b.Fatal(err)
 	}
 	dsn := "file:" + filepath.Join(b.TempDir(), "floor.db") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"

@@ -59,12 +59,11 @@ func (s *Server) handleUpsertInstallation(w http.ResponseWriter, r *http.Request
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	in, err := s.Installations.Upsert(r.Context(), u)
+	in, err := s.Installations.Install(r.Context(), u)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	s.Log.InfoContext(r.Context(), "installation upserted", "installation_id", in.ID)
 	handlers.WriteJSON(w, http.StatusOK, s.view(in))
 }
 
@@ -134,15 +133,10 @@ func (req *upsertRequest) validate(id string) (installations.Upsert, error) {
 	return u, nil
 }
 
-// handleGetInstallation answers the installation's plan and notification.
-// An uninstalled installation that is finalized no longer exists for
-// Vercel: 404, as for one never installed. One pending finalization still
-// answers (its final invoices are on their way).
+// handleGetInstallation answers the installation's plan and notification
+// (404 once finalized).
 func (s *Server) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
 	in, err := s.Installations.Get(r.Context(), chi.URLParam(r, "installationId"))
-	if err == nil && in.Status == installations.StatusDeleted {
-		err = apperr.NotFoundf("installation %s was uninstalled", in.ID)
-	}
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
@@ -151,7 +145,6 @@ func (s *Server) handleGetInstallation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "installationId")
 	var req struct {
 		BillingPlanID *string `json:"billingPlanId"`
 	}
@@ -159,27 +152,15 @@ func (s *Server) handleUpdateInstallation(w http.ResponseWriter, r *http.Request
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	in, err := s.liveInstallation(r.Context(), id)
+	in, err := s.Installations.SetPlan(r.Context(), chi.URLParam(r, "installationId"), req.BillingPlanID)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
-	}
-	if req.BillingPlanID != nil {
-		if _, ok := s.Catalog.Plan(*req.BillingPlanID); !ok {
-			handlers.WriteError(w, r, s.Log, apperr.InvalidFields("unknown billing plan",
-				apperr.Field{Key: "billingPlanId", Message: "no such plan"}))
-			return
-		}
-		if in, err = s.Installations.SetPlan(r.Context(), id, *req.BillingPlanID); err != nil {
-			handlers.WriteError(w, r, s.Log, err)
-			return
-		}
 	}
 	handlers.WriteJSON(w, http.StatusOK, s.view(in))
 }
 
 func (s *Server) handleDeleteInstallation(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "installationId")
 	var req struct {
 		CascadeResourceDeletion bool   `json:"cascadeResourceDeletion"`
 		Reason                  string `json:"reason"`
@@ -188,25 +169,10 @@ func (s *Server) handleDeleteInstallation(w http.ResponseWriter, r *http.Request
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	in, err := s.Installations.Get(r.Context(), id)
+	finalized, err := s.Installations.Uninstall(r.Context(), chi.URLParam(r, "installationId"))
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	if in.Status == installations.StatusDeleted { // already finalized: a repeat changes nothing
-		handlers.WriteJSON(w, http.StatusOK, map[string]bool{"finalized": true})
-		return
-	}
-	res, err := s.Resources.ListResources(r.Context(), in.ID)
-	if err != nil {
-		handlers.WriteError(w, r, s.Log, err)
-		return
-	}
-	finalized := s.Catalog.NothingBillable(in, res)
-	if _, err := s.Installations.MarkDeleted(r.Context(), id, finalized); err != nil {
-		handlers.WriteError(w, r, s.Log, err)
-		return
-	}
-	s.Log.InfoContext(r.Context(), "installation deleted", "installation_id", id, "finalized", finalized)
 	handlers.WriteJSON(w, http.StatusOK, map[string]bool{"finalized": finalized})
 }

@@ -51,7 +51,7 @@ func (s *Server) handleResourcePlans(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inst := chi.URLParam(r, "installationId")
-	res, err := s.Resources.GetResource(r.Context(), inst, chi.URLParam(r, "resourceId"))
+	res, err := s.Resources.Get(r.Context(), inst, chi.URLParam(r, "resourceId"))
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return

@@ -4,7 +4,6 @@
 package partnerapi
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
@@ -12,28 +11,18 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
-	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
-	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
 // Deps are what the partner API needs; the app wires them.
 type Deps struct {
-	Log           *slog.Logger
-	Installations installations.Store
-	Resources     installations.ResourceStore
-	Catalog       installations.Catalog
+	Log *slog.Logger
+	// The use cases Vercel's calls run (usecases.go).
+	Installations Installations
+	Resources     Resources
+	Catalog       installations.Catalog // plans and the views' billing plans
 	Verifier      *vercelauth.Verifier
 	Idempotency   *handlers.Idempotency
-	Balances      installations.BalanceStore
-	// Tx runs fn in one database transaction (db.DB.InTx).
-	Tx func(ctx context.Context, fn func(installations.Tx) error) error
-	// Vercel reads invoices for credit purchases.
-	Vercel *vercelcall.Caller
-	// Hook is the provisioning hook; nil is feed mode.
-	Hook *provisioning.Client
-	// Rotator answers secret rotations (the hook, or the feed).
-	Rotator *provisioning.Rotator
 }
 
 // Server is the partner API.

@@ -1,4 +1,4 @@
-package installations
+package vault
 
 import (
 	"bytes"
@@ -8,12 +8,12 @@ import (
 
 func TestVaultRotationAndBinding(t *testing.T) {
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
-	before, _ := NewVault(oldKey)
+	before, _ := New(oldKey)
 	ct, keyID, err := before.Seal("icfg_a", "vercel-token")
 	if err != nil || keyID != KeyID(oldKey) {
 		t.Fatalf("seal: %q %v", keyID, err)
 	}
-	rotated, _ := NewVault(newKey, oldKey)
+	rotated, _ := New(newKey, oldKey)
 	if got, err := rotated.Open("icfg_a", ct, keyID); err != nil || got != "vercel-token" {
 		t.Errorf("a previous key no longer opens its rows: %q %v", got, err)
 	}
@@ -23,11 +23,11 @@ func TestVaultRotationAndBinding(t *testing.T) {
 	if _, err := rotated.Open("icfg_b", ct, keyID); err == nil {
 		t.Error("a ciphertext moved to another installation opened")
 	}
-	dropped, _ := NewVault(newKey)
+	dropped, _ := New(newKey)
 	if _, err := dropped.Open("icfg_a", ct, keyID); !errors.Is(err, ErrUnknownKey) {
 		t.Errorf("without the old key: %v, want ErrUnknownKey", err)
 	}
-	if _, err := NewVault(make([]byte, 16)); err == nil {
+	if _, err := New(make([]byte, 16)); err == nil {
 		t.Error("a 16-byte key was accepted")
 	}
 }

@@ -1,10 +1,12 @@
-package installations
+package vault
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 const sealedPrefix = "sealed:"
@@ -13,14 +15,14 @@ const sealedPrefix = "sealed:"
 // encrypted: a provision's first answer carries secret values, which must
 // be replayed to a retry but never rest in the database in plain text.
 type SealedIdempotency struct {
-	Store IdempotencyStore
+	Store installations.IdempotencyStore
 	Vault *Vault
 }
 
-var _ IdempotencyStore = (*SealedIdempotency)(nil)
+var _ installations.IdempotencyStore = (*SealedIdempotency)(nil)
 
 // ClaimKey implements IdempotencyStore, opening a finished answer.
-func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHash string, now time.Time, staleAfter time.Duration) (Claim, error) {
+func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHash string, now time.Time, staleAfter time.Duration) (installations.Claim, error) {
 	c, err := s.Store.ClaimKey(ctx, scope, key, requestHash, now, staleAfter)
 	if err != nil || !c.Done {
 		return c, err
@@ -31,13 +33,13 @@ func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHas
 	}
 	keyID, ct, _ := strings.Cut(rest, ":")
 	if c.Response.Body, err = s.Vault.Open(aad(scope, key), ct, keyID); err != nil {
-		return Claim{}, fmt.Errorf("open idempotent answer: %w", err)
+		return installations.Claim{}, fmt.Errorf("open idempotent answer: %w", err)
 	}
 	return c, nil
 }
 
 // CompleteKey implements IdempotencyStore, sealing the answer.
-func (s *SealedIdempotency) CompleteKey(ctx context.Context, scope, key string, r IdempotentResponse) error {
+func (s *SealedIdempotency) CompleteKey(ctx context.Context, scope, key string, r installations.IdempotentResponse) error {
 	if r.Body != "" {
 		ct, keyID, err := s.Vault.Seal(aad(scope, key), r.Body)
 		if err != nil {

@@ -1,4 +1,9 @@
-package installations
+// Package vault keeps secrets encrypted at rest: installation tokens,
+// queued secret values and replayable answers that carry secrets. It
+// seals with AES-256-GCM under the current key, bound to associated data
+// (an installation id, a delivery id, an idempotency key), and keeps
+// previous keys to open what they sealed.
+package vault
 
 import (
 	"crypto/aes"
@@ -11,8 +16,9 @@ import (
 	"fmt"
 )
 
-// Vault encrypts access tokens with AES-256-GCM; the installation id is the
-// associated data, so a ciphertext moved to another row does not decrypt.
+// Vault encrypts with AES-256-GCM; the associated data (an installation
+// id, for a token) binds a ciphertext to its row, so one moved to another
+// row does not decrypt. It implements installations.Sealer.
 // Each ciphertext is stored with the id of the key that sealed it, so old
 // keys can keep opening old rows while new rows use the current key.
 type Vault struct {
@@ -23,8 +29,8 @@ type Vault struct {
 // ErrUnknownKey means a row was sealed with a key the vault does not hold.
 var ErrUnknownKey = errors.New("vault: ciphertext sealed with an unknown key")
 
-// NewVault takes the current 32-byte key and any previous keys.
-func NewVault(current []byte, previous ...[]byte) (*Vault, error) {
+// New takes the current 32-byte key and any previous keys.
+func New(current []byte, previous ...[]byte) (*Vault, error) {
 	v := &Vault{aeads: map[string]cipher.AEAD{}}
 	for i, k := range append([][]byte{current}, previous...) {
 		if len(k) != 32 {
@@ -56,7 +62,8 @@ func KeyID(key []byte) string {
 // CurrentKeyID is the id new ciphertexts are sealed under.
 func (v *Vault) CurrentKeyID() string { return v.current }
 
-// Seal encrypts plaintext for installation id; the result is base64 text.
+// Seal encrypts plaintext bound to id (the associated data); the result
+// is base64 text.
 func (v *Vault) Seal(id, plaintext string) (ciphertext, keyID string, err error) {
 	aead := v.aeads[v.current]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
@@ -67,7 +74,7 @@ func (v *Vault) Seal(id, plaintext string) (ciphertext, keyID string, err error)
 	return base64.StdEncoding.EncodeToString(sealed), v.current, nil
 }
 
-// Open decrypts a ciphertext sealed for installation id under keyID.
+// Open decrypts a ciphertext sealed for id under keyID.
 func (v *Vault) Open(id, ciphertext, keyID string) (string, error) {
 	aead, ok := v.aeads[keyID]
 	if !ok {

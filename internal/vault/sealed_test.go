@@ -1,23 +1,25 @@
-package installations
+package vault
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
 // memIdempotency keeps one finished answer per scope+key.
-type memIdempotency map[string]IdempotentResponse
+type memIdempotency map[string]installations.IdempotentResponse
 
-func (m memIdempotency) ClaimKey(_ context.Context, scope, key, hash string, _ time.Time, _ time.Duration) (Claim, error) {
+func (m memIdempotency) ClaimKey(_ context.Context, scope, key, hash string, _ time.Time, _ time.Duration) (installations.Claim, error) {
 	if r, ok := m[scope+"/"+key]; ok {
-		return Claim{Done: true, Response: r}, nil
+		return installations.Claim{Done: true, Response: r}, nil
 	}
-	return Claim{Owned: true}, nil
+	return installations.Claim{Owned: true}, nil
 }
 
-func (m memIdempotency) CompleteKey(_ context.Context, scope, key string, r IdempotentResponse) error {
+func (m memIdempotency) CompleteKey(_ context.Context, scope, key string, r installations.IdempotentResponse) error {
 	m[scope+"/"+key] = r
 	return nil
 }
@@ -29,7 +31,7 @@ func (m memIdempotency) ReleaseKey(_ context.Context, scope, key string) error {
 
 func TestSealedIdempotencyNeverStoresPlainAnswers(t *testing.T) {
 	t.Parallel()
-	v, err := NewVault(make([]byte, 32))
+	v, err := New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestSealedIdempotencyNeverStoresPlainAnswers(t *testing.T) {
 	s := &SealedIdempotency{Store: mem, Vault: v}
 	ctx := context.Background()
 	body := `{"secrets":[{"name":"URL","value":"s3cr3t"}]}`
-	if err := s.CompleteKey(ctx, "v1:icfg_1", "k", IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
+	if err := s.CompleteKey(ctx, "v1:icfg_1", "k", installations.IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
 		t.Fatal(err)
 	}
 	if stored := mem["v1:icfg_1/k"].Body; strings.Contains(stored, "s3cr3t") || !strings.HasPrefix(stored, "sealed:") {
@@ -53,7 +55,7 @@ func TestSealedIdempotencyNeverStoresPlainAnswers(t *testing.T) {
 		t.Error("an answer sealed for one key opened under another")
 	}
 	// Answers kept before sealing replay as they are.
-	mem["v1:icfg_1/old"] = IdempotentResponse{Status: 204}
+	mem["v1:icfg_1/old"] = installations.IdempotentResponse{Status: 204}
 	if c, err := s.ClaimKey(ctx, "v1:icfg_1", "old", "", time.Now(), time.Minute); err != nil || c.Response.Status != 204 {
 		t.Errorf("old answer %+v %v", c, err)
 	}

@@ -6,10 +6,70 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
+
+// Class is what the error of a call to Vercel means, for every caller:
+// the kind its own caller hears, whether trying again later may succeed,
+// and what Vercel said.
+type Class struct {
+	Kind apperr.Kind // the kind Error gives the caller
+	Code string      // the code Error gives the caller
+	// Status is Vercel's HTTP status; 0 when Vercel did not answer.
+	Status int
+	// Retryable: worth trying again later (Vercel unreachable,
+	// overloaded or late, or our database briefly failing).
+	Retryable bool
+	// Persistent: a retryable 5xx other than 502, 503 and 504, which a
+	// later attempt has no reason to change; the same answer repeated
+	// means it cannot heal.
+	Persistent bool
+	// TokenRejected: Vercel refused the installation's token (401, 403).
+	TokenRejected bool
+	// TokenUnread: the installation's token could not be read (unknown,
+	// finalized, or the database failed); Vercel was not called.
+	TokenUnread bool
+	// RetryAfter is Vercel's wait hint (retry-after-ms or Retry-After).
+	RetryAfter time.Duration
+	// Detail is error.vercel: Vercel's status and body, when it answered.
+	Detail json.RawMessage
+}
+
+// Classify says what the error of a call to Vercel means; nil is the
+// zero Class.
+func Classify(err error) Class {
+	if err == nil {
+		return Class{}
+	}
+	e := Error(err)
+	c := Class{Kind: apperr.KindOf(e), Code: codeOf(e)}
+	if ae, ok := errors.AsType[*vercelapi.APIError](err); ok {
+		c.Status, c.RetryAfter, c.Detail = ae.StatusCode, ae.RetryAfter, Detail(ae.StatusCode, ae.Body)
+		c.TokenRejected = ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden
+		c.Persistent = ae.StatusCode >= 500 && ae.StatusCode != http.StatusBadGateway &&
+			ae.StatusCode != http.StatusServiceUnavailable && ae.StatusCode != http.StatusGatewayTimeout
+	}
+	if te, ok := errors.AsType[*TokenError](err); ok {
+		c.TokenUnread = true
+		_, known := errors.AsType[*apperr.Error](te.Err)
+		c.Retryable = !known // a known answer (unknown, finalized) stays so
+		return c
+	}
+	// The client's retry loop and the delivery queue agree on what is
+	// worth another try: vercelapi.IsRetryable, plus a deadline.
+	c.Retryable = vercelapi.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)
+	return c
+}
+
+func codeOf(err error) string {
+	if e, ok := errors.AsType[*apperr.Error](err); ok {
+		return e.Code
+	}
+	return ""
+}
 
 // Error translates the error of a call to Vercel into the caller's error:
 // Vercel's refusals keep their meaning (code vercel_rejected, Vercel's
@@ -56,12 +116,12 @@ func Refusal(status int, body []byte) *apperr.Error {
 		return &apperr.Error{Kind: apperr.Upstream, Code: "installation_token_rejected",
 			Message: "Vercel rejected the installation's access token (" + strconv.Itoa(status) + ")"}
 	}
-	return &apperr.Error{Kind: KindOfStatus(status), Code: "vercel_rejected",
+	return &apperr.Error{Kind: kindOfStatus(status), Code: "vercel_rejected",
 		Message: "Vercel refused the request (" + strconv.Itoa(status) + ")", Vercel: Detail(status, body)}
 }
 
-// KindOfStatus is the kind of a refusal Vercel answered with status.
-func KindOfStatus(status int) apperr.Kind {
+// kindOfStatus is the kind of a refusal Vercel answered with status.
+func kindOfStatus(status int) apperr.Kind {
 	switch status {
 	case http.StatusNotFound, http.StatusGone:
 		return apperr.NotFound

@@ -1,0 +1,131 @@
+package deliveries
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// Operations: the Vercel call a delivery makes, as stored and shown.
+const (
+	OpCreateEvent       = "createEvent"
+	OpUpdateSecrets     = "updateResourceSecretsById"
+	OpSubmitBillingData = "submitBillingData"
+	OpSubmitInvoice     = "submitInvoice"
+	OpUpdateInvoice     = "updateInvoice"
+	OpSubmitBalances    = "submitPrepaymentBalances"
+	OpFinalize          = "finalizeInstallation"
+)
+
+// op is everything the queue knows about one operation. Adding an
+// operation is one row in ops and one constructor in write.go.
+type op struct {
+	// key is the ordering key: deliveries that share it reach Vercel in
+	// the order they were accepted.
+	key func(d Delivery) string
+	// send makes the call with the stored body and returns Vercel's
+	// success body (nil when it has none).
+	send func(ctx context.Context, v vercelcall.Installation, d Delivery, body []byte) (json.RawMessage, error)
+	// created: Vercel creates something; our answer is 201, else 200.
+	created bool
+	// conflictIsDone: a 409 after an attempt whose outcome is unknown
+	// (leased without a recorded answer) is our own earlier write, so
+	// the delivery counts as delivered. True where Vercel refuses a
+	// repeat with 409: an invoice's externalId is unique, and a refund is
+	// refused while one is under way.
+	conflictIsDone bool
+	// sealed: the body holds secret values and is sealed at rest.
+	sealed bool
+	// delivered, when set, is what a delivered write changes here; it
+	// runs in the transaction that records the outcome.
+	delivered func(ctx context.Context, tx installations.Tx, d Delivery, body []byte) error
+}
+
+var ops = map[string]op{
+	OpCreateEvent: {key: eventKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.EventRequest) error {
+		return v.CreateEvent(ctx, req.Event)
+	})},
+	OpUpdateSecrets: {key: byTarget("secrets"), sealed: true, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.SecretsUpdate) error {
+		return v.UpdateResourceSecrets(ctx, d.Target, req)
+	})},
+	OpSubmitBillingData: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.BillingData) error {
+		return v.SubmitBillingData(ctx, req)
+	})},
+	OpSubmitInvoice: {key: ownKey, created: true, conflictIsDone: true, delivered: recordInvoice,
+		send: answer(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.InvoiceRequest) (*vercelapi.SubmitInvoiceResult, error) {
+			return v.SubmitInvoice(ctx, req)
+		})},
+	OpUpdateInvoice: {key: byTarget("invoice"), conflictIsDone: true, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.InvoiceAction) error {
+		return v.UpdateInvoice(ctx, d.Target, req)
+	})},
+	OpSubmitBalances: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.PrepaymentBalances) error {
+		return v.SubmitPrepaymentBalances(ctx, req)
+	})},
+	// Vercel expects nothing more: the token goes with the same commit.
+	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
+		return nil, v.FinalizeInstallation(ctx)
+	}},
+}
+
+// opOf is the row of an operation; an unknown one (a row written by a
+// newer version) fails every attempt.
+func opOf(name string) op {
+	if o, ok := ops[name]; ok {
+		return o
+	}
+	return op{key: billingKey, send: func(context.Context, vercelcall.Installation, Delivery, []byte) (json.RawMessage, error) {
+		return nil, fmt.Errorf("unknown operation %q", name)
+	}}
+}
+
+// Ordering keys: the same resource's events, the installation's own
+// events, the same resource's secrets, the actions on one invoice, and
+// the installation's billing data, balances and finalization. An invoice
+// submission waits for nothing (its key is its own).
+func eventKey(d Delivery) string {
+	if d.Target == "" {
+		return d.InstallationID + "|installation"
+	}
+	return d.InstallationID + "|resource|" + d.Target
+}
+
+func byTarget(kind string) func(Delivery) string {
+	return func(d Delivery) string { return d.InstallationID + "|" + kind + "|" + d.Target }
+}
+
+func billingKey(d Delivery) string { return d.InstallationID + "|billing" }
+
+func ownKey(d Delivery) string { return d.InstallationID + "|submission|" + d.ID }
+
+// call adapts a typed call without an answer body to op.send.
+func call[T any](fn func(ctx context.Context, v vercelcall.Installation, d Delivery, req *T) error) func(context.Context, vercelcall.Installation, Delivery, []byte) (json.RawMessage, error) {
+	return answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *T) (*struct{}, error) {
+		return nil, fn(ctx, v, d, req)
+	})
+}
+
+// answer adapts a typed call to op.send: it decodes the stored body into
+// a new T and encodes Vercel's answer (nil stays nil).
+func answer[T, R any](fn func(ctx context.Context, v vercelcall.Installation, d Delivery, req *T) (*R, error)) func(context.Context, vercelcall.Installation, Delivery, []byte) (json.RawMessage, error) {
+	return func(ctx context.Context, v vercelcall.Installation, d Delivery, body []byte) (json.RawMessage, error) {
+		req := new(T)
+		if err := json.Unmarshal(body, req); err != nil {
+			return nil, fmt.Errorf("stored body: %w", err)
+		}
+		res, err := fn(ctx, v, d, req)
+		if err != nil || res == nil {
+			return nil, err
+		}
+		return json.Marshal(res)
+	}
+}
+
+// finalized wipes the installation's token once Vercel took its
+// finalization.
+func finalized(ctx context.Context, tx installations.Tx, d Delivery, _ []byte) error {
+	return tx.FinalizeInstallation(ctx, d.InstallationID)
+}

@@ -1,0 +1,108 @@
+package deliveries
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+	"github.com/vercel-partner/partner-server/internal/vercelcall"
+)
+
+// Write is one write to forward to Vercel. Only the constructors below
+// make one; each validates and encodes its body once, so a body Vercel
+// would refuse never reaches the queue (Enqueue answers its 400).
+type Write struct {
+	op             string
+	installationID string
+	target         string
+	body           []byte
+	err            error
+
+	// IdemKey is the Idempotency-Key (scoped to its surface and
+	// installation) of the request that asks for the write, "" for none:
+	// one delivery per key, so a retry that takes over an abandoned
+	// request finds the first delivery instead of making a second.
+	IdemKey string
+	// Local, when set, runs in the transaction that records the
+	// delivery, so a local change and the write it causes commit
+	// together.
+	Local Local
+	// Background records the write for the worker without a first
+	// attempt in the caller's time (bulk senders such as the billing
+	// autopilot).
+	Background bool
+}
+
+// Local is a change made in the transaction that records a delivery;
+// deliveryID is the id of that delivery.
+type Local func(ctx context.Context, tx installations.Tx, deliveryID string) error
+
+// Operation is the write's operation (Op*).
+func (w Write) Operation() string { return w.op }
+
+// InstallationID is the installation the write is for.
+func (w Write) InstallationID() string { return w.installationID }
+
+// CreateEvent is createEvent; events about one resource are ordered, and
+// so are the installation's own.
+func CreateEvent(installationID string, req *vercelapi.EventRequest) Write {
+	w := newWrite(OpCreateEvent, installationID, "", req)
+	if w.err == nil {
+		w.target = req.Event.ResourceID
+	}
+	return w
+}
+
+// UpdateSecrets is updateResourceSecretsById; the values are sealed at
+// rest until delivered.
+func UpdateSecrets(installationID, resourceID string, req *vercelapi.SecretsUpdate) Write {
+	return newWrite(OpUpdateSecrets, installationID, resourceID, req)
+}
+
+// SubmitBillingData is submitBillingData.
+func SubmitBillingData(installationID string, req *vercelapi.BillingData) Write {
+	return newWrite(OpSubmitBillingData, installationID, "", req)
+}
+
+// SubmitInvoice is submitInvoice; its target is our externalId.
+func SubmitInvoice(installationID string, req *vercelapi.InvoiceRequest) Write {
+	return newWrite(OpSubmitInvoice, installationID, req.ExternalID, req)
+}
+
+// RefundInvoice is updateInvoice with action refund; total and reason
+// are checked by installations.Refund before.
+func RefundInvoice(installationID, invoiceID, reason, total string) Write {
+	return newWrite(OpUpdateInvoice, installationID, invoiceID,
+		&vercelapi.InvoiceAction{Action: vercelapi.ActionRefund, Reason: reason, Total: vercelapi.Money(total)})
+}
+
+// SubmitBalances is submitPrepaymentBalances.
+func SubmitBalances(installationID string, req *vercelapi.PrepaymentBalances) Write {
+	return newWrite(OpSubmitBalances, installationID, "", req)
+}
+
+// Finalize is finalizeInstallation: no more invoices will come. Once
+// Vercel accepts it the installation's token is wiped.
+func Finalize(installationID string) Write {
+	return newWrite(OpFinalize, installationID, "", finalizeBody{})
+}
+
+// finalizeBody is finalizeInstallation's (empty) body.
+type finalizeBody struct{}
+
+func (finalizeBody) Validate() error { return nil }
+
+// newWrite validates body the way Vercel would and encodes it.
+func newWrite(op, installationID, target string, body interface{ Validate() error }) Write {
+	w := Write{op: op, installationID: installationID, target: target}
+	if err := body.Validate(); err != nil {
+		w.err = vercelcall.ValidationFields(err)
+		return w
+	}
+	if w.body, w.err = json.Marshal(body); w.err != nil {
+		w.err = fmt.Errorf("encode %s body: %w", op, w.err)
+	}
+	return w
+}

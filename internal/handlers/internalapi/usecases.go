@@ -1,0 +1,44 @@
+package internalapi
+
+import (
+	"context"
+
+	"github.com/vercel-partner/partner-server/internal/billing"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/resources"
+)
+
+// The use cases the internal API calls, as small interfaces so a test
+// can put fakes behind the handlers; the app wires the real services.
+type (
+	// Resources is our copy of resources and the partner's changes
+	// (resources.Service).
+	Resources interface {
+		List(ctx context.Context, installationID string) ([]installations.Resource, error)
+		Get(ctx context.Context, installationID, resourceID string) (installations.Resource, error)
+		Change(ctx context.Context, key, installationID, resourceID string, p resources.Patch) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Lifecycle is an installation's usage and finalization
+	// (lifecycle.Service).
+	Lifecycle interface {
+		AddUsage(ctx context.Context, installationID string, records []lifecycle.UsageRecord) (accepted, added int, err error)
+		OpenPeriod(ctx context.Context, installationID string) (billing.Statement, error)
+		Finalize(ctx context.Context, key, installationID string, also ...deliveries.Local) (deliveries.Delivery, error)
+	}
+	// Deliveries forwards writes to Vercel and lets operators follow
+	// them (deliveries.Service).
+	Deliveries interface {
+		Enqueue(ctx context.Context, w deliveries.Write) (deliveries.Delivery, error)
+		Get(ctx context.Context, id string) (deliveries.Delivery, error)
+		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
+		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
+	}
+)
+
+var (
+	_ Resources  = (*resources.Service)(nil)
+	_ Lifecycle  = (*lifecycle.Service)(nil)
+	_ Deliveries = (*deliveries.Service)(nil)
+)

@@ -1,0 +1,151 @@
+package internalapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/billing"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/handlers"
+	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/resources"
+)
+
+// fakes stands in for the use cases: it records what the handlers ask
+// and answers err (nil: a delivered write).
+type fakes struct {
+	mu    sync.Mutex
+	calls []string // "method key installation target"
+	patch resources.Patch
+	usage []lifecycle.UsageRecord
+	err   error
+}
+
+func (f *fakes) record(call string, args ...string) deliveries.Delivery {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, strings.Join(append([]string{call}, args...), " "))
+	return deliveries.Delivery{ID: "dlv_fake", Status: deliveries.StatusDelivered, ResultStatus: 200}
+}
+
+func (f *fakes) List(context.Context, string) ([]installations.Resource, error) { return nil, f.err }
+func (f *fakes) Get(context.Context, string, string) (installations.Resource, error) {
+	return installations.Resource{}, f.err
+}
+
+func (f *fakes) Change(_ context.Context, key, inst, rid string, p resources.Patch) (installations.Resource, deliveries.Delivery, error) {
+	d := f.record("Change", key, inst, rid)
+	f.patch = p
+	if f.err != nil {
+		return installations.Resource{}, deliveries.Delivery{}, f.err
+	}
+	return installations.Resource{ID: rid, Name: *p.Name}, d, nil
+}
+
+func (f *fakes) AddUsage(_ context.Context, inst string, records []lifecycle.UsageRecord) (int, int, error) {
+	f.record("AddUsage", inst)
+	f.usage = records
+	return len(records), 1, f.err
+}
+
+func (f *fakes) OpenPeriod(context.Context, string) (billing.Statement, error) {
+	return billing.Statement{}, f.err
+}
+
+func (f *fakes) Finalize(_ context.Context, key, inst string, _ ...deliveries.Local) (deliveries.Delivery, error) {
+	return f.record("Finalize", key, inst), f.err
+}
+
+// memKeys is an idempotency store in memory: every key is new.
+type memKeys struct{}
+
+func (memKeys) ClaimKey(context.Context, string, string, string, time.Time, time.Duration) (installations.Claim, error) {
+	return installations.Claim{Owned: true}, nil
+}
+func (memKeys) CompleteKey(context.Context, string, string, installations.IdempotentResponse) error {
+	return nil
+}
+func (memKeys) ReleaseKey(context.Context, string, string) error { return nil }
+
+// TestHandlersDecodeCallOnceAndEncode: the handlers hand the use case
+// what the request says, the Idempotency-Key included, and answer what
+// it returns; its errors keep their status.
+func TestHandlersDecodeCallOnceAndEncode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, method, path, body string
+		err                      error
+		status                   int
+		call                     string
+		answer                   string
+	}{
+		{"a resource change", "PATCH", "/installations/icfg_f/resources/res_1", `{"name":"n","metadata":{"tier":"a"}}`, nil,
+			200, "Change internal:icfg_f k1 icfg_f res_1", `"resource":{"id":"res_1"`},
+		{"a change of a finalized installation", "PATCH", "/installations/icfg_f/resources/res_1", `{"name":"n"}`, installations.ErrFinalized,
+			409, "Change internal:icfg_f k1 icfg_f res_1", `"code":"installation_finalized"`},
+		{"usage", "POST", "/installations/icfg_f/usage", `{"records":[{"id":"u1","value":2},{"id":"u2","value":3.5}]}`, nil,
+			200, "AddUsage icfg_f", `{"accepted":2,"new":1}`},
+		{"a finalization", "POST", "/installations/icfg_f/finalize", ``, nil,
+			200, "Finalize internal:icfg_f k1 icfg_f", `"id":"dlv_fake"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fakes{err: tc.err}
+			srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []string{"tok"},
+				Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f}))
+			defer srv.Close()
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer tok")
+			req.Header.Set("Idempotency-Key", "k1")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status || !strings.Contains(string(body), tc.answer) {
+				t.Errorf("%d %s, want %d with %s", res.StatusCode, body, tc.status, tc.answer)
+			}
+			if len(f.calls) != 1 || f.calls[0] != tc.call {
+				t.Errorf("calls %q, want exactly %q", f.calls, tc.call)
+			}
+		})
+	}
+}
+
+// TestUsageAndPatchReachTheUseCaseAsSent: values are passed as written
+// (never through a float), metadata as the JSON object sent.
+func TestUsageAndPatchReachTheUseCaseAsSent(t *testing.T) {
+	t.Parallel()
+	f := &fakes{}
+	srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []string{"tok"},
+		Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f}))
+	defer srv.Close()
+	send := func(method, path, body string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	send("POST", "/installations/icfg_f/usage", `{"records":[{"id":"u1","value":0.1000000000000000055511151231257827}]}`)
+	if len(f.usage) != 1 || string(f.usage[0].Value) != "0.1000000000000000055511151231257827" {
+		t.Errorf("usage %+v", f.usage)
+	}
+	send("PATCH", "/installations/icfg_f/resources/res_1", `{"name":"n","metadata":{"tier":"a"}}`)
+	var md map[string]string
+	if json.Unmarshal(f.patch.Metadata, &md) != nil || md["tier"] != "a" || f.patch.Status != nil {
+		t.Errorf("patch %+v (metadata %s)", f.patch, f.patch.Metadata)
+	}
+}

@@ -1,0 +1,107 @@
+package resources
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
+)
+
+// Provision is Vercel's Provision Resource request.
+type Provision struct {
+	ProductID     string          `json:"productId"`
+	Name          string          `json:"name"`
+	Metadata      json.RawMessage `json:"metadata"`
+	BillingPlanID string          `json:"billingPlanId"`
+	ExternalID    string          `json:"externalId"`
+}
+
+// Provision creates a resource of a live installation: through the hook,
+// whose secrets are passed on and never stored, and only then our row;
+// or, in feed mode, a pending row and the request on the event feed, in
+// one transaction.
+func (s *Service) Provision(ctx context.Context, installationID string, req Provision) (Provisioned, error) {
+	if err := s.live(ctx, installationID); err != nil {
+		return Provisioned{}, err
+	}
+	res, err := s.validateProvision(installationID, req)
+	if err != nil {
+		return Provisioned{}, err
+	}
+	res.Status = vercelapi.StatusPending
+	out, err := s.mode.provision(ctx, res, req.ExternalID)
+	if err != nil {
+		return Provisioned{}, err
+	}
+	s.Log.InfoContext(ctx, "resource provisioned", "installation_id", installationID, "resource_id", res.ID,
+		"product_id", res.ProductID, "status", out.Resource.Status)
+	return out, nil
+}
+
+// validateProvision checks every field and names each bad one; it returns
+// the resource to create, with a new unguessable id.
+func (s *Service) validateProvision(inst string, req Provision) (installations.Resource, error) {
+	var fields []apperr.Field
+	bad := func(key, msg string) { fields = append(fields, apperr.Field{Key: key, Message: msg}) }
+	res := installations.Resource{ID: "res_" + rand.Text(), InstallationID: inst, ProductID: req.ProductID, BillingPlanID: req.BillingPlanID}
+	name, err := installations.ResourceName(req.Name)
+	if err != nil {
+		fields = append(fields, fieldsOf(err)...)
+	}
+	res.Name = name
+	product, ok := s.Catalog.Product(req.ProductID)
+	switch {
+	case req.ProductID == "":
+		bad("productId", "required")
+	case !ok:
+		bad("productId", "no such product")
+	default:
+		if msg := s.planProblem(product.ID, req.BillingPlanID, "", inst); msg != "" {
+			bad("billingPlanId", msg)
+		}
+		md, mdFields := checkMetadata(product, req.Metadata)
+		res.Metadata = md
+		fields = append(fields, mdFields...)
+	}
+	if len(fields) > 0 {
+		return res, apperr.InvalidFields("Input has failed validation", fields...)
+	}
+	return res, nil
+}
+
+// planProblem says why planID may not be chosen for a resource of the
+// product ("" when it may); current is the plan the resource is on, which
+// may stay even once disabled.
+func (s *Service) planProblem(productID, planID, current, inst string) string {
+	if planID == "" {
+		return "required"
+	}
+	plan, ok := s.Catalog.PlanFor(productID, planID, inst)
+	switch {
+	case !ok:
+		return "no such plan for this product"
+	case plan.Disabled && planID != current:
+		return "this plan is not available"
+	}
+	return ""
+}
+
+// checkMetadata fills the schema's defaults and validates the result.
+func checkMetadata(p installations.Product, raw json.RawMessage) (json.RawMessage, []apperr.Field) {
+	md, err := p.ApplyDefaults(raw)
+	if err != nil {
+		return nil, []apperr.Field{{Key: "metadata", Message: "must be a JSON object"}}
+	}
+	return md, p.ValidateMetadata(md)
+}
+
+func fieldsOf(err error) []apperr.Field {
+	if e, ok := errors.AsType[*apperr.Error](err); ok && len(e.Fields) > 0 {
+		return e.Fields
+	}
+	return []apperr.Field{{Key: "body", Message: err.Error()}}
+}
