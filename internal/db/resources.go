@@ -118,16 +118,23 @@ func listResources(ctx context.Context, x sqlx.ExtContext, installationID string
 
 // deleteResource removes the resource and keeps what billing needs of it
 // in deleted_resources, in the same transaction.
+//
+// The row is locked first, as a transfer locks the rows it moves before it
+// keeps their billing records: taken in the same order, a deletion and a
+// transfer of one resource wait for each other instead of deadlocking.
 func deleteResource(ctx context.Context, tx *sqlx.Tx, inst, id string, at time.Time) error {
-	if err := keepForBilling(ctx, tx, inst, id, at); err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id)
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE resources SET updated_at = updated_at WHERE installation_id = ? AND id = ?`), inst, id)
 	if err != nil {
 		return fmt.Errorf("delete resource: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFoundf("resource %s not found", id)
+	}
+	if err := keepForBilling(ctx, tx, inst, id, at); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id); err != nil {
+		return fmt.Errorf("delete resource: %w", err)
 	}
 	return nil
 }

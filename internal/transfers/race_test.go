@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -107,9 +108,22 @@ func TestAnAcceptRacingADeleteIsWholeOrNothing(t *testing.T) {
 					t.Errorf("round %d: the accept failed but %s moved", round, b)
 				}
 			default:
-				t.Errorf("round %d: accept %d %s, delete %d %s", round, accepted.Status, accepted.Body, deleted.Status, deleted.Body)
+				t.Errorf("round %d: accept %d %s, delete %d %s\n%s", round, accepted.Status, accepted.Body, deleted.Status, deleted.Body,
+					failures(e.Logs.String()))
 			}
 		}
 		t.Logf("outcomes seen: %v", seen)
 	})
+}
+
+// failures are the log lines of failed requests, whose causes the
+// answers do not show.
+func failures(logs string) string {
+	var out []string
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "request failed") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
 }
