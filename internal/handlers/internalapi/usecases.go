@@ -5,6 +5,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/resources"
@@ -35,10 +36,18 @@ type (
 		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
 		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
 	}
+	// Pushes lets operators follow the pushes of feed events, which the
+	// delivery routes take by their "push_" ids (eventpush.Service).
+	Pushes interface {
+		Get(ctx context.Context, id string) (installations.Push, error)
+		Retry(ctx context.Context, id string) (installations.Push, error)
+		Cancel(ctx context.Context, id string) (installations.Push, error)
+	}
 )
 
 var (
 	_ Resources  = (*resources.Service)(nil)
 	_ Lifecycle  = (*lifecycle.Service)(nil)
 	_ Deliveries = (*deliveries.Service)(nil)
+	_ Pushes     = (*eventpush.Service)(nil)
 )
