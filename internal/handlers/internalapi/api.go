@@ -28,7 +28,7 @@ type Deps struct {
 	Resources   Resources
 	Lifecycle   Lifecycle
 	Deliveries  Deliveries
-	Pushes      Pushes // the event push's records; ids start "push_"
+	Pushes      Pushes             // the event push's records; ids start "push_"
 	Vercel      *vercelcall.Caller // reads (account, member, invoice)
 	Idempotency *handlers.Idempotency
 	Autopilot   *autopilot.Autopilot
