@@ -77,6 +77,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /requests", s.handleRequests)
+	mux.HandleFunc("GET /pushes", s.handlePushesPage)
 	mux.HandleFunc("GET /console.css", handleConsoleCSS)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	post("/console/mode", s.postMode)

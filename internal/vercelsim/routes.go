@@ -75,6 +75,11 @@ func (s *Sim) routes() http.Handler {
 	s.handle(mux, RouteDiscovery, false, s.handleDiscovery)
 	s.handle(mux, RouteOpenInProvider, false, s.handleOpenInProvider)
 	s.consoleRoutes(mux)
+	// The partner's receiver is not Vercel: its pushes are not recorded.
+	mux.HandleFunc(RoutePushReceiver, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		s.handlePush(w, r)
+	})
 	s.handle(mux, "/", false, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path)
 	})
