@@ -165,7 +165,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Experimentation: res, Lifecycle: life,
 		Deliveries: a.Deliveries, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,

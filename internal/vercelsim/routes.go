@@ -43,6 +43,7 @@ var FaultableRoutes = []string{
 	RouteUpdateSecrets, RouteUpdateInstallation, RouteFinalizeInstallation,
 	RouteSubmitPrepaymentBalance, RouteGetResources, RouteGetResource,
 	RouteImportResource, RouteUpdateResource, RouteDeleteResource, RouteSSOToken,
+	RouteCreateItems, RouteUpdateItem, RouteDeleteItem, RouteGetGlobalConfig, RoutePutGlobalConfig,
 }
 
 // maxBody bounds request bodies the simulator reads.
@@ -70,6 +71,11 @@ func (s *Sim) routes() http.Handler {
 	api(RouteImportResource, s.handleImportResource)
 	api(RouteUpdateResource, s.handleUpdateResource)
 	api(RouteDeleteResource, s.handleDeleteResource)
+	api(RouteCreateItems, s.handleCreateItems)
+	api(RouteUpdateItem, s.handleUpdateItem)
+	api(RouteDeleteItem, s.handleDeleteItem)
+	api(RouteGetGlobalConfig, s.handleGetGlobalConfig)
+	api(RoutePutGlobalConfig, s.handlePutGlobalConfig)
 	s.handle(mux, RouteSSOToken, true, s.handleSSOToken)
 	s.handle(mux, RouteJWKS, false, s.handleJWKS)
 	s.handle(mux, RouteDiscovery, false, s.handleDiscovery)
