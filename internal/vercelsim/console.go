@@ -85,6 +85,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/resources/{rid}/plan", s.postChangePlan)
 	post("/console/{id}/resources/{rid}/rotate", s.postRotate)
 	post("/console/{id}/resources/{rid}/delete", s.postDeleteResource)
+	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)

@@ -169,3 +169,9 @@ func digest(v any) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
+
+// JSON is the config's items as indented JSON, for the console.
+func (c GlobalConfig) JSON() string {
+	b, _ := json.MarshalIndent(c.Items, "", "  ")
+	return string(b)
+}
