@@ -219,6 +219,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Installations:   a.Installations,
 		Resources:       a.Resources,
 		Invoices:        a.Invoices,
+		Items:           db.NewExperimentation(a.DB),
 		Catalog:         catalog,
 		Vercel:          caller,
 		ResourceActions: res,

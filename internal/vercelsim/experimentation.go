@@ -23,7 +23,7 @@ const (
 // Item is one flag or experiment as Vercel keeps it.
 type Item struct {
 	ID, Slug, Origin, Category, Name, Description string
-	IsArchived                                     bool
+	IsArchived                                    bool
 }
 
 // GlobalConfig is a resource's global config as Vercel keeps it.
