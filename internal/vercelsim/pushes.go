@@ -73,8 +73,8 @@ func (s *Sim) handlePush(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p := ReceivedPush{WebhookID: id, Type: ev.Type, InstallationID: ev.InstallationID, Time: s.now(), Body: body,
 		Valid: verifyStandardWebhook(s.push.key, r.Header, body, s.now())}
-	if s.push.seen == nil {
-		s.push.seen = map[string]bool{}
+	if s.push.seen == nil || len(s.push.seen) > 100*keptPushes {
+		s.push.seen = map[string]bool{} // bounded: a repeat that old is not marked
 	}
 	p.Repeat = s.push.seen[id]
 	s.push.seen[id] = true
