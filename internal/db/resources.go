@@ -30,22 +30,27 @@ type resourceRow struct {
 	Metadata       string `db:"metadata"`
 	BillingPlanID  string `db:"billing_plan_id"`
 	Status         string `db:"status"`
+	Protocol       string `db:"protocol_settings"`
 	CreatedAt      int64  `db:"created_at"`
 	UpdatedAt      int64  `db:"updated_at"`
 	Ownership      string `db:"ownership"`
 	ArrivedAt      *int64 `db:"arrived_at"`
 }
 
-const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, created_at, updated_at,
-	ownership, arrived_at`
+const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, protocol_settings,
+	created_at, updated_at, ownership, arrived_at`
 
 func (r resourceRow) domain() installations.Resource {
-	return installations.Resource{
+	res := installations.Resource{
 		ID: r.ID, InstallationID: r.InstallationID, ProductID: r.ProductID, Name: r.Name,
 		Metadata: json.RawMessage(r.Metadata), BillingPlanID: r.BillingPlanID, Status: r.Status,
 		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
 		Ownership: r.Ownership, ArrivedAt: fromOptionalMillis(r.ArrivedAt),
 	}
+	if r.Protocol != "" {
+		res.ProtocolSettings = json.RawMessage(r.Protocol)
+	}
+	return res
 }
 
 // fromOptionalMillis is FromMillis of a nullable column.
@@ -74,12 +79,12 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 	}
 	now := Millis(at)
 	q := tx.Rebind(`INSERT INTO resources (installation_id, id, product_id, name, metadata, billing_plan_id, status,
-		ownership, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		protocol_settings, ownership, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
 		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
-		ownership = excluded.ownership, updated_at = excluded.updated_at`)
+		protocol_settings = excluded.protocol_settings, ownership = excluded.ownership, updated_at = excluded.updated_at`)
 	if _, err := tx.ExecContext(ctx, q, r.InstallationID, r.ID, r.ProductID, r.Name, string(r.Metadata),
-		r.BillingPlanID, r.Status, r.Ownership, now, now); err != nil {
+		r.BillingPlanID, r.Status, string(r.ProtocolSettings), r.Ownership, now, now); err != nil {
 		return installations.Resource{}, fmt.Errorf("put resource: %w", err)
 	}
 	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)

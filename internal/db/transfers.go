@@ -163,19 +163,22 @@ func (t tx) MoveResource(ctx context.Context, from, to, id, planID string, at ti
 }
 
 // moveAttachments moves what hangs off a resource: its project
-// connections (stale ones the target kept from an earlier stay go) and
-// its prepaid balance (added to one the target kept).
+// connections and experimentation items (stale ones the target kept from
+// an earlier stay go) and its prepaid balance (added to one the target
+// kept).
 func (t tx) moveAttachments(ctx context.Context, from, to, id string, now int64) error {
 	steps := []struct{ q, what string }{
 		{`DELETE FROM resource_projects WHERE installation_id = ? AND resource_id = ?`, "stale connections"},
 		{`UPDATE resource_projects SET installation_id = ? WHERE installation_id = ? AND resource_id = ?`, "connections"},
+		{`DELETE FROM experimentation_items WHERE installation_id = ? AND resource_id = ?`, "stale items"},
+		{`UPDATE experimentation_items SET installation_id = ? WHERE installation_id = ? AND resource_id = ?`, "items"},
 		{`INSERT INTO balances (installation_id, resource_id, cents, updated_at)
 			SELECT ?, resource_id, cents, ? FROM balances WHERE installation_id = ? AND resource_id = ?
 			ON CONFLICT (installation_id, resource_id) DO UPDATE SET cents = balances.cents + excluded.cents,
 			updated_at = excluded.updated_at`, "balance"},
 		{`DELETE FROM balances WHERE installation_id = ? AND resource_id = ?`, "balance"},
 	}
-	args := [][]any{{to, id}, {to, from, id}, {to, now, from, id}, {from, id}}
+	args := [][]any{{to, id}, {to, from, id}, {to, id}, {to, from, id}, {to, now, from, id}, {from, id}}
 	for i, s := range steps {
 		if _, err := t.x.ExecContext(ctx, t.x.Rebind(s.q), args[i]...); err != nil {
 			return fmt.Errorf("move resource %s: %w", s.what, err)

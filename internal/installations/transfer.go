@@ -87,7 +87,8 @@ type TransferTx interface {
 	// installation at now.
 	ClaimedResources(ctx context.Context, installationID string, ids []string, now time.Time) ([]string, error)
 	// MoveResource moves a resource, keeping its id, with its project
-	// connections and prepaid balance, from one installation to another,
+	// connections, experimentation items and prepaid balance, from one
+	// installation to another,
 	// on planID, at at; the source keeps what billing needs of it, as of
 	// a deleted resource. Conflict when the resource is no longer in from
 	// or to has one with its id.

@@ -81,6 +81,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /requests", s.handleRequests)
+	mux.HandleFunc("GET /pushes", s.handlePushesPage)
 	mux.HandleFunc("GET /console.css", handleConsoleCSS)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	post("/console/mode", s.postMode)
@@ -90,6 +91,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/resources/{rid}/delete", s.postDeleteResource)
 	post("/console/{id}/resources/{rid}/transfer", s.postTransfer)
 	mux.HandleFunc("GET /import/return", s.handleImportReturn)
+	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)

@@ -59,6 +59,8 @@ type resourceView struct {
 	DeleteURL, ProjectsURL string
 	TransferURL            string
 	Targets                []transferTarget
+	REPLURL, MemberID      string
+	REPL                   *replExchange
 }
 
 type memberView struct {
@@ -172,9 +174,10 @@ func (s *Sim) resourceViews(id string, plans []planOption, members []memberView)
 			OpenAdmin: s.OpenInProviderURL(id, DefaultAdminUserID, at),
 			PlanURL:   consoleURL(id, "resources", res.ID, "plan"), RotateURL: consoleURL(id, "resources", res.ID, "rotate"),
 			DeleteURL: consoleURL(id, "resources", res.ID, "delete"), ProjectsURL: consoleURL(id, "webhooks", "project"),
-			TransferURL: consoleURL(id, "resources", res.ID, "transfer")}
+			TransferURL: consoleURL(id, "resources", res.ID, "transfer"),
+			REPLURL:     consoleURL(id, "resources", res.ID, "repl"), REPL: s.lastREPL(id, res.ID)}
 		if viewer != nil {
-			rv.OpenMember, rv.AsWhom = s.OpenInProviderURL(id, viewer.ID, at), viewer.Name
+			rv.OpenMember, rv.AsWhom, rv.MemberID = s.OpenInProviderURL(id, viewer.ID, at), viewer.Name, viewer.ID
 		}
 		for _, p := range plans {
 			if p.ProductID != res.ProductID {
