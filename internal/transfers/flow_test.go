@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
@@ -69,6 +70,10 @@ func TestAClaimMovesResourcesUsageBalancesAndConnections(t *testing.T) {
 			}
 		}
 		e.run(t, date("2026-03-07T00:00:00Z")) // draws 100 cents of the prepaid balance
+		if _, err := e.App.DB.ExecContext(ctx, e.App.DB.Rebind(`INSERT INTO experimentation_items
+			(installation_id, resource_id, id, body, updated_at) VALUES (?, ?, ?, ?, ?)`), source, "db_main", "flag_1", `{}`, 0); err != nil {
+			t.Fatal(err)
+		}
 
 		e.clk.Set(date("2026-03-15T00:00:00Z"))
 		claim := e.claim(t, source, "db_main", "db_credits")
@@ -95,6 +100,9 @@ func TestAClaimMovesResourcesUsageBalancesAndConnections(t *testing.T) {
 		}
 		if got, _ := e.App.Webhooks.ListResourceProjects(ctx, source, "db_main"); len(got) != 0 {
 			t.Errorf("connections left at the source: %+v", got)
+		}
+		if got, _ := db.NewExperimentation(e.App.DB).FindExperimentationItems(ctx, target, "flag_1"); len(got) != 1 || got[0].ResourceID != "db_main" {
+			t.Errorf("experimentation items at the target: %+v", got)
 		}
 		if got := balanceOf(t, e, target, "db_credits"); got != 400 {
 			t.Errorf("balance at the target: %d cents, want 400 (500 less the 100 drawn before)", got)
