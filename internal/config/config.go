@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -34,11 +36,38 @@ type Config struct {
 	Deliveries             Deliveries   `yaml:"deliveries"`
 	Provisioning           Provisioning `yaml:"provisioning"`
 	Billing                Billing      `yaml:"billing"`
+	Events                 Events       `yaml:"events"`
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
+	HTTP                   HTTP         `yaml:"http"`
 
 	// catalog is Products in the domain's terms, built once by Load.
 	catalog installations.Catalog
+}
+
+// HTTP configures how requests are read.
+type HTTP struct {
+	// TrustedProxies are the proxies (CIDRs or addresses) whose
+	// X-Forwarded-For names the client; without them the peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Proxies parses TrustedProxies; a bare address is a prefix of its own.
+func (h HTTP) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, s := range h.TrustedProxies {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("http.trusted_proxies[%d]: %q is not a CIDR (10.0.0.0/8) or an IP address", i, s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Database selects the storage driver.
@@ -90,6 +119,14 @@ type Provisioning struct {
 	HookURL     string        `yaml:"hook_url"`
 	HookSecret  string        `yaml:"hook_secret" secret:"true"`
 	HookTimeout time.Duration `yaml:"hook_timeout"`
+}
+
+// Events configures the push of the event feed to the partner's
+// receiver; without PushURL the feed is pull only.
+type Events struct {
+	PushURL     string        `yaml:"push_url"`
+	PushSecret  string        `yaml:"push_secret" secret:"true"`
+	PushTimeout time.Duration `yaml:"push_timeout"`
 }
 
 // Billing configures the billing autopilot.
@@ -180,6 +217,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
+	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
 	if c.Deliveries.Workers == 0 {

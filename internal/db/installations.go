@@ -72,9 +72,9 @@ func (r installationRow) domain() installations.Installation {
 // upsertEventData is the data of every upsert's event, encoded once.
 var upsertEventData = json.RawMessage(`{"reason":"upsert"}`)
 
-// upsertInstallation writes the row; on conflict it replaces token,
-// scopes, policies and account while keeping plan and notification.
-const upsertInstallation = `INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
+// upsertRow writes the row; on conflict it replaces token, scopes,
+// policies and account while keeping plan and notification.
+const upsertRow = `INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
 	contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, accepted_policies = excluded.accepted_policies,
@@ -82,19 +82,22 @@ const upsertInstallation = `INSERT INTO installations (id, scopes, accepted_poli
 	contact_email = excluded.contact_email, contact_name = excluded.contact_name,
 	status = excluded.status, token_type = excluded.token_type,
 	token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
-	updated_at = excluded.updated_at, deleted_at = NULL
-	RETURNING ` + installationCols
+	updated_at = excluded.updated_at, deleted_at = NULL`
 
 // upsertWithEvent is the upsert and its event in one PostgreSQL statement:
-// one round trip and its own commit. The event says created when the row
-// carries this write's created_at ($12), as Upsert decides.
-var upsertWithEvent = `WITH i AS (` + sqlx.Rebind(sqlx.DOLLAR, upsertInstallation) + `),
+// one round trip and its own commit. It leaves a finalized installation
+// ($17) alone and returns no row: that one starts over in a transaction
+// (restartFinalized). The event says created when the row carries this
+// write's created_at ($12), as Upsert decides.
+var upsertWithEvent = `WITH i AS (` + sqlx.Rebind(sqlx.DOLLAR, upsertRow) + ` WHERE installations.status <> $17
+		RETURNING ` + installationCols + `),
 	e AS (INSERT INTO events (type, installation_id, subject, data, created_at)
 		SELECT CASE WHEN i.created_at = $12 THEN $14 ELSE $15 END, i.id, i.id, $16, $12 FROM i)
 	SELECT ` + installationCols + ` FROM i`
 
 // Upsert creates the installation or, on re-install, replaces token, scopes,
-// policies and account while keeping plan and notification.
+// policies and account while keeping plan and notification. A finalized
+// installation's id starts over as a new installation (restartFinalized).
 func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (installations.Installation, error) {
 	ct, keyID, err := s.vault.Seal(u.ID, u.Credentials.AccessToken)
 	if err != nil {
@@ -107,14 +110,21 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 	args := []any{u.ID, string(scopes), string(policies), a.Name, a.URL,
 		a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now}
 	var r installationRow
+	done := false
 	if s.db.Driver == "postgres" {
-		args = append(args, installations.EventInstallationCreated, installations.EventInstallationUpdated, string(upsertEventData))
-		if err := s.db.GetContext(ctx, &r, upsertWithEvent, args...); err != nil {
+		err := s.db.GetContext(ctx, &r, upsertWithEvent, append(args, installations.EventInstallationCreated,
+			installations.EventInstallationUpdated, string(upsertEventData), installations.StatusDeleted)...)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return installations.Installation{}, fmt.Errorf("upsert installation: %w", unavailable(err))
 		}
-	} else {
+		done = err == nil
+	}
+	if !done {
 		err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-			if err := tx.GetContext(ctx, &r, upsertInstallation, args...); err != nil {
+			if err := restartFinalized(ctx, tx, u.ID, now); err != nil {
+				return err
+			}
+			if err := tx.GetContext(ctx, &r, tx.Rebind(upsertRow+` RETURNING `+installationCols), args...); err != nil {
 				return fmt.Errorf("upsert installation: %w", err)
 			}
 			// created_at is kept on conflict, so only a new row carries now.
@@ -134,6 +144,36 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 	out := r.domain()
 	out.Scopes, out.AcceptedPolicies = u.Scopes, u.AcceptedPolicies
 	return out, nil
+}
+
+// restartFinalized makes an upsert of a finalized installation a fresh
+// install: its old resources (with their projects and prepaid balances,
+// and what billing kept of deleted ones) are deleted, so no surface shows
+// or bills them again, and its plan, notification and creation time start
+// over (billing starts at the new creation). Its history stays: invoices,
+// usage records, the feed.
+func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE installations SET billing_plan_id = '', notification = '',
+		created_at = ? WHERE id = ? AND status = ?`), now, id, installations.StatusDeleted)
+	if err != nil {
+		return fmt.Errorf("restart finalized installation: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	for _, q := range []string{
+		`DELETE FROM resource_projects WHERE installation_id = ?`,
+		`DELETE FROM balance_draws WHERE installation_id = ? AND resource_id <> ''`,
+		`DELETE FROM balances WHERE installation_id = ? AND resource_id <> ''`,
+		`DELETE FROM resources WHERE installation_id = ?`,
+		// Kept for billing the old installation, which is settled.
+		`DELETE FROM deleted_resources WHERE installation_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+			return fmt.Errorf("restart finalized installation: %w", err)
+		}
+	}
+	return nil
 }
 
 // Get returns one installation, deleted ones included.
