@@ -19,7 +19,8 @@ import (
 // before migration 0100 have xid 0 and come first, in id order.
 //
 // The price: an event becomes readable only once every transaction that
-// began writing before it has ended, anywhere on the PostgreSQL server.
+// began writing before it has ended, anywhere on the PostgreSQL server
+// (migrations aside: see feedHorizon).
 // A read waits (up to feedWait) for the transactions holding back events
 // that had committed when it began, so a service that reads right after a
 // write sees it.
@@ -28,10 +29,28 @@ import (
 // behind it to a later read, never loses them.
 const feedWait = 2 * time.Second
 
+// feedHorizon is the CTE h: the oldest transaction in progress in this
+// statement's snapshot, leaving out any that holds the migration lock (a
+// replica migrating at start-up, or a test making a fresh schema, may hold
+// its transaction for seconds; migrations never append to the feed), or
+// the snapshot's xmax when none is left. A transaction that finished after
+// the snapshot is still counted as in progress, which only holds events
+// back a little longer. pg_locks gives a transaction's id in 32 bits.
+var feedHorizon = fmt.Sprintf(`snap AS (SELECT pg_current_snapshot() AS s),
+	migrating AS (SELECT CAST(CAST(t.transactionid AS TEXT) AS BIGINT) AS xid32
+		FROM pg_locks a JOIN pg_locks t ON t.virtualtransaction = a.virtualtransaction
+		WHERE a.locktype = 'advisory' AND a.granted AND a.objsubid = 1
+		AND CAST(a.classid AS BIGINT) * 4294967296 + CAST(a.objid AS BIGINT) = %d
+		AND t.locktype = 'transactionid' AND t.granted),
+	h AS (SELECT COALESCE(
+		(SELECT MIN(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+			WHERE CAST(CAST(x AS TEXT) AS BIGINT) %% 4294967296 NOT IN (SELECT xid32 FROM migrating)),
+		(SELECT pg_snapshot_xmax(s) FROM snap)) AS xmin)`, migrationLock)
+
 // feedPage reads the page after cursor $1 (0: the start) up to the
 // horizon. With a cursor, the cursor's own event comes first, which
 // proves the cursor names an event the feed handed out.
-const feedPage = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+var feedPage = `WITH ` + feedHorizon + `,
 	c AS (SELECT xid FROM events WHERE id = $1 UNION ALL SELECT CAST('0' AS xid8) WHERE $1 = 0)
 	SELECT e.id, e.type, e.installation_id, e.subject, e.data, e.created_at
 	FROM events e, h, c
@@ -40,11 +59,11 @@ const feedPage = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x
 
 // feedHeld is the newest transaction whose committed events the horizon
 // still holds back (empty when none).
-const feedHeld = `SELECT COALESCE(CAST(MAX(xid) AS TEXT), '') FROM events
-	WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())`
+var feedHeld = `WITH ` + feedHorizon + `
+	SELECT COALESCE(CAST(MAX(e.xid) AS TEXT), '') FROM events e, h WHERE e.xid >= h.xmin`
 
 // feedPassed reports whether every transaction up to $1 has ended.
-const feedPassed = `SELECT pg_snapshot_xmin(pg_current_snapshot()) > CAST($1 AS xid8)`
+var feedPassed = `WITH ` + feedHorizon + ` SELECT h.xmin > CAST($1 AS xid8) FROM h`
 
 var errUnknownCursor = apperr.InvalidFields("invalid query",
 	apperr.Field{Key: "after", Message: "must be 0 or a cursor returned by this feed"})

@@ -296,3 +296,49 @@ func TestFeedMigrationKeepsOldCursors(t *testing.T) {
 		}
 	}
 }
+
+// A replica migrating at start-up holds its transaction for as long as the
+// migrations take; the feed does not wait for it (migrations never append
+// to the feed), as it waits for any other open transaction.
+func TestFeedDoesNotWaitForAMigration(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := dbtest.Postgres(t)
+	s := db.NewEvents(d)
+	s.SetWait(0)
+	migrating, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer migrating.Rollback()
+	// Released at once: other tests' migrations wait for this lock.
+	if _, err := migrating.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7346617001)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrating.ExecContext(ctx, `CREATE TABLE migrating_now (id INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.InTx(ctx, func(tx installations.Tx) error {
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: "test", Subject: "after the migration began"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readAll(t, s)
+	migrating.Rollback()
+	if fmt.Sprint(got) != "[after the migration began]" {
+		t.Errorf("read %v while a migration is open, want the event", got)
+	}
+}
+
+// readAll reads the feed from the start, retrying while other tests'
+// transactions (on the same PostgreSQL server) hold the event back.
+func readAll(t *testing.T, s *db.Events) ([]string, int64) {
+	t.Helper()
+	for range 200 {
+		if got, c := read(t, s, 0); len(got) > 0 {
+			return got, c
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil, 0
+}
