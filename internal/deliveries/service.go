@@ -77,10 +77,11 @@ func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
 // the delivery starts before it ends, and the caller hears "pending".
 func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner, token string) (Delivery, error) {
 	done := make(chan Delivery, 1)
+	attempted := d // the attempt's own copy: d changes below if it outlasts the wait
 	s.inflight.Go(func() {
 		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
 		defer cancel()
-		done <- s.attempt(actx, d, owner, s.Vercel.ForToken(d.InstallationID, token))
+		done <- s.attempt(actx, attempted, owner, s.Vercel.ForToken(attempted.InstallationID, token))
 	})
 	t := time.NewTimer(s.opts.FirstAttemptTimeout)
 	defer t.Stop()
