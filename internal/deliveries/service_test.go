@@ -44,8 +44,9 @@ func TestDeliveredWriteIsRecorded(t *testing.T) {
 	}
 }
 
-// A write's first attempt uses the token read in the transaction that
-// recorded it; an attempt of the worker reads the token itself.
+// On PostgreSQL a write's first attempt uses the token read in the
+// transaction that recorded it (on SQLite the attempt reads it, beside the
+// one writer); an attempt of the worker reads the token itself.
 func TestFirstAttemptUsesTheTokenReadWithTheRecord(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -59,8 +60,12 @@ func TestFirstAttemptUsesTheTokenReadWithTheRecord(t *testing.T) {
 		if len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer "+token {
 			t.Fatalf("Vercel got %d calls, want 1 with the installation's token: %+v", len(reqs), reqs)
 		}
-		if n := counted.n.Load(); n != 0 {
-			t.Errorf("the first attempt read the token %d times, want 0", n)
+		want := int64(0)
+		if d.Driver == "sqlite" {
+			want = 1
+		}
+		if n := counted.n.Load(); n != want {
+			t.Errorf("the first attempt read the token %d times, want %d", n, want)
 		}
 		w := resourceEvent("db_2")
 		w.Background = true
@@ -70,8 +75,8 @@ func TestFirstAttemptUsesTheTokenReadWithTheRecord(t *testing.T) {
 		}
 		e.run(t)
 		e.await(t, queued.ID, status(deliveries.StatusDelivered))
-		if n := counted.n.Load(); n != 1 {
-			t.Errorf("the worker's attempt read the token %d times, want 1", n)
+		if n := counted.n.Load(); n != want+1 {
+			t.Errorf("the worker's attempt read the token %d more times, want 1", n-want)
 		}
 	})
 }
