@@ -238,11 +238,18 @@ func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Deliver
 	if d.Result != nil {
 		result = string(d.Result)
 	}
+	// A final delivery whose body the queue emptied (a sealed one: it held
+	// secret values) keeps no body.
+	wipe := 0
+	if d.Final() && d.Body == "" && d.BodyKeyID == "" {
+		wipe = 1
+	}
 	q := `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-		last_error = ?, repeats = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0
+		last_error = ?, repeats = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0,
+		body = CASE WHEN ? = 1 THEN '' ELSE body END, body_key_id = CASE WHEN ? = 1 THEN '' ELSE body_key_id END
 		WHERE id = ? AND lease_owner = ?`
 	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.Repeats, d.ResultStatus, result,
-		Millis(d.UpdatedAt), finished, d.ID, owner}
+		Millis(d.UpdatedAt), finished, wipe, wipe, d.ID, owner}
 	if local == nil { // one statement: no transaction needed
 		res, err := s.db.Write(ctx, s.db.Rebind(q), args...)
 		if err != nil {

@@ -26,6 +26,8 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// DeploymentTx: deployment actions, check runs and their hook calls.
+	DeploymentTx
 	// PutExperimentationItem keeps (or replaces) our copy of an item.
 	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
 	// DeleteExperimentationItem forgets our copy of an item.
