@@ -45,6 +45,9 @@ type instView struct {
 	CreateURL           string
 	MemberURL           string
 	InvoiceURL          string
+	Projects            []projectView
+	Deployments         []deploymentView
+	DeployURL           string
 }
 
 type resourceView struct {
@@ -125,6 +128,8 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 		v.Plans, v.PlansError = s.productPlans(ctx, cfg, id)
 	}
 	v.Resources = s.resourceViews(id, v.Plans, v.Members)
+	v.Projects, v.Deployments = s.deploymentsView(id)
+	v.DeployURL = consoleURL(id, "deployments")
 	for _, a := range cfg.Actions {
 		v.Actions = append(v.Actions, actionView{ConsoleAction: a, URL: consoleURL(id, "actions", a.Name)})
 	}

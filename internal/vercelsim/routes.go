@@ -28,6 +28,8 @@ const (
 	RouteImportResource          = "PUT /v1/installations/{id}/resources/{resourceId}"
 	RouteUpdateResource          = "PATCH /v1/installations/{id}/resources/{resourceId}"
 	RouteDeleteResource          = "DELETE /v1/installations/{id}/resources/{resourceId}"
+	RouteUpdateDeploymentAction  = "PATCH /v1/deployments/{deploymentId}/integrations/{id}/resources/{resourceId}/actions/{action}"
+	RouteUpdateCheckRun          = "PATCH /v2/deployments/{deploymentId}/check-runs/{checkRunId}"
 	RouteSSOToken                = "POST /v1/integrations/sso/token"
 	RouteJWKS                    = "GET /.well-known/jwks"
 	RouteDiscovery               = "GET /.well-known/openid-configuration"
@@ -43,6 +45,7 @@ var FaultableRoutes = []string{
 	RouteUpdateSecrets, RouteUpdateInstallation, RouteFinalizeInstallation,
 	RouteSubmitPrepaymentBalance, RouteGetResources, RouteGetResource,
 	RouteImportResource, RouteUpdateResource, RouteDeleteResource, RouteSSOToken,
+	RouteUpdateDeploymentAction, RouteUpdateCheckRun,
 	RouteCreateItems, RouteUpdateItem, RouteDeleteItem, RouteGetGlobalConfig, RoutePutGlobalConfig,
 }
 
@@ -71,6 +74,8 @@ func (s *Sim) routes() http.Handler {
 	api(RouteImportResource, s.handleImportResource)
 	api(RouteUpdateResource, s.handleUpdateResource)
 	api(RouteDeleteResource, s.handleDeleteResource)
+	api(RouteUpdateDeploymentAction, s.handleUpdateDeploymentAction)
+	s.handle(mux, RouteUpdateCheckRun, true, s.handleUpdateCheckRun)
 	api(RouteCreateItems, s.handleCreateItems)
 	api(RouteUpdateItem, s.handleUpdateItem)
 	api(RouteDeleteItem, s.handleDeleteItem)
