@@ -22,6 +22,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/deployments"
 	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
@@ -65,6 +66,7 @@ type App struct {
 	Balances      *db.Balances
 	Billing       *db.Billing
 	Deliveries    *deliveries.Service
+	Deployments   *deployments.Service
 	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
@@ -152,6 +154,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
 		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	a.Deployments = deployments.New(deployments.Deps{Store: db.NewDeployments(a.DB), Tx: a.DB.InTx, Resources: a.Resources,
+		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, PublicURL: cfg.PublicURL, Log: a.Log},
+		deployments.Options{ActionTimeout: cfg.Deployments.ActionTimeout, HookTimeout: cfg.Provisioning.HookTimeout,
+			PollInterval: cfg.Deliveries.PollInterval})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
@@ -174,10 +180,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
 		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Experimentation: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		Deliveries: a.Deliveries, Deployments: a.Deployments, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
-		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
+		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes, Deployments: a.Deployments}))
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
@@ -232,6 +238,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Vercel:          caller,
 		ResourceActions: res,
 		Deliveries:      a.Deliveries,
+		Deployments:     a.Deployments,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
 		Usage: a.Billing,
@@ -239,13 +246,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
-// Start runs the background delivery worker, the event push and the
-// billing autopilot until Close.
+// Start runs the background delivery worker, the deployments worker, the
+// event push and the billing autopilot until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Deployments.Run(ctx) })
 	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })

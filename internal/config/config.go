@@ -36,6 +36,7 @@ type Config struct {
 	Deliveries             Deliveries   `yaml:"deliveries"`
 	Provisioning           Provisioning `yaml:"provisioning"`
 	Billing                Billing      `yaml:"billing"`
+	Deployments            Deployments  `yaml:"deployments"`
 	Events                 Events       `yaml:"events"`
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
@@ -141,6 +142,13 @@ type Billing struct {
 	LateUsageGrace time.Duration `yaml:"late_usage_grace"`
 }
 
+// Deployments configures deployment actions and check runs.
+type Deployments struct {
+	// ActionTimeout is how long an action or check run waits for its
+	// outcome before it is reported failed ("timed out").
+	ActionTimeout time.Duration `yaml:"action_timeout"`
+}
+
 // Load reads the YAML file at path (optional when ""), applies environment
 // overrides from getenv, fills defaults and validates.
 func Load(path string, getenv func(string) string) (*Config, error) {
@@ -220,6 +228,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
+	durDef(&c.Deployments.ActionTimeout, 10*time.Minute)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}
