@@ -191,9 +191,18 @@ func TestACancelInTheMiddleSendsNothingMore(t *testing.T) {
 			}
 			waitFor(t, "running at Vercel", func() bool { return len(statuses(e.Sim, d.ID)) == 1 })
 			e.Sim.SetDown(true) // the next status waits in the queue
-			if status, body := e.call(t, "PATCH", actionPath(d.ID), `{"status":"running","statusText":"still going"}`); status != http.StatusAccepted {
+			status, body := e.call(t, "PATCH", actionPath(d.ID), `{"status":"running","statusText":"still going"}`)
+			if status != http.StatusAccepted {
 				t.Fatalf("a status while Vercel is down: %d %v", status, body)
 			}
+			// An attempt in flight when the cancel comes may still land; the
+			// test cancels once the first attempt is over.
+			id := body["delivery"].(map[string]any)["id"].(string)
+			waitFor(t, "the first attempt recorded", func() bool {
+				_, got := e.call(t, "GET", "/deliveries/"+id, "")
+				n, _ := got["delivery"].(map[string]any)["attempts"].(float64)
+				return n >= 1
+			})
 			if err := e.Sim.CancelDeployment(t.Context(), e.webhooks(), d.ID); err != nil {
 				t.Fatal(err)
 			}
