@@ -55,7 +55,8 @@ type Sim struct {
 	rng       *rand.Rand // draws SetFailureRate's failures; fixed seed
 
 	redirectLoginURL string
-	deployments      []*Deployment // oldest first
+	deployments      []*Deployment            // oldest first
+	claims           map[string]transferClaim // transfer requests made, by providerClaimId
 
 	// Re-reads after createEvent (reread.go), all guarded by mu except
 	// bg and background.
