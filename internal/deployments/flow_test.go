@@ -187,16 +187,20 @@ func TestACancelInTheMiddleSendsNothingMore(t *testing.T) {
 			}
 			d := e.deploy(t, vercelsim.DeployOptions{NoCheckRun: true})
 			if e.hook == nil {
-				e.call(t, "PATCH", actionPath(d.ID), `{"status":"running"}`)
+				e.complete(t, actionPath(d.ID), `{"status":"running"}`)
 			}
-			waitFor(t, "running at Vercel", func() bool { return len(statuses(e.Sim, d.ID)) == 1 })
-			e.Sim.SetDown(true) // the next status waits in the queue
+			waitFor(t, "running taken by Vercel", func() bool {
+				return e.job(t, d.ID, "actions")["vercel"].(map[string]any)["reported"] == "running"
+			})
+			// Vercel rate-limits for a minute: the next status waits in the
+			// queue, and no attempt of it is under way when the cancel comes
+			// (one in flight then could still land).
+			e.Sim.SetRetryAfter(time.Minute)
+			e.Sim.SetMode(vercelsim.ModeRateLimited)
 			status, body := e.call(t, "PATCH", actionPath(d.ID), `{"status":"running","statusText":"still going"}`)
 			if status != http.StatusAccepted {
-				t.Fatalf("a status while Vercel is down: %d %v", status, body)
+				t.Fatalf("a status while Vercel is rate-limiting: %d %v", status, body)
 			}
-			// An attempt in flight when the cancel comes may still land; the
-			// test cancels once the first attempt is over.
 			id := body["delivery"].(map[string]any)["id"].(string)
 			waitFor(t, "the first attempt recorded", func() bool {
 				_, got := e.call(t, "GET", "/deliveries/"+id, "")
@@ -207,19 +211,22 @@ func TestACancelInTheMiddleSendsNothingMore(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := len(e.Sim.RequestsTo(vercelsim.RouteUpdateDeploymentAction))
-			e.Sim.SetDown(false)
+			e.Sim.SetMode(vercelsim.ModeUp)
 			if status, _ := e.call(t, "PATCH", actionPath(d.ID), succeededWith("canceled")); status != http.StatusConflict {
 				t.Errorf("a completion after the cancel: %d, want 409", status)
 			}
 			if j := e.job(t, d.ID, "actions"); j["state"] != "canceled" {
 				t.Errorf("job %v, want canceled", j)
 			}
+			if _, got := e.call(t, "GET", "/deliveries/"+id, ""); got["delivery"].(map[string]any)["status"] != "dead" {
+				t.Errorf("the held status is %v, want dead (given up)", got["delivery"])
+			}
 			if e.hook != nil {
 				waitFor(t, "the hook hears the cancel", func() bool { return len(e.hook.received(deployments.TypeActionCancel)) == 1 })
 			} else if evs := e.feed(t, installations.EventActionCanceled); len(evs) != 1 {
 				t.Errorf("feed %+v, want one cancel", evs)
 			}
-			time.Sleep(300 * time.Millisecond) // the queue would have retried the held status by now
+			time.Sleep(300 * time.Millisecond) // a status still queued would have been sent by now
 			if after := e.Sim.RequestsTo(vercelsim.RouteUpdateDeploymentAction); len(after) > before {
 				t.Errorf("Vercel got %d more statuses after the cancel", len(after)-before)
 			}
