@@ -113,11 +113,19 @@ func (b *Browser) renderAppError(w http.ResponseWriter, r *http.Request, err err
 	heading, message := headingFor(status), "Please try again in a moment."
 	if e, ok := appErr(err); ok && e.Kind != apperr.Internal {
 		message = e.Message
+		if h, ok := codeHeadings[e.Code]; ok {
+			heading = h
+		}
 	}
 	if status >= 500 {
 		b.Log.ErrorContext(r.Context(), "browser: request failed", "route", handlers.RoutePattern(r), "err", err)
 	}
 	b.renderError(w, r, status, heading, message)
+}
+
+// codeHeadings are headings for errors a status alone would mislabel.
+var codeHeadings = map[string]string{
+	"installation_uninstalled": "This integration was uninstalled",
 }
 
 func headingFor(status int) string {
