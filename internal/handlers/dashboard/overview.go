@@ -17,7 +17,6 @@ var notices = map[string]struct{ done, pending string }{
 	"rotated":            {"New secret values were issued and sent to Vercel.", "New secret values were issued; they will reach Vercel shortly."},
 	"plan":               {"The plan was changed, and Vercel has the change.", "The plan was changed here; the change will reach Vercel shortly."},
 	"rotation_requested": {"", "The rotation was requested: your service will issue the new values and send them to Vercel."},
-	"refunded":           {"Vercel accepted the refund request.", "The refund request will reach Vercel shortly."},
 }
 
 // Notice kinds: what the page's box says by its colour.
