@@ -100,12 +100,35 @@ func demoActions(sim *vercelsim.Sim, c internalClient, grace time.Duration) []ve
 			Run: func(ctx context.Context, _ string) (string, error) {
 				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{}))
 			}},
-		{Name: "end-of-month", Label: "Jump to the end of the month", Help: "runs billing as if it were next month, after the late-usage grace, so this month's invoice goes to Vercel",
+		{Name: "end-of-month", Label: "Jump to the end of the month (demo time travel)", Help: jumpHelp,
 			Run: func(ctx context.Context, _ string) (string, error) {
-				now := endOfMonth(time.Now(), grace).Format(time.RFC3339)
-				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": now}))
+				return jumpToMonthEnd(ctx, c, endOfMonth(time.Now(), grace))
 			}},
 	}
+}
+
+// jumpHelp says what the jump does: the demo's only time travel.
+const jumpHelp = "Demo only: runs billing once as if it were just after this month's end and its late-usage grace " +
+	"(POST /internal/v1/billing/run with \"now\", which only a server with billing.allow_clock_override accepts), " +
+	"so this month's invoice goes to Vercel now instead of next month. The clock itself does not move: " +
+	"usage reported later this month is not invoiced."
+
+// jumpToMonthEnd runs billing as of at and says what came of it.
+func jumpToMonthEnd(ctx context.Context, c internalClient, at time.Time) (string, error) {
+	status, body, err := c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": at.Format(time.RFC3339)})
+	if _, err := answer(status, body, err); err != nil {
+		return "", err
+	}
+	var run struct {
+		Counts struct{ Invoices int } `json:"counts"`
+	}
+	_ = json.Unmarshal(body, &run)
+	what := "no invoice was due: this month is invoiced already, or nothing in it is billable"
+	if run.Counts.Invoices > 0 {
+		what = "this month's invoice went to Vercel (see Invoices below; it is pending until Vercel's webhooks say more)"
+	}
+	return fmt.Sprintf("billed once as if it were %s (the clock itself did not move); %s. Our server answered %d %s %s",
+		at.Format("2 Jan 2006 15:04 UTC"), what, status, http.StatusText(status), bytes.TrimSpace(body)), nil
 }
 
 // demoCurl is copy-paste commands for the internal API with the real

@@ -195,6 +195,7 @@ func (d *demoRun) console() vercelsim.Console {
 		ImportURL:  d.imports.url + "/import",
 		Links:      []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)}},
 		Actions:    demoActions(d.sim, d.api, d.app.Autopilot.Grace),
+		StartOver:  "To start the whole demo from scratch instead, stop it (Ctrl-C) and run go run ./cmd/demo -reset.",
 		Notes: func(inst string) []vercelsim.ConsoleNote {
 			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
 		},

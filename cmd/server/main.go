@@ -35,7 +35,10 @@ Commands:
   migrate                apply database migrations and exit (needs only database.driver and database.dsn)
       -config FILE           YAML configuration file; PARTNER_* environment variables override it
   deliveries retry|cancel [-config FILE] DELIVERY_ID
-                         retry a pending delivery now, or give it up (needs only the database)
+                         retry a pending delivery now, or give it up (needs only the database;
+                         never creates one)
+  migrate and deliveries print the database they use; without -config and PARTNER_DATABASE_DSN
+  it is data/partner.db.
   version                print the version
   help                   print this help (also -h, --help)
 

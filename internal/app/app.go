@@ -237,8 +237,10 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Deliveries:      a.Deliveries,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
-		Usage: a.Billing,
-		Now:   now,
+		Usage:    a.Billing,
+		Billing:  a.Billing,
+		Projects: a.Webhooks,
+		Now:      now,
 	})
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 
 	// catalog is Products in the domain's terms, built once by Load.
 	catalog installations.Catalog
+	// defaultDSN is set when neither the file nor the environment named
+	// the database, so database.dsn is the default.
+	defaultDSN bool
 }
 
 // HTTP configures how requests are read.
@@ -196,6 +199,10 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.Listen, "127.0.0.1:8080")
 	def(&c.PublicURL, publicURLFor(c.Listen))
+	if strings.HasSuffix(c.PublicURL, "/") && strings.Count(c.PublicURL, "/") == 3 {
+		c.PublicURL = trimSlash(c.PublicURL) // "https://host/" is the origin
+	}
+	c.defaultDSN = c.Database.DSN == ""
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.DSN, "data/partner.db")
 	def(&c.Vercel.APIURL, "https://api.vercel.com")
@@ -248,6 +255,10 @@ func trimSlash(s string) string {
 	}
 	return s
 }
+
+// DefaultDatabase reports whether database.dsn is the default because
+// neither the file nor the environment set it.
+func (c *Config) DefaultDatabase() bool { return c.defaultDSN }
 
 // Catalog returns the configured products, as Load converted them.
 func (c *Config) Catalog() installations.Catalog { return c.catalog }

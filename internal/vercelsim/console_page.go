@@ -43,6 +43,8 @@ type instView struct {
 	Open                string // Open in Provider as the default admin
 	ImportLink          string // the partner's Import Resource URL, when it has one
 	UninstallURL        string
+	InstallURL          string // "Install again", once uninstalled
+	StartOver           string
 	CreateURL           string
 	MemberURL           string
 	InvoiceURL          string
@@ -113,6 +115,7 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 	v := instView{ID: id, Account: st.Account.Name, Status: "installed", Live: st.AccessToken != "" && !st.PendingDeletion,
 		PlanName: planNameOf(st.BillingPlan), Notification: notificationOf(st.Notification),
 		Open: s.OpenInProviderURL(id, DefaultAdminUserID, nil), UninstallURL: consoleURL(id, "uninstall"),
+		InstallURL: consoleURL(id, "install"), StartOver: cfg.StartOver,
 		CreateURL: consoleURL(id, "resources"), MemberURL: consoleURL(id, "webhooks", "member"), InvoiceURL: consoleURL(id, "webhooks", "invoice")}
 	switch {
 	case st.Finalized:
