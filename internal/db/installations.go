@@ -33,6 +33,10 @@ type installationRow struct {
 	AccountURL       string        `db:"account_url"`
 	ContactEmail     string        `db:"contact_email"`
 	ContactName      string        `db:"contact_name"`
+	TeamID           string        `db:"team_id"`
+	AccountID        string        `db:"account_id"`
+	ProjectSelection string        `db:"project_selection"`
+	Projects         string        `db:"projects"`
 	BillingPlanID    string        `db:"billing_plan_id"`
 	Notification     string        `db:"notification"`
 	Status           string        `db:"status"`
@@ -42,14 +46,19 @@ type installationRow struct {
 }
 
 const installationCols = `id, scopes, accepted_policies, account_name, account_url, contact_email,
-	contact_name, billing_plan_id, notification, status, created_at, updated_at, deleted_at`
+	contact_name, team_id, account_id, project_selection, projects, billing_plan_id, notification, status,
+	created_at, updated_at, deleted_at`
 
 func (r installationRow) domain() installations.Installation {
 	in := installations.Installation{
 		ID:            r.ID,
 		Account:       installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
-		BillingPlanID: r.BillingPlanID,
-		Status:        r.Status,
+		TeamID:           r.TeamID,
+		AccountID:        r.AccountID,
+		ProjectSelection: r.ProjectSelection,
+		Projects:         []string{},
+		BillingPlanID:    r.BillingPlanID,
+		Status:           r.Status,
 		CreatedAt:     FromMillis(r.CreatedAt),
 		UpdatedAt:     FromMillis(r.UpdatedAt),
 	}
@@ -61,6 +70,9 @@ func (r installationRow) domain() installations.Installation {
 	}
 	if r.Notification != "" {
 		in.Notification = json.RawMessage(r.Notification)
+	}
+	if r.Projects != "" {
+		json.Unmarshal([]byte(r.Projects), &in.Projects)
 	}
 	if r.DeletedAt.Valid {
 		t := FromMillis(r.DeletedAt.Int64)

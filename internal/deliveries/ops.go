@@ -12,13 +12,15 @@ import (
 
 // Operations: the Vercel call a delivery makes, as stored and shown.
 const (
-	OpCreateEvent       = "createEvent"
-	OpUpdateSecrets     = "updateResourceSecretsById"
-	OpSubmitBillingData = "submitBillingData"
-	OpSubmitInvoice     = "submitInvoice"
-	OpUpdateInvoice     = "updateInvoice"
-	OpSubmitBalances    = "submitPrepaymentBalances"
-	OpFinalize          = "finalizeInstallation"
+	OpCreateEvent        = "createEvent"
+	OpUpdateSecrets      = "updateResourceSecretsById"
+	OpSubmitBillingData  = "submitBillingData"
+	OpSubmitInvoice      = "submitInvoice"
+	OpUpdateInvoice      = "updateInvoice"
+	OpSubmitBalances     = "submitPrepaymentBalances"
+	OpFinalize           = "finalizeInstallation"
+	OpUpdateInstallation = "updateInstallation"
+	OpUpdateResource     = "updateResource"
 )
 
 // op is everything the queue knows about one operation. Adding an
@@ -40,6 +42,11 @@ type op struct {
 	conflictIsDone bool
 	// sealed: the body holds secret values and is sealed at rest.
 	sealed bool
+	// latestWins: only the newest of the pending writes that change the
+	// same thing (the write's latest key: one notification, one status)
+	// is worth sending; recording it supersedes the older ones no
+	// attempt holds.
+	latestWins bool
 	// delivered, when set, is what a delivered write changes here; it
 	// runs in the transaction that records the outcome.
 	delivered func(ctx context.Context, tx installations.Tx, d Delivery, body []byte) error
@@ -65,6 +72,12 @@ var ops = map[string]op{
 	OpSubmitBalances: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.PrepaymentBalances) error {
 		return v.SubmitPrepaymentBalances(ctx, req)
 	})},
+	OpUpdateInstallation: {key: byTarget("state"), latestWins: true, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.InstallationUpdate) error {
+		return v.UpdateInstallation(ctx, req)
+	})},
+	OpUpdateResource: {key: byTarget("state"), latestWins: true, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+		return v.UpdateResource(ctx, d.Target, req)
+	})},
 	// Vercel expects nothing more: the token goes with the same commit.
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
@@ -83,8 +96,9 @@ func opOf(name string) op {
 }
 
 // Ordering keys: the same resource's events, the installation's own
-// events, the same resource's secrets, the actions on one invoice, and
-// the installation's billing data, balances and finalization. An invoice
+// events, the same resource's secrets, the state (notification, status)
+// of the installation and of each resource, the actions on one invoice,
+// and the installation's billing data, balances and finalization. An invoice
 // submission waits for nothing (its key is its own).
 func eventKey(d Delivery) string {
 	if d.Target == "" {

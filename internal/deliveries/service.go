@@ -129,6 +129,9 @@ func (s *Service) record(ctx context.Context, w Write) (Delivery, string, error)
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
 	o := opOf(w.op)
 	d.OrderKey = o.key(d)
+	if o.latestWins && w.latest != "" {
+		d.LatestKey = d.OrderKey + "|" + w.latest
+	}
 	if o.sealed && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error

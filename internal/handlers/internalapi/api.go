@@ -25,12 +25,14 @@ type Deps struct {
 	Invoices      installations.InvoiceStore
 	Events        installations.EventStore
 	// The use cases (usecases.go).
-	Resources   Resources
-	Lifecycle   Lifecycle
-	Deliveries  Deliveries
-	Vercel      *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency *handlers.Idempotency
-	Autopilot   *autopilot.Autopilot
+	Resources     Resources
+	Lifecycle     Lifecycle
+	Deliveries    Deliveries
+	Notifications Notifications
+	Credentials   Credentials
+	Vercel        *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency   *handlers.Idempotency
+	Autopilot     *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
 	// Now is the billing clock; default time.Now.
@@ -94,6 +96,13 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
 		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
+		r.Put("/installations/{installationId}/notification", a.handleSetInstallationNotification)
+		r.Delete("/installations/{installationId}/notification", a.handleClearInstallationNotification)
+		r.Put("/installations/{installationId}/resources/{resourceId}/notification", a.handleSetResourceNotification)
+		r.Delete("/installations/{installationId}/resources/{resourceId}/notification", a.handleClearResourceNotification)
+		r.Post("/installations/{installationId}/resources/{resourceId}/suspend", a.handleSuspendResource)
+		r.Post("/installations/{installationId}/resources/{resourceId}/resume", a.handleResumeResource)
+		r.Post("/installations/{installationId}/credentials/rotate", a.handleRotateCredentials)
 	})
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

@@ -4,9 +4,11 @@ import (
 	"context"
 
 	"github.com/vercel-partner/partner-server/internal/billing"
+	"github.com/vercel-partner/partner-server/internal/credentials"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/notifications"
 	"github.com/vercel-partner/partner-server/internal/resources"
 )
 
@@ -19,6 +21,24 @@ type (
 		List(ctx context.Context, installationID string) ([]installations.Resource, error)
 		Get(ctx context.Context, installationID, resourceID string) (installations.Resource, error)
 		Change(ctx context.Context, key, installationID, resourceID string, p resources.Patch) (installations.Resource, deliveries.Delivery, error)
+		Suspend(ctx context.Context, key, installationID, resourceID string, also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+		Resume(ctx context.Context, key, installationID, resourceID string, also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Notifications are the notifications Vercel shows
+	// (notifications.Service).
+	Notifications interface {
+		SetInstallation(ctx context.Context, key, installationID string, n installations.Notification,
+			also ...deliveries.Local) (installations.Installation, deliveries.Delivery, error)
+		ClearInstallation(ctx context.Context, key, installationID string,
+			also ...deliveries.Local) (installations.Installation, deliveries.Delivery, error)
+		SetResource(ctx context.Context, key, installationID, resourceID string, n installations.Notification,
+			also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+		ClearResource(ctx context.Context, key, installationID, resourceID string,
+			also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Credentials rotates installation tokens (credentials.Service).
+	Credentials interface {
+		Rotate(ctx context.Context, installationID string) (credentials.Result, error)
 	}
 	// Lifecycle is an installation's usage and finalization
 	// (lifecycle.Service).
@@ -38,7 +58,9 @@ type (
 )
 
 var (
-	_ Resources  = (*resources.Service)(nil)
-	_ Lifecycle  = (*lifecycle.Service)(nil)
-	_ Deliveries = (*deliveries.Service)(nil)
+	_ Resources     = (*resources.Service)(nil)
+	_ Lifecycle     = (*lifecycle.Service)(nil)
+	_ Deliveries    = (*deliveries.Service)(nil)
+	_ Notifications = (*notifications.Service)(nil)
+	_ Credentials   = (*credentials.Service)(nil)
 )

@@ -28,7 +28,7 @@ type provisionView struct {
 }
 
 func (s *Server) resourceView(r installations.Resource) resourceView {
-	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog)}
+	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), Notification: r.Notification}
 }
 
 func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +43,6 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := provisionView{resourceView: s.resourceView(out.Resource), Secrets: out.Secrets}
-	v.Notification = out.Notification
 	handlers.WriteJSON(w, http.StatusOK, v)
 }
 
