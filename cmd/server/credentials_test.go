@@ -40,7 +40,7 @@ func TestKilledRotationResumesAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.Enqueue(vercelsim.RouteRevokeCredential, vercelsim.Fault{Delay: time.Hour}) // held until the caller goes
-	go func() { // its answer dies with the server
+	go func() {                                                                     // its answer dies with the server
 		req, _ := http.NewRequest("POST", url+"/internal/v1/installations/"+inst+"/credentials/rotate", nil)
 		req.Header.Set("Authorization", "Bearer "+internal)
 		if res, err := http.DefaultClient.Do(req); err == nil {

@@ -51,16 +51,16 @@ const installationCols = `id, scopes, accepted_policies, account_name, account_u
 
 func (r installationRow) domain() installations.Installation {
 	in := installations.Installation{
-		ID:            r.ID,
-		Account:       installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
+		ID:               r.ID,
+		Account:          installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
 		TeamID:           r.TeamID,
 		AccountID:        r.AccountID,
 		ProjectSelection: r.ProjectSelection,
 		Projects:         []string{},
 		BillingPlanID:    r.BillingPlanID,
 		Status:           r.Status,
-		CreatedAt:     FromMillis(r.CreatedAt),
-		UpdatedAt:     FromMillis(r.UpdatedAt),
+		CreatedAt:        FromMillis(r.CreatedAt),
+		UpdatedAt:        FromMillis(r.UpdatedAt),
 	}
 	if r.Scopes != "" {
 		json.Unmarshal([]byte(r.Scopes), &in.Scopes)

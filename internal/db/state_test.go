@@ -94,19 +94,25 @@ func TestDunningCasesFollowPayments(t *testing.T) {
 		if c := cases["inv_unknown"]; c.Known {
 			t.Errorf("a failure of an invoice never recorded is known: %+v", c)
 		}
-		step(func(tx installations.Tx) error { return tx.InvoicePaid(ctx, "icfg_1", "inv_known", t0.Add(72*time.Hour)) })
+		step(func(tx installations.Tx) error {
+			return tx.InvoicePaid(ctx, "icfg_1", "inv_known", t0.Add(72*time.Hour))
+		})
 		step(func(tx installations.Tx) error {
 			return tx.InvoiceFailed(ctx, "icfg_1", "inv_known", "notpaid", t0.Add(60*time.Hour)) // redelivered late
 		})
 		if _, ok := open()["inv_known"]; ok {
 			t.Error("a failure older than the payment opened the case again")
 		}
-		step(func(tx installations.Tx) error { return tx.InvoiceFailed(ctx, "icfg_1", "inv_known", "notpaid", t0.Add(96*time.Hour)) })
+		step(func(tx installations.Tx) error {
+			return tx.InvoiceFailed(ctx, "icfg_1", "inv_known", "notpaid", t0.Add(96*time.Hour))
+		})
 		if c, ok := open()["inv_known"]; !ok || !c.FirstFailedAt.Equal(t0.Add(96*time.Hour)) || c.EscalatedAt != nil {
 			t.Errorf("a new failure after the payment: %+v, want the case open again from it", c)
 		}
 		step(func(tx installations.Tx) error { return tx.InvoicePaid(ctx, "icfg_1", "inv_never_failed", t0) })
-		step(func(tx installations.Tx) error { return tx.InvoiceFailed(ctx, "icfg_1", "inv_never_failed", "notpaid", t0.Add(-time.Hour)) })
+		step(func(tx installations.Tx) error {
+			return tx.InvoiceFailed(ctx, "icfg_1", "inv_never_failed", "notpaid", t0.Add(-time.Hour))
+		})
 		if _, ok := open()["inv_never_failed"]; ok {
 			t.Error("a failure arriving after the payment it preceded opened a case")
 		}

@@ -153,7 +153,7 @@ func TestDunningAcrossSixteenDays(t *testing.T) {
 	if got := e.run(day0.Add(24 * time.Hour)); len(got) != 0 {
 		t.Errorf("day 1: %s, want nothing", actions(got))
 	}
-	e.webhook(notpaid, vercelsim.WithEventID(notpaid.ID))                              // a replay
+	e.webhook(notpaid, vercelsim.WithEventID(notpaid.ID))                               // a replay
 	e.webhook(e.Sim.InvoiceEvent("notpaid", inst, invoice, "", "", vercelsim.Period{})) // Vercel's next failed charge
 	e.webhook(e.Sim.InvoiceEvent("overdue", inst, invoice, "", "", vercelsim.Period{}))
 	if got := e.run(day0.Add(10 * 24 * time.Hour)); len(got) != 0 {

@@ -35,14 +35,14 @@ type Member struct {
 
 // InstallationState is a snapshot of Vercel's view of one installation.
 type InstallationState struct {
-	ID              string
-	AccessToken     string // the newest live token; "" before RegisterInstallation or Install
+	ID          string
+	AccessToken string // the newest live token; "" before RegisterInstallation or Install
 	// OldTokens are live tokens a rotation superseded, not yet revoked;
 	// RevokedTokens are dead, and RevokedUses counts the calls that came
 	// with one (each answered 401).
-	OldTokens     []string `json:",omitempty"`
-	RevokedTokens []string `json:",omitempty"`
-	RevokedUses   int      `json:",omitempty"`
+	OldTokens       []string `json:",omitempty"`
+	RevokedTokens   []string `json:",omitempty"`
+	RevokedUses     int      `json:",omitempty"`
 	Account         AccountInfo
 	Status          string          // last status sent with updateInstallation
 	ExternalID      string          // last externalId sent with updateInstallation
