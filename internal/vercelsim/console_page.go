@@ -31,6 +31,10 @@ type headerView struct {
 type instView struct {
 	ID, Account, Status string
 	Live                bool
+	// VercelStatus is the status the partner last sent with
+	// updateInstallation ("" none).
+	VercelStatus string
+	Token        tokenView
 	PlanName            string // the installation-level plan, when it has one
 	Notification        *notificationView
 	Resources           []resourceView
@@ -45,6 +49,12 @@ type instView struct {
 	CreateURL           string
 	MemberURL           string
 	InvoiceURL          string
+}
+
+// tokenView is what the page shows of the installation's access
+// tokens: how many were replaced and revoked, never a token.
+type tokenView struct {
+	Rotations, Live, Revoked, RevokedUses int
 }
 
 type resourceView struct {
@@ -109,6 +119,9 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 		PlanName: planNameOf(st.BillingPlan), Notification: notificationOf(st.Notification),
 		Open: s.OpenInProviderURL(id, DefaultAdminUserID, nil), UninstallURL: consoleURL(id, "uninstall"),
 		CreateURL: consoleURL(id, "resources"), MemberURL: consoleURL(id, "webhooks", "member"), InvoiceURL: consoleURL(id, "webhooks", "invoice")}
+	v.VercelStatus = st.Status
+	v.Token = tokenView{Rotations: len(st.OldTokens) + len(st.RevokedTokens), Live: len(st.OldTokens) + 1,
+		Revoked: len(st.RevokedTokens), RevokedUses: st.RevokedUses}
 	switch {
 	case st.Finalized:
 		v.Status = "uninstalled (finalized)"

@@ -31,6 +31,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006")
 	},
+	"notification": notificationOf,
 }
 
 func parsePages() (*pages, error) {
