@@ -35,20 +35,20 @@ type instView struct {
 	// updateInstallation ("" none).
 	VercelStatus string
 	Token        tokenView
-	PlanName            string // the installation-level plan, when it has one
-	Notification        *notificationView
-	Resources           []resourceView
-	Members             []memberView
-	Invoices            []invoiceView
-	Plans               []planOption
-	PlansError          string
-	Actions             []actionView
-	Notes               []ConsoleNote
-	Open                string // Open in Provider as the default admin
-	UninstallURL        string
-	CreateURL           string
-	MemberURL           string
-	InvoiceURL          string
+	PlanName     string // the installation-level plan, when it has one
+	Notification *notificationView
+	Resources    []resourceView
+	Members      []memberView
+	Invoices     []invoiceView
+	Plans        []planOption
+	PlansError   string
+	Actions      []actionView
+	Notes        []ConsoleNote
+	Open         string // Open in Provider as the default admin
+	UninstallURL string
+	CreateURL    string
+	MemberURL    string
+	InvoiceURL   string
 }
 
 // tokenView is what the page shows of the installation's access

@@ -192,7 +192,7 @@ func TestInstallationWebhooksChangeWhatGETShows(t *testing.T) {
 		"configuration": map[string]any{"id": testInstallation, "scopes": []string{"read:project", "read-write:integration-resource"}}})
 	send("integration-configuration.permission-upgraded", map[string]any{"team": map[string]any{"id": "team_new"},
 		"configuration": map[string]any{"id": testInstallation, "projectSelection": "selected", "projects": []string{"prj_a"}},
-		"projects": map[string]any{"added": []string{"prj_a", "prj_b"}, "removed": []string{}}})
+		"projects":      map[string]any{"added": []string{"prj_a", "prj_b"}, "removed": []string{}}})
 	send("integration-configuration.permission-upgraded", map[string]any{"configuration": map[string]any{"id": testInstallation},
 		"projects": map[string]any{"added": []string{}, "removed": []string{"prj_a"}}})
 	status, in := e.call(t, "GET", "/installations/"+testInstallation, "")
