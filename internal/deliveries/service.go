@@ -80,10 +80,11 @@ func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
 // the delivery starts before it ends, and the caller hears "pending".
 func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner string) (Delivery, error) {
 	done := make(chan Delivery, 1)
+	leased := d // the attempt's own copy: d changes below if it outlives the wait
 	s.inflight.Go(func() {
 		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
 		defer cancel()
-		done <- s.attempt(actx, d, owner)
+		done <- s.attempt(actx, leased, owner)
 	})
 	t := time.NewTimer(s.opts.FirstAttemptTimeout)
 	defer t.Stop()
