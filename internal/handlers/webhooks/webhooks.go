@@ -23,6 +23,7 @@ type Deps struct {
 	ClientSecret string // vercel.client_secret: the signing key; empty refuses every event
 	Store        installations.WebhookStore
 	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
+	MaxBody      int64                 // max_body_bytes: larger bodies are 413; default 1 MB
 	// Dunning, when set, hears of each new payment event (dunning.Service).
 	Dunning Kicker
 }
@@ -33,6 +34,7 @@ type Kicker interface{ Kick(installationID string) }
 // Handler serves /webhooks.
 type Handler struct {
 	Deps
+	bodies *bodies
 }
 
 // New returns the receiver, to be mounted at /webhooks.
@@ -40,7 +42,10 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return (&Handler{Deps: d}).routes()
+	if d.MaxBody <= 0 {
+		d.MaxBody = 1 << 20
+	}
+	return (&Handler{Deps: d, bodies: newBodies(maxBodies, int(d.MaxBody), bodyWait)}).routes()
 }
 
 func (h *Handler) routes() chi.Router {
@@ -55,14 +60,18 @@ var errSignature = apperr.New(apperr.Unauthorized, "invalid_signature", "the x-v
 
 // handleVercel stores a signed event and answers 200 once it is durable;
 // a redelivery of a stored event is answered 200 and not handled again.
+// Bodies are read a fixed number at a time (bodies.go): beyond that a
+// post waits briefly, then gets 503 and Vercel delivers it again.
 //
 // POST /webhooks/vercel
 func (h *Handler) handleVercel(w http.ResponseWriter, r *http.Request) {
-	body, err := handlers.ReadBody(r)
+	body, release, err := h.bodies.read(r)
 	if err != nil {
-		handlers.WriteError(w, r, h.Log, err)
+		// Busy is not a fault of ours to log: the request log counts them.
+		handlers.WriteError(w, r, nil, err)
 		return
 	}
+	defer release()
 	if !h.signed(body, r.Header.Get("x-vercel-signature")) {
 		handlers.WriteError(w, r, h.Log, errSignature)
 		return
