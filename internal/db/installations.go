@@ -134,11 +134,13 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 // restartFinalized makes an upsert of a finalized installation a fresh
 // install: its old resources (with their projects and prepaid balances,
 // and what billing kept of deleted ones) are deleted, so no surface shows
-// or bills them again, and its plan, notification and creation time start
-// over (billing starts at the new creation). Its history stays: invoices,
+// or bills them again, and its plan, notification, team, projects, unpaid
+// invoices' dunning and creation time start over (billing starts at the
+// new creation). Its history stays: invoices,
 // usage records, the feed.
 func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) error {
 	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE installations SET billing_plan_id = '', notification = '',
+		team_id = '', account_id = '', project_selection = '', projects = '[]',
 		created_at = ? WHERE id = ? AND status = ?`), now, id, installations.StatusDeleted)
 	if err != nil {
 		return fmt.Errorf("restart finalized installation: %w", err)
@@ -153,6 +155,11 @@ func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) er
 		`DELETE FROM resources WHERE installation_id = ?`,
 		// Kept for billing the old installation, which is settled.
 		`DELETE FROM deleted_resources WHERE installation_id = ?`,
+		// What dunning and a token rotation kept of the old installation.
+		`DELETE FROM dunning_cases WHERE installation_id = ? AND paid_at IS NULL`,
+		`DELETE FROM dunning_suspensions WHERE installation_id = ?`,
+		`DELETE FROM dunning_notices WHERE installation_id = ?`,
+		`DELETE FROM credential_rotations WHERE installation_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
 			return fmt.Errorf("restart finalized installation: %w", err)
