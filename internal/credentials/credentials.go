@@ -103,12 +103,18 @@ func (s *Service) rotate(ctx context.Context, id, owner string) (installations.R
 		return installations.Rotation{}, refused(err)
 	}
 	rot, err := s.Store.StoreRotatedToken(ctx, id, owner, cred.AccessToken, s.Now())
-	if err != nil {
-		// Nobody will use the token Vercel just issued: retire it.
+	if apperr.KindOf(err) == apperr.Conflict {
+		// Refused (another run took over, or a re-install replaced the
+		// token): nobody will use the token Vercel just issued; retire it.
 		if _, rerr := v.RevokeCredential(ctx, s.revocation(cred.AccessToken)); rerr != nil {
 			s.Log.WarnContext(ctx, "could not revoke a token issued by a rotation that could not be kept",
 				"installation_id", id, "err", vercelcall.Error(rerr))
 		}
+	}
+	if err != nil {
+		// Any other failure may hide a commit: the new token may be in use,
+		// so it is left alone; a started rotation is dropped, a rotated one
+		// goes on at the next run.
 		s.abandon(ctx, id, owner, err)
 		return installations.Rotation{}, err
 	}
