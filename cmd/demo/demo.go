@@ -36,6 +36,7 @@ type demoSecrets struct {
 	ClientSecret  string `json:"client_secret"`
 	InternalToken string `json:"internal_token"`
 	HookSecret    string `json:"hook_secret"`
+	PushSecret    string `json:"push_secret"`
 }
 
 // The demo's catalog: Pro has a flat fee and two meters, so usage,
@@ -88,6 +89,7 @@ func startDemo(ctx context.Context, files demoFiles, addr, simAddr string, geten
 		d.hook.Close()
 		return nil, err
 	}
+	d.sim.SetPushSecret(secrets.PushSecret) // the simulator plays the partner's event receiver
 	if err := d.startServer(ctx, addr, getenv, stdout); err != nil {
 		d.sim.Close()
 		d.hook.Close()
@@ -138,6 +140,8 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_PRODUCTS":                         demoProducts,
 		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
 		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
+		"PARTNER_EVENTS_PUSH_URL":                  d.sim.PushReceiverURL(),
+		"PARTNER_EVENTS_PUSH_SECRET":               d.secrets.PushSecret,
 		"PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE":     "true",
 		"PARTNER_DELIVERIES_POLL_INTERVAL":         "500ms",
 		"PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT": "2s",
@@ -222,7 +226,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		if s.HookSecret != "" {
+		if s.HookSecret != "" && s.PushSecret != "" {
 			return s, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
@@ -232,9 +236,12 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		rand.Read(key)
 		s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
 	}
-	hook := make([]byte, 32)
-	rand.Read(hook)
-	s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
+	if s.HookSecret == "" {
+		s.HookSecret = newWebhookSecret()
+	}
+	if s.PushSecret == "" {
+		s.PushSecret = newWebhookSecret()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return s, fmt.Errorf("demo: %w", err)
 	}
@@ -243,6 +250,14 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		return s, fmt.Errorf("demo: %w", err)
 	}
 	return s, nil
+}
+
+// newWebhookSecret is a Standard Webhooks secret: whsec_ and 32 random
+// bytes in base64.
+func newWebhookSecret() string {
+	key := make([]byte, 32)
+	rand.Read(key)
+	return "whsec_" + base64.StdEncoding.EncodeToString(key)
 }
 
 // resetDemo deletes the database and the simulator's state; the

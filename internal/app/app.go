@@ -26,6 +26,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
 	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
@@ -72,6 +73,7 @@ type App struct {
 	Balances      *db.Balances
 	Billing       *db.Billing
 	Deliveries    *deliveries.Service
+	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
 	Notifications *notifications.Service
 	Credentials   *credentials.Service
@@ -137,6 +139,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		dopts = *opts.Deliveries
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	if a.Pushes, err = eventpush.New(eventpush.Deps{Feed: a.Events, Store: db.NewPushes(a.DB), Registry: a.Metrics.Registry,
+		Log: a.Log}, pushOptions(cfg, dopts)); err != nil {
+		return err
+	}
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
 		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
@@ -189,8 +195,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Notifications: a.Notifications, Credentials: a.Credentials,
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Experimentation: res, Lifecycle: life,
+		Deliveries: a.Deliveries, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
 		Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	wh := webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret, Store: a.Webhooks, Catalog: cfg.Catalog(),
@@ -212,6 +218,13 @@ func queueOptions(cfg *config.Config) deliveries.Options {
 	c := cfg.Deliveries
 	return deliveries.Options{FirstAttemptTimeout: c.FirstAttemptTimeout, AttemptTimeout: c.AttemptTimeout,
 		MaxAge: c.MaxAge, Workers: c.Workers, PollInterval: c.PollInterval}
+}
+
+// pushOptions are the event push's settings: its URL, secret and
+// timeout, and the queue's timings for the rest.
+func pushOptions(cfg *config.Config, q deliveries.Options) eventpush.Options {
+	return eventpush.Options{URL: cfg.Events.PushURL, Secret: cfg.Events.PushSecret, Timeout: cfg.Events.PushTimeout,
+		Workers: q.Workers, PollInterval: q.PollInterval, BaseBackoff: q.BaseBackoff, MaxBackoff: q.MaxBackoff, MaxAge: q.MaxAge}
 }
 
 // provisioningHook is the configured hook client, nil in feed mode.
@@ -241,6 +254,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Installations:   a.Installations,
 		Resources:       a.Resources,
 		Invoices:        a.Invoices,
+		Items:           db.NewExperimentation(a.DB),
 		Catalog:         catalog,
 		Vercel:          caller,
 		ResourceActions: res,
@@ -252,13 +266,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
-// Start runs the background delivery worker and the billing autopilot
-// until Close.
+// Start runs the background delivery worker, the event push and the
+// billing autopilot until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 	a.wg.Go(func() { a.Credentials.Run(ctx, time.Minute) })

@@ -130,3 +130,14 @@ func (t tx) DeleteDunningSuspension(ctx context.Context, installationID, resourc
 func (t tx) SetDunningNotice(ctx context.Context, installationID string, n json.RawMessage) error {
 	return setDunningNotice(ctx, t.x, installationID, n)
 }
+
+func (t tx) PutExperimentationItem(ctx context.Context, it installations.ExperimentationItem) error {
+	if it.UpdatedAt.IsZero() {
+		it.UpdatedAt = t.d.now()
+	}
+	return putExperimentationItem(ctx, t.x, it)
+}
+
+func (t tx) DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error {
+	return deleteExperimentationItem(ctx, t.x, installationID, resourceID, itemID)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -21,6 +22,11 @@ const (
 	OpFinalize           = "finalizeInstallation"
 	OpUpdateInstallation = "updateInstallation"
 	OpUpdateResource     = "updateResource"
+	// Experimentation items and the global config of one resource.
+	OpCreateItems     = "createExperimentationItems"
+	OpUpdateItem      = "updateExperimentationItem"
+	OpDeleteItem      = "deleteExperimentationItem"
+	OpPutGlobalConfig = "replaceExperimentationGlobalConfig"
 )
 
 // op is everything the queue knows about one operation. Adding an
@@ -78,6 +84,20 @@ var ops = map[string]op{
 	OpUpdateResource: {key: byTarget("state"), latestWins: true, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
 		return v.UpdateResource(ctx, d.Target, req)
 	})},
+	OpCreateItems: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItems) error {
+		return v.CreateExperimentationItems(ctx, d.Target, req)
+	})},
+	OpUpdateItem: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItemUpdate) error {
+		rid, item := itemTarget(d.Target)
+		return v.UpdateExperimentationItem(ctx, rid, item, req)
+	})},
+	OpDeleteItem: {key: experimentationKey, send: func(ctx context.Context, v vercelcall.Installation, d Delivery, _ []byte) (json.RawMessage, error) {
+		rid, item := itemTarget(d.Target)
+		return nil, v.DeleteExperimentationItem(ctx, rid, item)
+	}},
+	OpPutGlobalConfig: {key: experimentationKey, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.GlobalConfigRequest) (*vercelapi.GlobalConfig, error) {
+		return v.PutGlobalConfig(ctx, d.Target, req)
+	})},
 	// Vercel expects nothing more: the token goes with the same commit.
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
@@ -112,6 +132,18 @@ func byTarget(kind string) func(Delivery) string {
 }
 
 func billingKey(d Delivery) string { return d.InstallationID + "|billing" }
+
+// experimentationKey orders the items and the global config of one
+// resource; an item's target is "<resourceId>/<itemId>".
+func experimentationKey(d Delivery) string {
+	rid, _ := itemTarget(d.Target)
+	return d.InstallationID + "|experimentation|" + rid
+}
+
+func itemTarget(target string) (resourceID, itemID string) {
+	resourceID, itemID, _ = strings.Cut(target, "/")
+	return resourceID, itemID
+}
 
 func ownKey(d Delivery) string { return d.InstallationID + "|submission|" + d.ID }
 

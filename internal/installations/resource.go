@@ -17,8 +17,10 @@ type Resource struct {
 	Status         string          `json:"status"`
 	// Notification is what Vercel shows on the resource (nil: none).
 	Notification json.RawMessage `json:"notification,omitempty"`
-	CreatedAt    time.Time       `json:"createdAt"`
-	UpdatedAt    time.Time       `json:"updatedAt"`
+	// ProtocolSettings is Vercel's protocolSettings, kept as sent.
+	ProtocolSettings json.RawMessage `json:"protocolSettings,omitempty"`
+	CreatedAt        time.Time       `json:"createdAt"`
+	UpdatedAt        time.Time       `json:"updatedAt"`
 }
 
 // ResourceStore keeps our copy of resources.

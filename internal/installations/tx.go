@@ -44,6 +44,10 @@ type Tx interface {
 	// reach: selection ("" keeps it), plus added, minus removed.
 	SetInstallationProjects(ctx context.Context, id, selection string, added, removed []string) error
 	DunningTx
+	// PutExperimentationItem keeps (or replaces) our copy of an item.
+	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
+	// DeleteExperimentationItem forgets our copy of an item.
+	DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error
 }
 
 // LocalChange runs inside the transaction that records a delivery.

@@ -68,6 +68,8 @@ type Sim struct {
 	background    sync.WaitGroup
 
 	console console
+	push    pushReceiver            // guarded by mu
+	repl    map[string]replExchange // the last REPL exchange per resource; guarded by mu
 }
 
 // Start listens and serves the simulator until Close.

@@ -25,14 +25,16 @@ type Deps struct {
 	Invoices      installations.InvoiceStore
 	Events        installations.EventStore
 	// The use cases (usecases.go).
-	Resources     Resources
-	Lifecycle     Lifecycle
-	Deliveries    Deliveries
-	Notifications Notifications
-	Credentials   Credentials
-	Vercel        *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency   *handlers.Idempotency
-	Autopilot     *autopilot.Autopilot
+	Resources       Resources
+	Experimentation Experimentation
+	Lifecycle       Lifecycle
+	Deliveries      Deliveries
+	Notifications   Notifications
+	Credentials     Credentials
+	Pushes          Pushes             // the event push's records; ids start "push_"
+	Vercel          *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency     *handlers.Idempotency
+	Autopilot       *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
 	// Now is the billing clock; default time.Now.
@@ -103,7 +105,9 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/resources/{resourceId}/suspend", a.handleSuspendResource)
 		r.Post("/installations/{installationId}/resources/{resourceId}/resume", a.handleResumeResource)
 		r.Post("/installations/{installationId}/credentials/rotate", a.handleRotateCredentials)
+		a.experimentationRoutes(r)
 	})
+	r.Get("/installations/{installationId}/resources/{resourceId}/experimentation/global-config", a.handleGetGlobalConfig)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	return r

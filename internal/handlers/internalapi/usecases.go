@@ -6,10 +6,12 @@ import (
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/credentials"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/notifications"
 	"github.com/vercel-partner/partner-server/internal/resources"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
 // The use cases the internal API calls, as small interfaces so a test
@@ -40,6 +42,14 @@ type (
 	Credentials interface {
 		Rotate(ctx context.Context, installationID string) (credentials.Result, error)
 	}
+	// Experimentation is a resource's flags and experiments, queued for
+	// Vercel (resources.Service).
+	Experimentation interface {
+		PushItems(ctx context.Context, key, installationID, resourceID string, req *vercelapi.ExperimentationItems) (deliveries.Delivery, error)
+		UpdateItem(ctx context.Context, key, installationID, resourceID, itemID string, req *vercelapi.ExperimentationItemUpdate) (deliveries.Delivery, error)
+		DeleteItem(ctx context.Context, key, installationID, resourceID, itemID string) (deliveries.Delivery, error)
+		PutGlobalConfig(ctx context.Context, key, installationID, resourceID string, req *vercelapi.GlobalConfigRequest) (deliveries.Delivery, error)
+	}
 	// Lifecycle is an installation's usage and finalization
 	// (lifecycle.Service).
 	Lifecycle interface {
@@ -55,12 +65,21 @@ type (
 		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
 		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
 	}
+	// Pushes lets operators follow the pushes of feed events, which the
+	// delivery routes take by their "push_" ids (eventpush.Service).
+	Pushes interface {
+		Get(ctx context.Context, id string) (installations.Push, error)
+		Retry(ctx context.Context, id string) (installations.Push, error)
+		Cancel(ctx context.Context, id string) (installations.Push, error)
+	}
 )
 
 var (
-	_ Resources     = (*resources.Service)(nil)
-	_ Lifecycle     = (*lifecycle.Service)(nil)
-	_ Deliveries    = (*deliveries.Service)(nil)
-	_ Notifications = (*notifications.Service)(nil)
-	_ Credentials   = (*credentials.Service)(nil)
+	_ Resources       = (*resources.Service)(nil)
+	_ Experimentation = (*resources.Service)(nil)
+	_ Lifecycle       = (*lifecycle.Service)(nil)
+	_ Deliveries      = (*deliveries.Service)(nil)
+	_ Pushes          = (*eventpush.Service)(nil)
+	_ Notifications   = (*notifications.Service)(nil)
+	_ Credentials     = (*credentials.Service)(nil)
 )
