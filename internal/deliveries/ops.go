@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -22,6 +23,8 @@ const (
 	OpFinalize           = "finalizeInstallation"
 	OpUpdateInstallation = "updateInstallation"
 	OpUpdateResource     = "updateResource"
+	OpImportResource     = "importResource"
+	OpDeleteResource     = "deleteIntegrationResource"
 	// Experimentation items and the global config of one resource.
 	OpCreateItems     = "createExperimentationItems"
 	OpUpdateItem      = "updateExperimentationItem"
@@ -46,7 +49,12 @@ type op struct {
 	// repeat with 409: an invoice's externalId is unique, and a refund is
 	// refused while one is under way.
 	conflictIsDone bool
-	// sealed: the body holds secret values and is sealed at rest.
+	// notFoundIsDone: a 404 after an attempt whose outcome is unknown is
+	// our own earlier write (a deletion that landed), so the delivery
+	// counts as delivered.
+	notFoundIsDone bool
+	// sealed: the body holds secret values; it is sealed at rest and
+	// wiped once the delivery is final.
 	sealed bool
 	// latestWins: only the newest of the pending writes that change the
 	// same thing (the write's latest key: one notification, one status)
@@ -102,6 +110,16 @@ var ops = map[string]op{
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
 	}},
+	// A resource the partner created: ordered with the resource's events.
+	OpImportResource: {key: byTarget("resource"), sealed: true,
+		send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ImportResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+			return v.ImportResource(ctx, d.Target, req)
+		})},
+	// Our copy goes once Vercel took the deletion.
+	OpDeleteResource: {key: byTarget("resource"), notFoundIsDone: true, delivered: resourceDeleted,
+		send: func(ctx context.Context, v vercelcall.Installation, d Delivery, _ []byte) (json.RawMessage, error) {
+			return nil, v.DeleteIntegrationResource(ctx, d.Target)
+		}},
 }
 
 // opOf is the row of an operation; an unknown one (a row written by a
@@ -115,10 +133,12 @@ func opOf(name string) op {
 	}}
 }
 
-// Ordering keys: the same resource's events, the installation's own
-// events, the same resource's secrets, the state (notification, status)
-// of the installation and of each resource, the actions on one invoice,
-// and the installation's billing data, balances and finalization. An invoice
+// Ordering keys: the same resource's events (and its import and
+// deletion: byTarget("resource") is eventKey's key for a resource), the
+// installation's own events, the same resource's secrets, the state
+// (notification, status) of the installation and of each resource, the
+// actions on one invoice, and the installation's billing data, balances
+// and finalization. An invoice
 // submission waits for nothing (its key is its own).
 func eventKey(d Delivery) string {
 	if d.Target == "" {
@@ -174,4 +194,19 @@ func answer[T, R any](fn func(ctx context.Context, v vercelcall.Installation, d 
 // finalization.
 func finalized(ctx context.Context, tx installations.Tx, d Delivery, _ []byte) error {
 	return tx.FinalizeInstallation(ctx, d.InstallationID)
+}
+
+// resourceDeleted forgets our copy of a resource once Vercel took its
+// deletion, and says so on the feed; a copy already gone is fine.
+func resourceDeleted(ctx context.Context, tx installations.Tx, d Delivery, _ []byte) error {
+	err := tx.DeleteResource(ctx, d.InstallationID, d.Target)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceDeleted,
+		InstallationID: d.InstallationID, Subject: d.Target,
+		Data: map[string]string{"resourceId": d.Target, "deliveryId": d.ID}})
 }
