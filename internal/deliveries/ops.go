@@ -86,10 +86,10 @@ var ops = map[string]op{
 	OpSubmitBalances: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.PrepaymentBalances) error {
 		return v.SubmitPrepaymentBalances(ctx, req)
 	})},
-	OpUpdateInstallation: {key: byTarget("state"), latestWins: true, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.InstallationUpdate) error {
+	OpUpdateInstallation: {key: eventKey, latestWins: true, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.InstallationUpdate) error {
 		return v.UpdateInstallation(ctx, req)
 	})},
-	OpUpdateResource: {key: byTarget("state"), latestWins: true, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+	OpUpdateResource: {key: eventKey, latestWins: true, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
 		return v.UpdateResource(ctx, d.Target, req)
 	})},
 	OpCreateItems: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItems) error {
@@ -133,12 +133,11 @@ func opOf(name string) op {
 	}}
 }
 
-// Ordering keys: the same resource's events (and its import and
-// deletion: byTarget("resource") is eventKey's key for a resource), the
-// installation's own events, the same resource's secrets, the state
-// (notification, status) of the installation and of each resource, the
-// actions on one invoice, and the installation's billing data, balances
-// and finalization. An invoice
+// Ordering keys: the same resource's events, state (notification,
+// status), import and deletion (byTarget("resource") is eventKey's key
+// for a resource), the installation's own events and state, the same
+// resource's secrets, the actions on one invoice, and the installation's
+// billing data, balances and finalization. An invoice
 // submission waits for nothing (its key is its own).
 func eventKey(d Delivery) string {
 	if d.Target == "" {
