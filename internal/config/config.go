@@ -142,7 +142,20 @@ type Billing struct {
 	// LateUsageGrace is how long after a period ends its usage is still
 	// accepted; the period's invoice waits until then.
 	LateUsageGrace time.Duration `yaml:"late_usage_grace"`
+	Dunning        Dunning       `yaml:"dunning"`
 }
+
+// Dunning configures what unpaid invoices lead to.
+type Dunning struct {
+	// Grace is how long after an invoice's first failed payment it
+	// suspends the installation's paid resources.
+	Grace time.Duration `yaml:"grace"`
+	// Enabled is on unless set to false.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// On reports whether dunning acts (billing.dunning.enabled, default true).
+func (d Dunning) On() bool { return d.Enabled == nil || *d.Enabled }
 
 // Load reads the YAML file at path (optional when ""), applies environment
 // overrides from getenv, fills defaults and validates.
@@ -227,6 +240,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
+	durDef(&c.Billing.Dunning.Grace, 360*time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}

@@ -31,8 +31,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006")
 	},
-	"period":     period,
-	"stateLabel": stateLabel,
+	"period":       period,
+	"stateLabel":   stateLabel,
+	"notification": notificationOf,
 }
 
 func parsePages() (*pages, error) {
