@@ -168,6 +168,17 @@ var ssoTokenBody = object(map[string]prop{
 	"refresh_token": opt(str),
 })
 
+var rotateCredentialBody = object(map[string]prop{
+	"client_secret": req(str),
+	"client_id":     opt(str),
+})
+
+var revokeCredentialBody = object(map[string]prop{
+	"token":         req(str),
+	"client_secret": req(str),
+	"client_id":     opt(str),
+})
+
 // The deployment integration's calls. A link is https or sso: (Vercel
 // opens sso: links through Open in Provider).
 var deploymentLink = httpURL(true)

@@ -30,6 +30,8 @@ type Deps struct {
 	Lifecycle       Lifecycle
 	Deliveries      Deliveries
 	Deployments     Deployments
+	Notifications   Notifications
+	Credentials     Credentials
 	Pushes          Pushes             // the event push's records; ids start "push_"
 	Vercel          *vercelcall.Caller // reads (account, member, invoice)
 	Idempotency     *handlers.Idempotency
@@ -102,6 +104,13 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
 		r.Patch("/installations/{installationId}/deployments/{deploymentId}/actions/{resourceId}/{action}", a.handleCompleteAction)
 		r.Patch("/installations/{installationId}/deployments/{deploymentId}/check-runs/{checkRunId}", a.handleCompleteCheckRun)
+		r.Put("/installations/{installationId}/notification", a.handleSetInstallationNotification)
+		r.Delete("/installations/{installationId}/notification", a.handleClearInstallationNotification)
+		r.Put("/installations/{installationId}/resources/{resourceId}/notification", a.handleSetResourceNotification)
+		r.Delete("/installations/{installationId}/resources/{resourceId}/notification", a.handleClearResourceNotification)
+		r.Post("/installations/{installationId}/resources/{resourceId}/suspend", a.handleSuspendResource)
+		r.Post("/installations/{installationId}/resources/{resourceId}/resume", a.handleResumeResource)
+		r.Post("/installations/{installationId}/credentials/rotate", a.handleRotateCredentials)
 		a.experimentationRoutes(r)
 	})
 	r.Get("/installations/{installationId}/resources/{resourceId}/experimentation/global-config", a.handleGetGlobalConfig)
