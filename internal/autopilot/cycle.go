@@ -50,7 +50,7 @@ func (a *Autopilot) installation(ctx context.Context, r *Report, q *queue, in in
 		return err
 	}
 	writes := []queued{{w: billingData(in.ID, st, now, nil), ids: billingDataIDs}}
-	bal, err := a.balances(ctx, in.ID, st, now)
+	bal, err := a.balances(ctx, r, in.ID, st, now)
 	if err != nil {
 		return err
 	}

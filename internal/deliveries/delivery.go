@@ -26,6 +26,9 @@ const (
 	StatusDelivered = installations.DeliveryDelivered
 	StatusRejected  = installations.DeliveryRejected
 	StatusDead      = installations.DeliveryDead
+	// StatusSuperseded: a newer write of the same thing was recorded
+	// before this one was sent; it never will be.
+	StatusSuperseded = installations.DeliverySuperseded
 )
 
 // Store is what the queue needs of the database.
@@ -33,6 +36,8 @@ type Store interface {
 	InsertDelivery(ctx context.Context, d Delivery, owner string, leaseUntil time.Time, local installations.LocalChange) (Delivery, bool, error)
 	GetDelivery(ctx context.Context, id string) (Delivery, error)
 	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FinishDelivery records an attempt; a final d whose Body the queue
+	// emptied (a sealed write: it held secret values) keeps no body.
 	FinishDelivery(ctx context.Context, d Delivery, owner string, local installations.LocalChange) (bool, error)
 	ReleaseDelivery(ctx context.Context, id, owner string) error
 	DeliveryBacklog(ctx context.Context) (int, time.Time, error)

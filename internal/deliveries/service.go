@@ -77,11 +77,11 @@ func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
 // the delivery starts before it ends, and the caller hears "pending".
 func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner, token string) (Delivery, error) {
 	done := make(chan Delivery, 1)
-	attempted := d // the attempt's own copy: d changes below if it outlasts the wait
+	leased := d // the attempt's own copy: d changes below if it outlives the wait
 	s.inflight.Go(func() {
 		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
 		defer cancel()
-		done <- s.attempt(actx, attempted, owner, s.Vercel.ForToken(attempted.InstallationID, token))
+		done <- s.attempt(actx, leased, owner, s.Vercel.ForToken(leased.InstallationID, token))
 	})
 	t := time.NewTimer(s.opts.FirstAttemptTimeout)
 	defer t.Stop()
@@ -125,6 +125,9 @@ func (s *Service) newDelivery(w Write) (Delivery, error) {
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
 	o := opOf(w.op)
 	d.OrderKey = o.key(d)
+	if o.latestWins && w.latest != "" {
+		d.LatestKey = d.OrderKey + "|" + w.latest
+	}
 	if o.sealed && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error

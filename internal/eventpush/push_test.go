@@ -172,15 +172,16 @@ func TestAFailingInstallationDoesNotHoldBackOthers(t *testing.T) {
 			t.Fatalf("a push of the failing installation was accepted: %+v", r)
 		}
 	}
-	// Its first attempt may still be hanging when the others are in: it
-	// is counted once it times out.
-	waitFor(t, "an attempt of the stuck installation's first push", func() bool {
-		p, err := db.NewPushes(d).GetPush(t.Context(), "push_1")
-		if err != nil || p.Status != installations.DeliveryPending {
-			t.Fatalf("the stuck installation's first push = %+v, %v; want pending", p, err)
-		}
-		return p.Attempts > 0
+	// Its first attempt may still be hanging: wait until one is recorded.
+	var p installations.Push
+	waitFor(t, "an attempt of the stuck push", func() bool {
+		var err error
+		p, err = db.NewPushes(d).GetPush(t.Context(), "push_1")
+		return err == nil && p.Attempts > 0
 	})
+	if p.Status != installations.DeliveryPending {
+		t.Fatalf("the stuck installation's first push = %+v; want pending after attempts", p)
+	}
 }
 
 // A push that keeps failing past max age is dead and leaves its place to

@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"context"
+
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/resources"
@@ -45,10 +47,22 @@ type Deps struct {
 	ResourceActions *resources.Service
 	// Deliveries forwards refunds.
 	Deliveries *deliveries.Service
-	Support    Support
-	AccountTTL time.Duration            // how long getAccountInfo answers are reused; default 1 minute
-	Usage      installations.UsageStore // the usage ledger, for the open period
-	Now        func() time.Time         // the billing clock; default time.Now
+	// Deployments finds check runs for their pages (optional).
+	Deployments CheckRuns
+	Support     Support
+	AccountTTL  time.Duration            // how long getAccountInfo answers are reused; default 1 minute
+	Usage       installations.UsageStore // the usage ledger, for the open period
+	// Billing tells whether the open period is invoiced already.
+	Billing installations.BillingStore
+	// Projects lists the Vercel projects a resource is connected to.
+	Projects ProjectLister
+	Now      func() time.Time // the billing clock; default time.Now
+}
+
+// ProjectLister lists the projects a resource is connected to, as
+// Vercel's project-connected webhooks recorded them.
+type ProjectLister interface {
+	ListResourceProjects(ctx context.Context, installationID, resourceID string) ([]installations.ResourceProject, error)
 }
 
 // Browser serves "Open in Provider" sign-in and the dashboard.
@@ -95,7 +109,7 @@ func New(d Deps) (http.Handler, error) {
 		pages:     p,
 		accounts:  newAccountCache(d.AccountTTL),
 		exchanges: newExchangeLimiter(20, 3*time.Second),
-		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items},
+		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items, Checks: d.Deployments},
 	}
 	return b.routes(), nil
 }
@@ -121,6 +135,7 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/invoices", b.handleInvoices)
 		r.Get("/invoices/{invoiceId}", b.handleInvoice)
 		r.Get("/support", b.handleSupport)
+		r.Get("/checks/{checkRunId}", b.handleCheck)
 		r.Get("/items/{itemId}", b.handleItem)
 	})
 	r.NotFound(b.handleNotFound)
