@@ -51,7 +51,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		t.Skipf("%s is not set: no PostgreSQL to run replicas on", dbtest.PostgresEnv)
 	}
 	var out bytes.Buffer
-	args := []string{"-duration", "200ms", "-installations", "6", "-conns", "4", "-backlog", "40",
+	args := []string{"-duration", "500ms", "-installations", "6", "-conns", "4", "-backlog", "40",
 		"-postgres", dbtest.PostgresDSN(t), "-replicas", "2", "-scenarios", "healthz,internal,drain"}
 	if err := run(t.Context(), args, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
