@@ -160,7 +160,7 @@ func TestIdempotencyConcurrentRepeatsRunOnce(t *testing.T) {
 
 func TestIdempotencyClaims(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		s := newIdemServer(t, d, &Idempotency{StaleAfter: time.Minute, Wait: 100 * time.Millisecond})
+		s := newIdemServer(t, d, &Idempotency{Bound: time.Minute, Wait: 100 * time.Millisecond})
 		body := `{"n":1}`
 		req := httptest.NewRequest("PUT", "/things/a", nil)
 		hash := requestHash(req, []byte(body))

@@ -46,19 +46,10 @@ func (h *Handler) effect(ev installations.WebhookEvent) installations.LocalChang
 	}
 }
 
-// removed runs the uninstall as DELETE /v1/installations does (finalized
-// at once when nothing is billable) and ends the installation's sessions.
+// removed runs the one uninstall, as DELETE /v1/installations does.
 func (h *Handler) removed(ctx context.Context, tx installations.Tx, in installations.Installation) error {
-	if in.DeletedAt == nil {
-		res, err := tx.ListResources(ctx, in.ID)
-		if err != nil {
-			return err
-		}
-		if err := tx.MarkInstallationDeleted(ctx, in.ID, h.Catalog.NothingBillable(in, res)); err != nil {
-			return err
-		}
-	}
-	return tx.EndInstallationSessions(ctx, in.ID)
+	_, err := h.Lifecycle.UninstallIn(ctx, tx, in.ID)
+	return err
 }
 
 // invoice creates our record of the invoice or moves it to state.

@@ -4,6 +4,7 @@
 package webhooks
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
@@ -22,7 +23,15 @@ type Deps struct {
 	Log          *slog.Logger
 	ClientSecret string // vercel.client_secret: the signing key; empty refuses every event
 	Store        installations.WebhookStore
-	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
+	Lifecycle    Lifecycle // the uninstall an integration-configuration.removed runs
+}
+
+// Lifecycle is the installation use case the receiver runs
+// (lifecycle.Service).
+type Lifecycle interface {
+	// UninstallIn uninstalls an installation in the transaction that
+	// stores the event.
+	UninstallIn(ctx context.Context, tx installations.Tx, id string) (finalized bool, err error)
 }
 
 // Handler serves /webhooks.
