@@ -112,7 +112,10 @@ func TestVercelChangesNothingOfAnUninstalledInstallation(t *testing.T) {
 			_, err := e.svc.Update(t.Context(), installations.KeyClaim{}, inst, r.ID, resources.Patch{Name: ptr("x")})
 			return err
 		},
-		"rotate": func() error { _, err := e.svc.Rotate(t.Context(), installations.KeyClaim{}, inst, r.ID, "why", nil); return err },
+		"rotate": func() error {
+			_, err := e.svc.Rotate(t.Context(), installations.KeyClaim{}, inst, r.ID, "why", nil)
+			return err
+		},
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, installations.ErrUninstalled) {
