@@ -93,6 +93,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if opts.Now != nil {
 		d.Now = opts.Now
 	}
+	for _, w := range d.Warnings {
+		log.Warn("database: " + w)
+	}
 	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
@@ -149,8 +152,13 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
+	proxies, err := cfg.HTTP.Proxies()
+	if err != nil {
+		cancel()
+		return err
+	}
 	r := chi.NewRouter()
-	r.Use(handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
+	r.Use(handlers.ClientAddress(proxies), handlers.Observe(a.Log, a.Metrics), handlers.LimitBody(cfg.MaxBodyBytes))
 	if strings.HasPrefix(cfg.PublicURL, "https://") {
 		r.Use(handlers.HSTS)
 	}
@@ -164,7 +172,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
-		Store: a.Webhooks, Lifecycle: life}))
+		Store: a.Webhooks, Lifecycle: life, MaxBody: cfg.MaxBodyBytes}))
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

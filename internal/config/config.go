@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -36,9 +38,35 @@ type Config struct {
 	Billing                Billing      `yaml:"billing"`
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
+	HTTP                   HTTP         `yaml:"http"`
 
 	// catalog is Products in the domain's terms, built once by Load.
 	catalog installations.Catalog
+}
+
+// HTTP configures how requests are read.
+type HTTP struct {
+	// TrustedProxies are the proxies (CIDRs or addresses) whose
+	// X-Forwarded-For names the client; without them the peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Proxies parses TrustedProxies; a bare address is a prefix of its own.
+func (h HTTP) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, s := range h.TrustedProxies {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("http.trusted_proxies[%d]: %q is not a CIDR (10.0.0.0/8) or an IP address", i, s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Database selects the storage driver.

@@ -72,6 +72,9 @@ func (c *Config) Validate() error {
 	}
 	c.validateProvisioning(add)
 	c.validateDashboard(add)
+	if _, err := c.HTTP.Proxies(); err != nil {
+		add("%v", err)
+	}
 	if c.MaxBodyBytes < 1024 {
 		add("max_body_bytes: must be at least 1024")
 	}

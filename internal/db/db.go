@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +25,10 @@ type DB struct {
 	Read   *sqlx.DB
 	Driver string           // "sqlite" or "postgres"
 	Now    func() time.Time // the stores' clock; default time.Now
-	grp    *group           // SQLite's group commit; nil on PostgreSQL
+	// Warnings are what Open found worth an operator's attention (a
+	// SQLite file anyone may read), for the caller to log.
+	Warnings []string
+	grp      *group // SQLite's group commit; nil on PostgreSQL
 }
 
 func (d *DB) now() time.Time {
@@ -40,13 +41,14 @@ func (d *DB) now() time.Time {
 // Open connects, checks the connection and applies pending migrations.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	var (
-		x, read *sqlx.DB
-		err     error
+		x, read  *sqlx.DB
+		warnings []string
+		err      error
 	)
 	switch driver {
 	case "sqlite":
-		if dir := filepath.Dir(dsn); dir != "." && !strings.HasPrefix(dsn, "file:") {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
+		if !strings.HasPrefix(dsn, "file:") && dsn != ":memory:" {
+			if warnings, err = prepareSQLiteFile(dsn); err != nil {
 				return nil, fmt.Errorf("db: %w", err)
 			}
 		}
@@ -80,7 +82,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if read == nil {
 		read = x
 	}
-	d := &DB{DB: x, Read: read, Driver: driver}
+	d := &DB{DB: x, Read: read, Driver: driver, Warnings: warnings}
 	if driver == "sqlite" {
 		d.grp = newGroup(d)
 	}

@@ -73,7 +73,8 @@ func (r installationRow) domain() installations.Installation {
 var upsertEventData = json.RawMessage(`{"reason":"upsert"}`)
 
 // Upsert creates the installation or, on re-install, replaces token, scopes,
-// policies and account while keeping plan and notification.
+// policies and account while keeping plan and notification. A finalized
+// installation's id starts over as a new installation (restartFinalized).
 func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (installations.Installation, error) {
 	ct, keyID, err := s.vault.Seal(u.ID, u.Credentials.AccessToken)
 	if err != nil {
@@ -95,6 +96,9 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 	a := u.Account
 	var out installations.Installation
 	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := restartFinalized(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
 		var r installationRow
 		if err := tx.GetContext(ctx, &r, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
 			a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
@@ -113,6 +117,36 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 		return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: upsertEventData}, s.db.now())
 	})
 	return out, err
+}
+
+// restartFinalized makes an upsert of a finalized installation a fresh
+// install: its old resources (with their projects and prepaid balances,
+// and what billing kept of deleted ones) are deleted, so no surface shows
+// or bills them again, and its plan, notification and creation time start
+// over (billing starts at the new creation). Its history stays: invoices,
+// usage records, the feed.
+func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE installations SET billing_plan_id = '', notification = '',
+		created_at = ? WHERE id = ? AND status = ?`), now, id, installations.StatusDeleted)
+	if err != nil {
+		return fmt.Errorf("restart finalized installation: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	for _, q := range []string{
+		`DELETE FROM resource_projects WHERE installation_id = ?`,
+		`DELETE FROM balance_draws WHERE installation_id = ? AND resource_id <> ''`,
+		`DELETE FROM balances WHERE installation_id = ? AND resource_id <> ''`,
+		`DELETE FROM resources WHERE installation_id = ?`,
+		// Kept for billing the old installation, which is settled.
+		`DELETE FROM deleted_resources WHERE installation_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+			return fmt.Errorf("restart finalized installation: %w", err)
+		}
+	}
+	return nil
 }
 
 // Get returns one installation, deleted ones included.

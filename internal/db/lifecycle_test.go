@@ -1,8 +1,10 @@
 package db_test
 
 import (
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/db"
@@ -79,6 +81,74 @@ func TestLifecycleTx(t *testing.T) {
 		err = d.InTx(ctx, func(tx installations.Tx) error { return tx.DeleteResource(ctx, "icfg_1", "res_1") })
 		if apperr.KindOf(err) != apperr.NotFound {
 			t.Errorf("second delete: %v", err)
+		}
+	})
+}
+
+// TestUpsertOfAFinalizedInstallationStartsOver: the old resources, their
+// prepaid balances, what billing kept of deleted ones and the plan are
+// gone; an installation pending
+// finalization, or one never uninstalled, keeps them on an upsert.
+func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		var mu sync.Mutex
+		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		d.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		s := db.NewInstallations(d, newVault(t))
+		res := db.NewResources(d)
+		setUp := func(wipe bool) {
+			if _, err := s.Upsert(ctx, upsert); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetPlan(ctx, "icfg_1", "team"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := res.PutResource(ctx, installations.Resource{ID: "res_1", InstallationID: "icfg_1", ProductID: "p", Name: "n", Status: "ready"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.NewBalances(d).CreditInvoice(ctx, "icfg_1", "inv_"+t.Name()+strconv.FormatBool(wipe),
+				[]installations.Credit{{ResourceID: "res_1", Cents: 100}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := res.PutResource(ctx, installations.Resource{ID: "res_gone", InstallationID: "icfg_1", ProductID: "p", Name: "gone", Status: "ready"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.InTx(ctx, func(tx installations.Tx) error { return tx.DeleteResource(ctx, "icfg_1", "res_gone") }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.MarkDeleted(ctx, "icfg_1", wipe); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		setUp(false) // pending finalization: an upsert keeps everything
+		in, err := s.Upsert(ctx, upsert)
+		if err != nil || in.BillingPlanID != "team" {
+			t.Fatalf("upsert while pending finalization: %+v %v, want the plan kept", in, err)
+		}
+		if list, _ := res.ListResources(ctx, "icfg_1"); len(list) != 1 {
+			t.Fatalf("resources %+v, want res_1 kept", list)
+		}
+
+		setUp(true) // finalized: an upsert is a new installation
+		mu.Lock()
+		clock = clock.Add(time.Hour)
+		mu.Unlock()
+		if in, err = s.Upsert(ctx, upsert); err != nil {
+			t.Fatal(err)
+		}
+		if in.BillingPlanID != "" || in.Status != installations.StatusActive || !in.CreatedAt.Equal(clock) {
+			t.Errorf("reinstalled %+v, want active, created now, with no plan", in)
+		}
+		if list, _ := res.ListResources(ctx, "icfg_1"); len(list) != 0 {
+			t.Errorf("resources %+v, want none", list)
+		}
+		if bal, _ := db.NewBalances(d).Balances(ctx, "icfg_1"); len(bal) != 0 {
+			t.Errorf("balances %+v, want none", bal)
+		}
+		if gone, err := db.NewBilling(d).DeletedResources(ctx, "icfg_1", time.Time{}); err != nil || len(gone) != 0 {
+			t.Errorf("deleted resources still billed: %+v %v", gone, err)
 		}
 	})
 }

@@ -58,6 +58,7 @@ func RoutePattern(r *http.Request) string {
 
 // Observe gives each request an id, recovers panics, and logs and counts it
 // by route pattern. It logs the path only: a query may hold an SSO code.
+// The client is ClientAddr: behind trusted proxies, the real client.
 func Observe(log *slog.Logger, m *metrics.Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +87,7 @@ func Observe(log *slog.Logger, m *metrics.Metrics) func(http.Handler) http.Handl
 				}
 				log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 					slog.String("request_id", id), slog.String("method", r.Method),
-					slog.String("route", route), slog.String("path", r.URL.Path),
+					slog.String("route", route), slog.String("path", r.URL.Path), slog.String("client", ClientAddr(r)),
 					slog.Int("status", rec.Status()), slog.Duration("duration", d))
 			}()
 			next.ServeHTTP(rec, r)

@@ -34,7 +34,7 @@ type WebhookEvent struct {
 	InstallationID string    // from the payload; "" when it names none
 	SentAt         time.Time // Vercel's createdAt; zero when absent
 	Payload        json.RawMessage
-	Body           []byte // the raw body as received
+	Body           []byte // the body as received, with text no database stores replaced (StorableJSON)
 }
 
 // WebhookStore keeps webhook events once per id.
@@ -48,8 +48,11 @@ type WebhookStore interface {
 var errNotEvent = apperr.New(apperr.Invalid, "invalid_event", "the body is not a webhook event")
 
 // ParseWebhook reads Vercel's envelope: a JSON object with a string id and
-// type and an object payload.
+// type and an object payload. The signature is checked before: text a
+// database cannot store is replaced here (StorableJSON), in what is kept
+// and in what the event's effects read.
 func ParseWebhook(body []byte) (WebhookEvent, error) {
+	body = StorableJSON(body)
 	var env struct {
 		ID        *string         `json:"id"`
 		Type      *string         `json:"type"`

@@ -197,8 +197,10 @@ func (f *Flow) resolveRole(ctx context.Context, id *Identity, tokenRole string) 
 	return &apperr.Error{Kind: apperr.Upstream, Code: "member_lookup_failed", Message: "Vercel could not confirm your role. Try again in a moment.", Err: err}
 }
 
-// bounded cuts s to at most n bytes, dropping a rune cut in half.
+// bounded cuts s to at most n bytes, dropping a rune cut in half. Text a
+// database cannot store (NUL, invalid UTF-8) is replaced first.
 func bounded(s string, n int) string {
+	s = installations.StorableText(s)
 	if len(s) <= n {
 		return s
 	}

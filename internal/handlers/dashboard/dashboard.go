@@ -119,7 +119,6 @@ func (b *Browser) routes() http.Handler {
 		r.With(b.requireAdmin).Post("/resources/{resourceId}/rotate", b.handleRotate)
 		r.Get("/invoices", b.handleInvoices)
 		r.Get("/invoices/{invoiceId}", b.handleInvoice)
-		r.With(b.requireAdmin).Post("/invoices/{invoiceId}/refund", b.handleRefund)
 		r.Get("/support", b.handleSupport)
 	})
 	r.NotFound(b.handleNotFound)

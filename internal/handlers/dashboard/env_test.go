@@ -217,3 +217,13 @@ func (e *dashEnv) sessionCount(t testing.TB) int {
 	}
 	return n
 }
+
+// internalPost sends a JSON write to the internal API, as the partner's
+// services do, and returns the status.
+func (e *dashEnv) internalPost(t testing.TB, path, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/internal/v1"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+apptest.InternalToken)
+	return do(t, http.DefaultClient, req).StatusCode
+}

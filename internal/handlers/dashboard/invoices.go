@@ -4,23 +4,17 @@ import (
 	"cmp"
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
-	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
-const (
-	invoiceTimeout   = 5 * time.Second
-	maxRefundReason  = 500
-	refundableStates = "draft pending scheduled invoiced paid notpaid overdue"
-)
+const invoiceTimeout = 5 * time.Second
 
 type invoicesView struct {
 	Open     *openPeriod // nil without a usage ledger
@@ -53,7 +47,6 @@ type invoiceView struct {
 	RefundReason string
 	Items        []vercelapi.Item
 	Stale        bool // Vercel unreachable: State is our last known one
-	Refundable   bool
 }
 
 // handleInvoices lists the invoices we submitted for the installation.
@@ -135,8 +128,9 @@ func (b *Browser) fetchInvoice(ctx context.Context, inv installations.Invoice) (
 	return out, vercelcall.Error(err)
 }
 
-// handleInvoice shows one invoice with its state read from Vercel, and a
-// refund form for admins.
+// handleInvoice shows one invoice with its state read from Vercel and
+// any refund. Refunds are the partner's decision: they go through the
+// internal API, never a customer's form.
 //
 // GET /dashboard/invoices/{invoiceId}
 func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
@@ -145,12 +139,6 @@ func (b *Browser) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		b.renderAppError(w, r, err)
 		return
 	}
-	b.renderInvoice(w, r, inv, http.StatusOK, nil)
-}
-
-// renderInvoice shows the invoice page; formErr is a refused refund's
-// error, shown beside the form.
-func (b *Browser) renderInvoice(w http.ResponseWriter, r *http.Request, inv installations.Invoice, status int, formErr error) {
 	v := invoiceView{Invoice: inv, State: inv.State, Total: inv.Total, Number: inv.Number,
 		RefundTotal: inv.RefundTotal, RefundReason: inv.RefundReason}
 	live, err := b.fetchInvoice(r.Context(), inv)
@@ -163,12 +151,7 @@ func (b *Browser) renderInvoice(w http.ResponseWriter, r *http.Request, inv inst
 		v.RefundTotal, v.RefundReason = cmp.Or(live.RefundTotal.String(), inv.RefundTotal), cmp.Or(live.RefundReason, inv.RefundReason)
 		b.keepLive(r.Context(), inv, v)
 	}
-	v.Refundable = !v.Stale && strings.Contains(" "+refundableStates+" ", " "+v.State+" ")
-	page := view{Title: "Invoice", Nav: "invoices", Notice: noticeFrom(r), Data: v}
-	if e, ok := appErr(formErr); ok {
-		page.FormName, page.FormError, page.Notice = "refund", e.Message, ""
-	}
-	b.render(w, r, status, "invoice", page)
+	b.render(w, r, http.StatusOK, "invoice", view{Title: "Invoice", Nav: "invoices", Data: v})
 }
 
 // keepLive records what Vercel told of the invoice, so that the billing
@@ -181,26 +164,4 @@ func (b *Browser) keepLive(ctx context.Context, inv installations.Invoice, v inv
 	if err := b.Invoices.PutInvoice(ctx, inv); err != nil {
 		b.Log.WarnContext(ctx, "browser: recording invoice state", "err", err)
 	}
-}
-
-// handleRefund asks Vercel to refund (part of) an invoice.
-//
-// POST /dashboard/invoices/{invoiceId}/refund (form: total, reason)
-func (b *Browser) handleRefund(w http.ResponseWriter, r *http.Request) {
-	inv, err := b.invoice(r)
-	if err != nil {
-		b.renderAppError(w, r, err)
-		return
-	}
-	total, reason, err := installations.Refund(r.PostFormValue("total"), r.PostFormValue("reason"), inv.Total)
-	if err != nil {
-		b.renderInvoice(w, r, inv, http.StatusBadRequest, err)
-		return
-	}
-	out, err := b.Deliveries.Enqueue(r.Context(), deliveries.RefundInvoice(inv.InstallationID, inv.ID, reason, total))
-	if err != nil {
-		b.renderAppError(w, r, err)
-		return
-	}
-	b.afterAction(w, r, PathInvoices+"/"+inv.ID, "refunded", out, "invoice_id", inv.ID)
 }

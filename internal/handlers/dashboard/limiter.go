@@ -1,10 +1,11 @@
 package dashboard
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/vercel-partner/partner-server/internal/handlers"
 )
 
 // exchangeLimiter bounds the SSO code exchanges one client address can
@@ -29,12 +30,10 @@ func newExchangeLimiter(burst int, every time.Duration) *exchangeLimiter {
 	return &exchangeLimiter{burst: burst, every: every, seen: map[string]bucket{}}
 }
 
-// allow takes a token for r's client address.
+// allow takes a token for r's client address: the peer, or behind
+// trusted proxies the client they name (handlers.ClientAddress).
 func (l *exchangeLimiter) allow(r *http.Request, now time.Time) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := handlers.ClientAddr(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.seen[host]

@@ -16,7 +16,6 @@ var notices = map[string]string{
 	"rotated":            "New secret values were issued.",
 	"plan":               "The plan was changed.",
 	"rotation_requested": "The rotation was requested; your service will issue the new values.",
-	"refunded":           "The refund was requested.",
 }
 
 // noticeFrom builds the page's notice from ?notice=..&delivery=..

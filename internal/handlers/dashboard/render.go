@@ -62,7 +62,7 @@ type view struct {
 	RequestID      string
 	// FormError is a refused form's message, shown beside the form.
 	FormError string
-	// FormName names the form it belongs to ("rename", "plan", "refund").
+	// FormName names the form it belongs to ("rename", "plan").
 	FormName string
 	Support  Support
 	Data     any

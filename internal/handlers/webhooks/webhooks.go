@@ -24,6 +24,7 @@ type Deps struct {
 	ClientSecret string // vercel.client_secret: the signing key; empty refuses every event
 	Store        installations.WebhookStore
 	Lifecycle    Lifecycle // the uninstall an integration-configuration.removed runs
+	MaxBody      int64     // max_body_bytes: larger bodies are 413; default 1 MB
 }
 
 // Lifecycle is the installation use case the receiver runs
@@ -37,6 +38,7 @@ type Lifecycle interface {
 // Handler serves /webhooks.
 type Handler struct {
 	Deps
+	bodies *bodies
 }
 
 // New returns the receiver, to be mounted at /webhooks.
@@ -44,7 +46,10 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return (&Handler{Deps: d}).routes()
+	if d.MaxBody <= 0 {
+		d.MaxBody = 1 << 20
+	}
+	return (&Handler{Deps: d, bodies: newBodies(maxBodies, int(d.MaxBody), bodyWait)}).routes()
 }
 
 func (h *Handler) routes() chi.Router {
@@ -59,14 +64,18 @@ var errSignature = apperr.New(apperr.Unauthorized, "invalid_signature", "the x-v
 
 // handleVercel stores a signed event and answers 200 once it is durable;
 // a redelivery of a stored event is answered 200 and not handled again.
+// Bodies are read a fixed number at a time (bodies.go): beyond that a
+// post waits briefly, then gets 503 and Vercel delivers it again.
 //
 // POST /webhooks/vercel
 func (h *Handler) handleVercel(w http.ResponseWriter, r *http.Request) {
-	body, err := handlers.ReadBody(r)
+	body, release, err := h.bodies.read(r)
 	if err != nil {
-		handlers.WriteError(w, r, h.Log, err)
+		// Busy is not a fault of ours to log: the request log counts them.
+		handlers.WriteError(w, r, nil, err)
 		return
 	}
+	defer release()
 	if !h.signed(body, r.Header.Get("x-vercel-signature")) {
 		handlers.WriteError(w, r, h.Log, errSignature)
 		return
