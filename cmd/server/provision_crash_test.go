@@ -182,14 +182,14 @@ func killProvisions(t *testing.T, bin, driver string, withHook bool) {
 		for i := round * perRound; i < (round+1)*perRound; i++ {
 			wg.Go(func() { answers[i] = provision(url, key(i)) })
 		}
-		for deadline := time.Now().Add(10 * time.Second); claims() == 0 && time.Now().Before(deadline); {
+		open, pause := 3, time.Duration(0) // feed: several claims open, kill at once
+		if withHook {
+			open, pause = 1, time.Duration(mrand.IntN(1200))*time.Millisecond
+		}
+		for deadline := time.Now().Add(10 * time.Second); claims() < open && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
-		if withHook {
-			time.Sleep(time.Duration(mrand.IntN(1200)) * time.Millisecond)
-		} else {
-			time.Sleep(time.Duration(mrand.IntN(3)) * time.Millisecond)
-		}
+		time.Sleep(pause)
 		kill(t, cmd)
 		wg.Wait()
 		cmd, url = startChild(t, bin, env, &logs, "-config", cfg)
