@@ -22,11 +22,14 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// The demo's fixed identities: one installation, an admin and a viewer.
+// The demo's fixed identities: two teams' installations, an admin and a
+// viewer.
 const (
 	demoInstallation = "icfg_demo0000000000000000001"
-	demoClientID     = "oac_demoIntegration000000001"
-	demoViewer       = "0b5e000000000002"
+	// demoSecondInstallation is a second team's, for transfers.
+	demoSecondInstallation = "icfg_demo0000000000000000002"
+	demoClientID           = "oac_demoIntegration000000001"
+	demoViewer             = "0b5e000000000002"
 )
 
 // demoSecrets are generated once and kept under the data directory, so a
@@ -36,6 +39,7 @@ type demoSecrets struct {
 	ClientSecret  string `json:"client_secret"`
 	InternalToken string `json:"internal_token"`
 	HookSecret    string `json:"hook_secret"`
+	PushSecret    string `json:"push_secret"`
 }
 
 // The demo's catalog: Pro has a flat fee and two meters, so usage,
@@ -59,6 +63,7 @@ type demoRun struct {
 	sim     *vercelsim.Sim
 	app     *server.Server
 	hook    *demoHook
+	imports *demoImport
 	public  string
 	files   demoFiles
 	secrets demoSecrets
@@ -69,6 +74,9 @@ type demoRun struct {
 func (d *demoRun) close() {
 	d.sim.Close()
 	d.hook.Close()
+	if d.imports != nil {
+		d.imports.Close()
+	}
 	d.app.Close()
 }
 
@@ -88,9 +96,14 @@ func startDemo(ctx context.Context, files demoFiles, addr, simAddr string, geten
 		d.hook.Close()
 		return nil, err
 	}
+	d.sim.SetPushSecret(secrets.PushSecret) // the simulator plays the partner's event receiver
 	if err := d.startServer(ctx, addr, getenv, stdout); err != nil {
 		d.sim.Close()
 		d.hook.Close()
+		return nil, err
+	}
+	if d.imports, err = startDemoImport(d.api, d.sim.URL()); err != nil {
+		d.close()
 		return nil, err
 	}
 	if err := d.seed(ctx); err != nil {
@@ -138,6 +151,8 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_PRODUCTS":                         demoProducts,
 		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
 		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
+		"PARTNER_EVENTS_PUSH_URL":                  d.sim.PushReceiverURL(),
+		"PARTNER_EVENTS_PUSH_SECRET":               d.secrets.PushSecret,
 		"PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE":     "true",
 		"PARTNER_DELIVERIES_POLL_INTERVAL":         "500ms",
 		"PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT": "2s",
@@ -177,6 +192,7 @@ func (d *demoRun) console() vercelsim.Console {
 	return vercelsim.Console{
 		PartnerURL: d.public,
 		Products:   []string{"postgres"},
+		ImportURL:  d.imports.url + "/import",
 		Links:      []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)}},
 		Actions:    demoActions(d.sim, d.api, d.app.Autopilot.Grace),
 		Notes: func(inst string) []vercelsim.ConsoleNote {
@@ -214,7 +230,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		if s.HookSecret != "" {
+		if s.HookSecret != "" && s.PushSecret != "" {
 			return s, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
@@ -224,9 +240,12 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		rand.Read(key)
 		s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
 	}
-	hook := make([]byte, 32)
-	rand.Read(hook)
-	s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
+	if s.HookSecret == "" {
+		s.HookSecret = newWebhookSecret()
+	}
+	if s.PushSecret == "" {
+		s.PushSecret = newWebhookSecret()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return s, fmt.Errorf("demo: %w", err)
 	}
@@ -235,6 +254,14 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		return s, fmt.Errorf("demo: %w", err)
 	}
 	return s, nil
+}
+
+// newWebhookSecret is a Standard Webhooks secret: whsec_ and 32 random
+// bytes in base64.
+func newWebhookSecret() string {
+	key := make([]byte, 32)
+	rand.Read(key)
+	return "whsec_" + base64.StdEncoding.EncodeToString(key)
 }
 
 // resetDemo deletes the database and the simulator's state; the

@@ -62,6 +62,10 @@ func (h *demoHook) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return
 	}
+	if req.Type == provisioning.TypeREPL {
+		demoREPL(w, body)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(h.answer(r.Header.Get("webhook-id"), func() []byte { return demoAnswer(req.Type, req.Resource.ID, req.Resource.Name) }))
 }

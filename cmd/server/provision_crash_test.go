@@ -229,7 +229,7 @@ func openClaims(t *testing.T, driver, dsn string) (open, held func() int) {
 	}
 	open = func() int { return count(`SELECT COUNT(*) FROM idempotency_keys WHERE status = 0`) }
 	held = func() int {
-		return count(`SELECT COUNT(*) FROM idempotency_keys WHERE status = 0 AND deadline > `+
+		return count(`SELECT COUNT(*) FROM idempotency_keys WHERE status = 0 AND deadline > ` +
 			fmt.Sprint(time.Now().UnixMilli()))
 	}
 	return open, held

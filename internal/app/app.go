@@ -23,6 +23,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
 	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
@@ -32,6 +33,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/transfers"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -65,6 +67,7 @@ type App struct {
 	Balances      *db.Balances
 	Billing       *db.Billing
 	Deliveries    *deliveries.Service
+	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
@@ -126,6 +129,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		dopts = *opts.Deliveries
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	if a.Pushes, err = eventpush.New(eventpush.Deps{Feed: a.Events, Store: db.NewPushes(a.DB), Registry: a.Metrics.Registry,
+		Log: a.Log}, pushOptions(cfg, dopts)); err != nil {
+		return err
+	}
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
 		Balances: a.Balances, Billing: a.Billing, Tx: a.DB.InTx, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
@@ -147,6 +154,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
 		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	moves := transfers.New(transfers.Deps{Installations: a.Installations, Resources: a.Resources,
+		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log, Now: opts.Now})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
@@ -165,11 +174,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
 	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log, Bound: idem.Bound}
-	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
+	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res, Transfers: moves,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Experimentation: res, Lifecycle: life,
+		Deliveries: a.Deliveries, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Lifecycle: life, MaxBody: cfg.MaxBodyBytes}))
@@ -204,6 +213,13 @@ func requestBound(cfg *config.Config, q deliveries.Options) time.Duration {
 	return slowest + requestSlack
 }
 
+// pushOptions are the event push's settings: its URL, secret and
+// timeout, and the queue's timings for the rest.
+func pushOptions(cfg *config.Config, q deliveries.Options) eventpush.Options {
+	return eventpush.Options{URL: cfg.Events.PushURL, Secret: cfg.Events.PushSecret, Timeout: cfg.Events.PushTimeout,
+		Workers: q.Workers, PollInterval: q.PollInterval, BaseBackoff: q.BaseBackoff, MaxBackoff: q.MaxBackoff, MaxAge: q.MaxAge}
+}
+
 // provisioningHook is the configured hook client, nil in feed mode.
 func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 	p := cfg.Provisioning
@@ -231,6 +247,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Installations:   a.Installations,
 		Resources:       a.Resources,
 		Invoices:        a.Invoices,
+		Items:           db.NewExperimentation(a.DB),
 		Catalog:         catalog,
 		Vercel:          caller,
 		ResourceActions: res,
@@ -242,13 +259,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
-// Start runs the background delivery worker and the billing autopilot
-// until Close.
+// Start runs the background delivery worker, the event push and the
+// billing autopilot until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 }

@@ -286,9 +286,10 @@ func deletedResources(ctx context.Context, q sqlx.ExtContext, installationID str
 		Name          string `db:"name"`
 		BillingPlanID string `db:"billing_plan_id"`
 		CreatedAt     int64  `db:"created_at"`
+		ArrivedAt     *int64 `db:"arrived_at"`
 		DeletedAt     int64  `db:"deleted_at"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, deleted_at
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, arrived_at, deleted_at
 		FROM deleted_resources WHERE installation_id = ? AND deleted_at > ? ORDER BY deleted_at, id`),
 		installationID, Millis(since)); err != nil {
 		return nil, fmt.Errorf("list deleted resources: %w", err)
@@ -297,7 +298,7 @@ func deletedResources(ctx context.Context, q sqlx.ExtContext, installationID str
 	for i, r := range rows {
 		out[i] = installations.DeletedResource{DeletedAt: FromMillis(r.DeletedAt), Resource: installations.Resource{
 			ID: r.ID, InstallationID: installationID, ProductID: r.ProductID, Name: r.Name,
-			BillingPlanID: r.BillingPlanID, CreatedAt: FromMillis(r.CreatedAt)}}
+			BillingPlanID: r.BillingPlanID, CreatedAt: FromMillis(r.CreatedAt), ArrivedAt: fromOptionalMillis(r.ArrivedAt)}}
 	}
 	return out, nil
 }

@@ -89,10 +89,46 @@ func Finalize(installationID string) Write {
 	return newWrite(OpFinalize, installationID, "", finalizeBody{})
 }
 
+// ImportResource is importResource: a resource the partner created,
+// upserted into Vercel. Secret values are sealed at rest until delivered.
+func ImportResource(installationID, resourceID string, req *vercelapi.ImportResourceRequest) Write {
+	return newWrite(OpImportResource, installationID, resourceID, req)
+}
+
+// DeleteResource is deleteIntegrationResource. Once Vercel accepts it,
+// our copy of the resource is deleted.
+func DeleteResource(installationID, resourceID string) Write {
+	return newWrite(OpDeleteResource, installationID, resourceID, emptyBody{})
+}
+
+// CreateItems pushes flags and experiments of a resource to Vercel;
+// the items and the global config of one resource are ordered.
+func CreateItems(installationID, resourceID string, req *vercelapi.ExperimentationItems) Write {
+	return newWrite(OpCreateItems, installationID, resourceID, req)
+}
+
+// UpdateItem replaces one experimentation item at Vercel.
+func UpdateItem(installationID, resourceID, itemID string, req *vercelapi.ExperimentationItemUpdate) Write {
+	return newWrite(OpUpdateItem, installationID, resourceID+"/"+itemID, req)
+}
+
+// DeleteItem removes one experimentation item from Vercel.
+func DeleteItem(installationID, resourceID, itemID string) Write {
+	return newWrite(OpDeleteItem, installationID, resourceID+"/"+itemID, emptyBody{})
+}
+
+// PutGlobalConfig replaces a resource's experimentation global config.
+func PutGlobalConfig(installationID, resourceID string, req *vercelapi.GlobalConfigRequest) Write {
+	return newWrite(OpPutGlobalConfig, installationID, resourceID, req)
+}
+
 // finalizeBody is finalizeInstallation's (empty) body.
 type finalizeBody struct{}
 
 func (finalizeBody) Validate() error { return nil }
+
+// emptyBody is the stored body of a call that sends none.
+type emptyBody = finalizeBody
 
 // newWrite validates body the way Vercel would and encodes it.
 func newWrite(op, installationID, target string, body interface{ Validate() error }) Write {

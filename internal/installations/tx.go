@@ -32,6 +32,10 @@ type Tx interface {
 	// Unbilled is what of the installation may not be billed yet
 	// (Catalog.NothingBillable decides).
 	Unbilled(ctx context.Context, in Installation) (Unbilled, error)
+	// PutExperimentationItem keeps (or replaces) our copy of an item.
+	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
+	// DeleteExperimentationItem forgets our copy of an item.
+	DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error
 }
 
 // LocalChange runs inside the transaction that records a delivery.

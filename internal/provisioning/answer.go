@@ -29,8 +29,8 @@ const (
 var secretName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
 // Check validates a hook's answer to req and returns it decoded: the
-// expected JSON object (an empty body only for an update or a deletion,
-// whose answer is optional), a known status, secrets whose names are
+// expected JSON object (an empty body only for an update, a deletion or a
+// transfer, whose answer is optional), a known status, secrets whose names are
 // environment variable names (and the product's, when req names them),
 // each once, with values of text without NUL up to 64 KB, and a
 // notification with a known level and an https or sso: href. The
@@ -38,7 +38,7 @@ var secretName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 // of it is passed on. Errors name the bad key, never a value.
 func Check(req Request, raw []byte) (Response, error) {
 	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 && (req.Type == TypeUpdate || req.Type == TypeDelete) {
+	if len(trimmed) == 0 && (req.Type == TypeUpdate || req.Type == TypeDelete || req.Type == TypeTransfer) {
 		return Response{Secrets: []Secret{}}, nil
 	}
 	if !utf8.Valid(raw) {

@@ -4,17 +4,13 @@
 package provisioning
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +23,9 @@ const (
 	TypeUpdate        = "resource.update"
 	TypeDelete        = "resource.delete"
 	TypeRotateSecrets = "resource.rotate_secrets"
+	// TypeTransfer tells, after the fact, that a resource moved to
+	// InstallationID from FromInstallationID.
+	TypeTransfer = "resource.transfer"
 )
 
 // MaxResponse bounds the hook's answer.
@@ -42,6 +41,7 @@ type Request struct {
 	Resource                       any          `json:"resource"`
 	Reason                         string       `json:"reason,omitempty"`
 	DelayOldSecretsExpirationHours *json.Number `json:"delayOldSecretsExpirationHours,omitempty"`
+	FromInstallationID             string       `json:"fromInstallationId,omitempty"`
 	// IdempotencyKey is the key Vercel sent with the request this call
 	// serves, if any.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
@@ -120,43 +120,14 @@ func (c *Client) Call(ctx context.Context, req Request) (Response, error) {
 	return out, nil
 }
 
-// post signs and sends req and returns the body of a 2xx answer.
+// post signs and sends req under its WebhookID and returns the body of a
+// 2xx answer.
 func (c *Client) post(ctx context.Context, req Request) ([]byte, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning: encode: %w", err)
 	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("provisioning: %w", err)
-	}
-	id, ts := cmp.Or(req.WebhookID, "msg_"+rand.Text()), c.now().Unix()
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("webhook-id", id)
-	hr.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	hr.Header.Set("webhook-signature", Sign(c.key, id, ts, body))
-	resp, err := c.http.Do(hr)
-	if err != nil {
-		return nil, fmt.Errorf("provisioning: %s: hook unreachable: %w", req.Type, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
-	switch {
-	case resp.StatusCode/100 == 3:
-		return nil, fmt.Errorf("provisioning: %s: hook answered %d: %w", req.Type, resp.StatusCode, errRedirect)
-	case err != nil:
-		return nil, fmt.Errorf("provisioning: %s: read answer: %w", req.Type, err)
-	case resp.StatusCode/100 != 2:
-		return nil, fmt.Errorf("provisioning: %s: hook answered %d", req.Type, resp.StatusCode)
-	case len(raw) > MaxResponse:
-		return nil, fmt.Errorf("provisioning: %s: answer larger than %d bytes", req.Type, MaxResponse)
-	}
-	return raw, nil
+	return c.postBody(ctx, req.Type, req.WebhookID, body)
 }
 
 // Verify checks a hook request's signature headers against secret

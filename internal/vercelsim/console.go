@@ -18,8 +18,11 @@ type Console struct {
 	PartnerURL string   // the partner's base URL: partner API and webhooks
 	WebhookURL string   // where webhooks go; default PartnerURL + "/webhooks/vercel"
 	Products   []string // the integration's product IDs, for "Create resource"
-	Links      []ConsoleLink
-	Actions    []ConsoleAction
+	// ImportURL is the partner's Import Resource URL; set, each
+	// installation has an "Import resource" button that opens it.
+	ImportURL string
+	Links     []ConsoleLink
+	Actions   []ConsoleAction
 	// Notes, when set, gives text shown for an installation (e.g. commands
 	// to copy); it is called on every page view.
 	Notes func(installationID string) []ConsoleNote
@@ -46,6 +49,7 @@ type console struct {
 	cfg     Console
 	flashes map[string]flash
 	order   []string
+	states  map[string]string // import states sent, by state: the installation
 }
 
 // SetConsole configures the simulated dashboard; its PartnerURL also
@@ -77,6 +81,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /requests", s.handleRequests)
+	mux.HandleFunc("GET /pushes", s.handlePushesPage)
 	mux.HandleFunc("GET /console.css", handleConsoleCSS)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	post("/console/mode", s.postMode)
@@ -84,6 +89,9 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/resources/{rid}/plan", s.postChangePlan)
 	post("/console/{id}/resources/{rid}/rotate", s.postRotate)
 	post("/console/{id}/resources/{rid}/delete", s.postDeleteResource)
+	post("/console/{id}/resources/{rid}/transfer", s.postTransfer)
+	mux.HandleFunc("GET /import/return", s.handleImportReturn)
+	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)

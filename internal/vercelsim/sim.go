@@ -55,6 +55,7 @@ type Sim struct {
 	rng       *rand.Rand // draws SetFailureRate's failures; fixed seed
 
 	redirectLoginURL string
+	claims           map[string]transferClaim // transfer requests made, by providerClaimId
 
 	// Re-reads after createEvent (reread.go), all guarded by mu except
 	// bg and background.
@@ -68,6 +69,8 @@ type Sim struct {
 	background    sync.WaitGroup
 
 	console console
+	push    pushReceiver            // guarded by mu
+	repl    map[string]replExchange // the last REPL exchange per resource; guarded by mu
 }
 
 // Start listens and serves the simulator until Close.

@@ -25,12 +25,14 @@ type Deps struct {
 	Invoices      installations.InvoiceStore
 	Events        installations.EventStore
 	// The use cases (usecases.go).
-	Resources   Resources
-	Lifecycle   Lifecycle
-	Deliveries  Deliveries
-	Vercel      *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency *handlers.Idempotency
-	Autopilot   *autopilot.Autopilot
+	Resources       Resources
+	Experimentation Experimentation
+	Lifecycle       Lifecycle
+	Deliveries      Deliveries
+	Pushes          Pushes             // the event push's records; ids start "push_"
+	Vercel          *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency     *handlers.Idempotency
+	Autopilot       *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
 	// Now is the billing clock; default time.Now.
@@ -88,13 +90,17 @@ func (a *API) routes() chi.Router {
 		r.Use(idem)
 		r.Post("/installations/{installationId}/events", a.handleCreateEvent)
 		r.Patch("/installations/{installationId}/resources/{resourceId}", a.handleUpdateResource)
+		r.Put("/installations/{installationId}/resources/{resourceId}", a.handleImportResource)
+		r.Delete("/installations/{installationId}/resources/{resourceId}", a.handleRemoveResource)
 		r.Put("/installations/{installationId}/resources/{resourceId}/secrets", a.handleUpdateSecrets)
 		r.Post("/installations/{installationId}/billing", a.handleSubmitBilling)
 		r.Post("/installations/{installationId}/invoices", a.handleSubmitInvoice)
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
 		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
+		a.experimentationRoutes(r)
 	})
+	r.Get("/installations/{installationId}/resources/{resourceId}/experimentation/global-config", a.handleGetGlobalConfig)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	return r
