@@ -38,8 +38,9 @@ products:
 `
 
 const (
-	crashKeys   = 60 // provisions, each under its own Idempotency-Key
-	crashRounds = 3  // kills, each while a third of them run
+	perRound    = 20 // provisions per kill, each under its own Idempotency-Key
+	crashRounds = 3  // kills, at least
+	maxRounds   = 10 // kills, at most, until one cuts a provision short
 	// retryFor bounds the retries: every claim a kill left behind must be
 	// taken over in this time (it is held for its request's bound and a
 	// margin: about 22 s here).
@@ -170,28 +171,31 @@ func killProvisions(t *testing.T, bin, driver string, withHook bool) {
 		}
 		return a
 	}
-	answers := make([]keyAnswer, crashKeys)
+	var answers []keyAnswer
 	key := func(i int) string { return fmt.Sprintf("crash-%s-%02d", driver, i) }
-	perRound := crashKeys / crashRounds
 	claims, held := openClaims(t, sqlDriver, dsn)
-	for round := range crashRounds {
+	abandoned := 0 // claims the kills left mid-request
+	for round := 0; round < crashRounds || abandoned == 0 && round < maxRounds; round++ {
 		// A burst of provisions, killed at a random moment once the server
-		// works on them (a claim is open): in hook mode while they wait for
+		// works on them (claims are open): in hook mode while they wait for
 		// the slow hook, in feed mode within their database work.
+		first := len(answers)
+		answers = append(answers, make([]keyAnswer, perRound)...)
 		var wg sync.WaitGroup
-		for i := round * perRound; i < (round+1)*perRound; i++ {
+		for i := first; i < first+perRound; i++ {
 			wg.Go(func() { answers[i] = provision(url, key(i)) })
 		}
-		open, pause := 3, time.Duration(0) // feed: several claims open, kill at once
+		open, pause := abandoned+2, time.Duration(0) // feed: kill at once
 		if withHook {
-			open, pause = 1, time.Duration(mrand.IntN(1200))*time.Millisecond
+			open, pause = abandoned+1, time.Duration(mrand.IntN(1200))*time.Millisecond
 		}
-		for deadline := time.Now().Add(10 * time.Second); claims() < open && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(5 * time.Second); claims() < open && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(pause)
 		kill(t, cmd)
 		wg.Wait()
+		abandoned = claims() // the process is dead: the count stands
 		cmd, url = startChild(t, bin, env, &logs, "-config", cfg)
 	}
 	unanswered := 0
@@ -200,9 +204,8 @@ func killProvisions(t *testing.T, bin, driver string, withHook bool) {
 			unanswered++
 		}
 	}
-	// The claims the kills left mid-request: each is held until its
-	// request's bound and a margin have passed, then retries take it over.
-	abandoned := claims()
+	// Each claim left is held until its request's bound and a margin have
+	// passed; then retries take it over.
 	for deadline := time.Now().Add(retryFor); held() > 0; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("claims still held after %v", retryFor)
@@ -300,7 +303,7 @@ func report(t *testing.T, url, token, inst string, answers []keyAnswer, unanswer
 		}
 	}
 	t.Logf("%s: %d keys, %d unanswered before %d kills, %d claims left mid-request: %d resources, %d provision requests on the feed, %d hook provisions (%d calls)",
-		t.Name(), len(answers), unanswered, crashRounds, abandoned, len(ours), requested, len(operations), len(calls))
+		t.Name(), len(answers), unanswered, len(answers)/perRound, abandoned, len(ours), requested, len(operations), len(calls))
 	if abandoned == 0 {
 		t.Error("no kill came in the middle of a provision: the test proved nothing")
 	}
