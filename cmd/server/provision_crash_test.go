@@ -212,7 +212,7 @@ func killProvisions(t *testing.T, bin, driver string, withHook bool) {
 		}
 	}
 	retryAll(t, answers, func(i int) keyAnswer { return provision(url, key(i)) })
-	report(t, url, token, inst, answers, unanswered, abandoned, hook, key)
+	reportKeys(t, url, token, inst, answers, unanswered, abandoned, hook, key)
 }
 
 // openClaims reads the child's database: how many idempotency claims are
@@ -276,8 +276,8 @@ func retryAll(t *testing.T, answers []keyAnswer, retry func(i int) keyAnswer) {
 	wg.Wait()
 }
 
-// report counts what the keys made and asserts one of each per key.
-func report(t *testing.T, url, token, inst string, answers []keyAnswer, unanswered, abandoned int, hook *crashHook, key func(int) string) {
+// reportKeys counts what the keys made and asserts one of each per key.
+func reportKeys(t *testing.T, url, token, inst string, answers []keyAnswer, unanswered, abandoned int, hook *crashHook, key func(int) string) {
 	t.Helper()
 	_, body := internalCall(t, url, token, "GET", "/installations/"+inst+"/resources", "")
 	list, _ := body["resources"].([]any)

@@ -26,23 +26,17 @@ func (s *Service) Uninstall(ctx context.Context, id string) (finalized bool, err
 // finalized at once (its token wiped) only when nothing can be billed any
 // more (Catalog.NothingBillable: resources deleted in an unsettled period
 // and reported usage count too); otherwise it waits, pending
-// finalization, for its final invoice. Its sessions end (again on a
-// repeat, which changes nothing else); a finalized one stays so.
+// finalization, for its final invoice. A repeat changes nothing; a
+// finalized one stays so.
 func (s *Service) UninstallIn(ctx context.Context, tx installations.Tx, id string) (finalized bool, err error) {
 	in, err := tx.Installation(ctx, id)
+	if err != nil || in.DeletedAt != nil {
+		return in.Finalized(), err
+	}
+	u, err := tx.Unbilled(ctx, in)
 	if err != nil {
 		return false, err
 	}
-	finalized = in.Finalized()
-	if in.DeletedAt == nil {
-		u, err := tx.Unbilled(ctx, in)
-		if err != nil {
-			return false, err
-		}
-		finalized = s.Catalog.NothingBillable(in, u)
-		if err := tx.MarkInstallationDeleted(ctx, id, finalized); err != nil {
-			return false, err
-		}
-	}
-	return finalized, tx.EndInstallationSessions(ctx, id)
+	finalized = s.Catalog.NothingBillable(in, u)
+	return finalized, tx.MarkInstallationDeleted(ctx, id, finalized)
 }

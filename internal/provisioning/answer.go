@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
@@ -20,25 +21,23 @@ const (
 	MaxSecrets     = 100
 	MaxSecretValue = 64 << 10 // bytes
 	maxPrefix      = 256
-	maxTitle       = 100
-	maxMessage     = 500
-	maxHref        = 2048
 )
 
 // secretName is an environment variable name as Vercel's projects take it.
 var secretName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
 // Check validates a hook's answer to req and returns it decoded: the
-// expected JSON object (an empty body only for an update, a deletion or a
-// transfer, whose answer is optional), a known status, secrets whose names are
-// environment variable names (and the product's, when req names them),
-// each once, with values of text without NUL up to 64 KB, and a
-// notification with a known level and an https or sso: href. The
+// expected JSON object (or an empty body, except for a provision or a
+// rotation, whose answer must carry secrets), a known status, secrets
+// whose names are environment variable names (and the product's, when req
+// names them), each once, with values of text without NUL up to 64 KB,
+// and a notification with a known level and an https or sso: href. The
 // notification comes back as validated and re-encoded, so nothing else
 // of it is passed on. Errors name the bad key, never a value.
 func Check(req Request, raw []byte) (Response, error) {
 	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 && (req.Type == TypeUpdate || req.Type == TypeDelete || req.Type == TypeTransfer) {
+	needsSecrets := req.Type == TypeProvision || req.Type == TypeRotateSecrets
+	if len(trimmed) == 0 && !needsSecrets {
 		return Response{Secrets: []Secret{}}, nil
 	}
 	if !utf8.Valid(raw) {
@@ -56,7 +55,7 @@ func Check(req Request, raw []byte) (Response, error) {
 		return Response{}, errors.New("answer is not the expected JSON object")
 	}
 	out := Response{Status: wire.Status, Secrets: []Secret{}}
-	if wire.Secrets == nil && (req.Type == TypeProvision || req.Type == TypeRotateSecrets) {
+	if wire.Secrets == nil && needsSecrets {
 		return Response{}, errors.New("secrets: required")
 	}
 	if wire.Secrets != nil {
@@ -120,52 +119,23 @@ func checkValue(at, v string) error {
 	return nil
 }
 
-// notification is what of a hook's notification is passed on.
-type notification struct {
-	Level   string `json:"level"`
-	Title   string `json:"title"`
-	Message string `json:"message,omitempty"`
-	Href    string `json:"href,omitempty"`
-}
-
+// checkNotification validates a notification by the rules of every
+// notification we pass on (installations.Notification.Check) and returns
+// it re-encoded: nothing else of it is passed on.
 func checkNotification(raw json.RawMessage) (json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var n notification
+	var n installations.Notification
 	if raw[0] != '{' || json.Unmarshal(raw, &n) != nil {
 		return nil, errors.New("notification: must be an object")
 	}
-	switch {
-	case !slices.Contains([]string{vercelapi.LevelInfo, vercelapi.LevelWarn, vercelapi.LevelError}, n.Level):
-		return nil, errors.New("notification.level: must be info, warn or error")
-	case !text(n.Title, 1, maxTitle):
-		return nil, fmt.Errorf("notification.title: must be 1 to %d characters of text", maxTitle)
-	case !text(n.Message, 0, maxMessage):
-		return nil, fmt.Errorf("notification.message: must be up to %d characters of text", maxMessage)
-	case n.Href != "" && !safeHref(n.Href):
-		return nil, errors.New("notification.href: must be an https URL or an sso: link")
-	}
-	return json.Marshal(n)
-}
-
-func text(s string, minLen, maxLen int) bool {
-	n := utf8.RuneCountInString(s)
-	return n >= minLen && n <= maxLen && !strings.ContainsFunc(s, unicode.IsControl) && !strings.ContainsRune(s, utf8.RuneError)
-}
-
-// safeHref is an absolute https URL, or sso: followed by one or by a path.
-func safeHref(h string) bool {
-	if len(h) > maxHref || strings.ContainsFunc(h, unicode.IsControl) {
-		return false
-	}
-	if rest, ok := strings.CutPrefix(h, "sso:"); ok {
-		if strings.HasPrefix(rest, "/") && !strings.HasPrefix(rest, "//") {
-			return true
+	if err := n.Check(); err != nil {
+		if e, ok := errors.AsType[*apperr.Error](err); ok && len(e.Fields) > 0 {
+			return nil, errors.New("notification." + e.Fields[0].Key + ": " + e.Fields[0].Message)
 		}
-		h = rest
+		return nil, errors.New("notification: not valid")
 	}
-	u, err := url.Parse(h)
-	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+	return n.JSON(), nil
 }

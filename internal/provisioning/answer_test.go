@@ -113,6 +113,7 @@ func TestGoodAnswersPassAsValidated(t *testing.T) {
 		{"no secrets at all", TypeProvision, `{"secrets":[]}`, 0, "", ""},
 		{"an empty deletion answer", TypeDelete, ``, 0, "", ""},
 		{"an empty update answer", TypeUpdate, " \n", 0, "", ""},
+		{"an empty answer to a suspension", "resource.suspend", "", 0, "", ""},
 		{"a rotation's status is not looked at", TypeRotateSecrets, `{"secrets":[],"status":"rotated"}`, 0, "rotated", ""},
 	}
 	for _, tc := range cases {

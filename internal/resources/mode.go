@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -26,15 +27,18 @@ type mode interface {
 	remove(ctx context.Context, key installations.KeyClaim, res installations.Resource) error
 	// rotate asks for new secrets; hours is how long the old ones stay valid.
 	rotate(ctx context.Context, key installations.KeyClaim, res installations.Resource, reason string, hours *json.Number) (Rotation, error)
+	// status tells the partner's side that res (as it will be) is
+	// suspended or resumed: the hook at once, or the feed through the
+	// change it returns, recorded with the new status.
+	status(ctx context.Context, res installations.Resource) (deliveries.Local, error)
 }
 
-// Provisioned is what a provision led to: the resource as kept and, from
-// the hook, its secrets (passed on, never stored in the clear) and a
-// notification.
+// Provisioned is what a provision led to: the resource as kept (with
+// the hook's notification, when it sent one) and, from the hook, its
+// secrets (passed on, never stored in the clear).
 type Provisioned struct {
-	Resource     installations.Resource
-	Secrets      []provisioning.Secret // never nil
-	Notification json.RawMessage
+	Resource installations.Resource
+	Secrets  []provisioning.Secret // never nil
 }
 
 // Rotation is what a rotation request led to.
@@ -59,13 +63,16 @@ func (h hook) provision(ctx context.Context, key installations.KeyClaim, res ins
 		return Provisioned{}, err
 	}
 	res.Status = cmp.Or(ans.Status, vercelapi.StatusReady)
+	if n, ok := installations.NotificationOf(ans.Notification); ok {
+		res.Notification = n.JSON() // kept, so the partner API's GET shows it too
+	}
 	var out Provisioned
 	err = h.s.Tx(ctx, func(tx installations.Tx) error {
 		r, err := tx.PutResource(ctx, res)
 		if err != nil {
 			return err
 		}
-		out = Provisioned{Resource: r, Secrets: ans.Secrets, Notification: ans.Notification}
+		out = Provisioned{Resource: r, Secrets: ans.Secrets}
 		return key.Keep(ctx, tx, out)
 	})
 	if err != nil && key.Ref == "" {
@@ -110,6 +117,11 @@ func (h hook) rotate(ctx context.Context, key installations.KeyClaim, res instal
 		return rot, nil
 	}
 	return rot, h.s.Tx(ctx, func(tx installations.Tx) error { return key.Keep(ctx, tx, rot) })
+}
+
+func (h hook) status(ctx context.Context, res installations.Resource) (deliveries.Local, error) {
+	_, err := h.call(ctx, installations.KeyClaim{}, h.request(statusRequests[res.Status].hook, res))
+	return nil, err
 }
 
 // request is a hook request about res, with its product's secret names.
@@ -194,6 +206,13 @@ func (f feed) rotate(ctx context.Context, key installations.KeyClaim, res instal
 		return key.Keep(ctx, tx, Rotation{})
 	})
 	return Rotation{}, err
+}
+
+func (f feed) status(_ context.Context, res installations.Resource) (deliveries.Local, error) {
+	return func(ctx context.Context, tx installations.Tx, _ string) error {
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: statusRequests[res.Status].event,
+			InstallationID: res.InstallationID, Subject: res.ID, Data: map[string]any{"resource": f.s.view(res)}})
+	}, nil
 }
 
 // put keeps res and appends the event ev makes of the kept resource, in tx.

@@ -29,14 +29,13 @@ type provisionView struct {
 }
 
 func (s *Server) resourceView(r installations.Resource) resourceView {
-	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), ProtocolSettings: r.ProtocolSettings}
+	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), Notification: r.Notification, ProtocolSettings: r.ProtocolSettings}
 }
 
 // provisionAnswer is the provision's answer, kept with the new resource
 // for a retry under the same Idempotency-Key.
 func (s *Server) provisionAnswer(out resources.Provisioned) handlers.Answer {
 	v := provisionView{resourceView: s.resourceView(out.Resource), Secrets: out.Secrets}
-	v.Notification = out.Notification
 	return handlers.Answer{Status: http.StatusOK, Body: v}
 }
 

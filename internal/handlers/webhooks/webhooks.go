@@ -25,6 +25,8 @@ type Deps struct {
 	Store        installations.WebhookStore
 	Lifecycle    Lifecycle // the uninstall an integration-configuration.removed runs
 	MaxBody      int64     // max_body_bytes: larger bodies are 413; default 1 MB
+	// Dunning, when set, hears of each new payment event (dunning.Service).
+	Dunning Kicker
 }
 
 // Lifecycle is the installation use case the receiver runs
@@ -34,6 +36,9 @@ type Lifecycle interface {
 	// stores the event.
 	UninstallIn(ctx context.Context, tx installations.Tx, id string) (finalized bool, err error)
 }
+
+// Kicker asks for an installation's dunning to be settled now.
+type Kicker interface{ Kick(installationID string) }
 
 // Handler serves /webhooks.
 type Handler struct {
@@ -89,6 +94,9 @@ func (h *Handler) handleVercel(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		handlers.WriteError(w, r, h.Log, err)
 		return
+	}
+	if stored {
+		h.followUp(ev)
 	}
 	h.Log.InfoContext(r.Context(), "webhook received", "event_id", ev.ID, "type", ev.Type,
 		"installation_id", ev.InstallationID, "duplicate", !stored)
