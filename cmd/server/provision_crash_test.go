@@ -47,21 +47,21 @@ const (
 	retryFor = 60 * time.Second
 )
 
-// crashHook is the partner's provisioning service for the kill test: slow
+// provisionHook is the partner's provisioning service for the kill test: slow
 // (so kills land while provisions wait for it), deduplicating by
 // webhook-id as the hook rules ask, and recording every provision call.
-type crashHook struct {
+type provisionHook struct {
 	secret string
 	mu     sync.Mutex
-	calls  []hookCall
+	calls  []provisionCall
 	first  map[string][]byte // the first answer per webhook-id
 }
 
-type hookCall struct {
+type provisionCall struct {
 	webhookID, idempotencyKey, resourceID string
 }
 
-func (h *crashHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *provisionHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if provisioning.Verify(h.secret, r.Header, body) != nil {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
@@ -76,7 +76,7 @@ func (h *crashHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("webhook-id")
 	h.mu.Lock()
 	if req.Type == provisioning.TypeProvision {
-		h.calls = append(h.calls, hookCall{id, req.IdempotencyKey, req.Resource.ID})
+		h.calls = append(h.calls, provisionCall{id, req.IdempotencyKey, req.Resource.ID})
 	}
 	ans, ok := h.first[id]
 	if !ok {
@@ -138,9 +138,9 @@ func killProvisions(t *testing.T, bin, driver string, withHook bool) {
 		env = append(env, "PARTNER_DATABASE_DRIVER=postgres")
 	}
 	env = append(env, "PARTNER_DATABASE_DSN="+dsn)
-	var hook *crashHook
+	var hook *provisionHook
 	if withHook {
-		hook = &crashHook{secret: "whsec_" + base64.StdEncoding.EncodeToString([]byte("crash-hook-key-0123456789")), first: map[string][]byte{}}
+		hook = &provisionHook{secret: "whsec_" + base64.StdEncoding.EncodeToString([]byte("crash-hook-key-0123456789")), first: map[string][]byte{}}
 		srv := httptest.NewServer(hook)
 		defer srv.Close()
 		env = append(env, "PARTNER_PROVISIONING_HOOK_URL="+srv.URL, "PARTNER_PROVISIONING_HOOK_SECRET="+hook.secret,
@@ -277,7 +277,7 @@ func retryAll(t *testing.T, answers []keyAnswer, retry func(i int) keyAnswer) {
 }
 
 // reportKeys counts what the keys made and asserts one of each per key.
-func reportKeys(t *testing.T, url, token, inst string, answers []keyAnswer, unanswered, abandoned int, hook *crashHook, key func(int) string) {
+func reportKeys(t *testing.T, url, token, inst string, answers []keyAnswer, unanswered, abandoned int, hook *provisionHook, key func(int) string) {
 	t.Helper()
 	_, body := internalCall(t, url, token, "GET", "/installations/"+inst+"/resources", "")
 	list, _ := body["resources"].([]any)
@@ -293,7 +293,7 @@ func reportKeys(t *testing.T, url, token, inst string, answers []keyAnswer, unan
 		}
 	}
 	operations := map[string]bool{}
-	var calls []hookCall
+	var calls []provisionCall
 	if hook != nil {
 		hook.mu.Lock()
 		calls = append(calls, hook.calls...)
@@ -326,7 +326,7 @@ func reportKeys(t *testing.T, url, token, inst string, answers []keyAnswer, unan
 	if len(operations) != len(answers) {
 		t.Errorf("%d hook provisions (distinct webhook-ids) for %d keys", len(operations), len(answers))
 	}
-	byKey := map[string]hookCall{}
+	byKey := map[string]provisionCall{}
 	for _, c := range calls {
 		if prev, ok := byKey[c.idempotencyKey]; ok && prev != c {
 			t.Errorf("key %s: hook calls %+v and %+v differ", c.idempotencyKey, prev, c)

@@ -35,6 +35,8 @@ type Tx interface {
 	// Unbilled is what of the installation may not be billed yet
 	// (Catalog.NothingBillable decides).
 	Unbilled(ctx context.Context, in Installation) (Unbilled, error)
+	// DeploymentTx: deployment actions, check runs and their hook calls.
+	DeploymentTx
 	// SetInstallationNotification replaces the installation's
 	// notification; nil clears it.
 	SetInstallationNotification(ctx context.Context, id string, n json.RawMessage) error

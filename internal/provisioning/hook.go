@@ -127,7 +127,7 @@ func (c *Client) post(ctx context.Context, req Request) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provisioning: encode: %w", err)
 	}
-	return c.postBody(ctx, req.Type, req.WebhookID, body)
+	return c.Send(ctx, req.WebhookID, req.Type, body)
 }
 
 // Verify checks a hook request's signature headers against secret

@@ -25,6 +25,10 @@ type Deps struct {
 	Store        installations.WebhookStore
 	Lifecycle    Lifecycle // the uninstall an integration-configuration.removed runs
 	MaxBody      int64     // max_body_bytes: larger bodies are 413; default 1 MB
+	// Deployments records deployment actions and check runs (optional).
+	Deployments interface {
+		Effect(ev installations.WebhookEvent) installations.LocalChange
+	}
 	// Dunning, when set, hears of each new payment event (dunning.Service).
 	Dunning Kicker
 }
