@@ -21,8 +21,9 @@ import (
 type mode interface {
 	// provision creates res (status pending).
 	provision(ctx context.Context, key installations.KeyClaim, res installations.Resource, externalID string) (Provisioned, error)
-	// update keeps next, the resource as changed.
-	update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error)
+	// update applies p to our copy of cur, as it stands when the change
+	// is kept (never bringing back a resource deleted or moved meanwhile).
+	update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error)
 	// remove runs before our copy of res is deleted.
 	remove(ctx context.Context, key installations.KeyClaim, res installations.Resource) error
 	// rotate asks for new secrets; hours is how long the old ones stay valid.
@@ -83,16 +84,22 @@ func (h hook) provision(ctx context.Context, key installations.KeyClaim, res ins
 	return out, err
 }
 
-func (h hook) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+func (h hook) update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error) {
+	next := cur
+	p.apply(&next)
 	ans, err := h.call(ctx, key, h.request(provisioning.TypeUpdate, next))
 	if err != nil {
 		return installations.Resource{}, err
 	}
-	next.Status = cmp.Or(ans.Status, next.Status)
 	var out installations.Resource
 	err = h.s.Tx(ctx, func(tx installations.Tx) error {
-		var err error
-		if out, err = tx.PutResource(ctx, next); err != nil {
+		r, err := tx.Resource(ctx, cur.InstallationID, cur.ID)
+		if err != nil {
+			return err
+		}
+		p.apply(&r)
+		r.Status = cmp.Or(ans.Status, r.Status)
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
 			return err
 		}
 		return key.Keep(ctx, tx, out)
@@ -176,14 +183,19 @@ func (f feed) provision(ctx context.Context, key installations.KeyClaim, res ins
 	return out, err
 }
 
-func (f feed) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+func (f feed) update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error) {
 	var out installations.Resource
 	err := f.s.Tx(ctx, func(tx installations.Tx) error {
-		var err error
-		out, err = f.put(ctx, tx, next, func(out installations.Resource) installations.NewEvent {
-			return installations.NewEvent{Type: installations.EventResourceUpdateRequested, Data: map[string]any{"resource": f.s.view(out)}}
-		})
+		r, err := tx.Resource(ctx, cur.InstallationID, cur.ID)
 		if err != nil {
+			return err
+		}
+		p.apply(&r)
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceUpdateRequested,
+			InstallationID: out.InstallationID, Subject: out.ID, Data: map[string]any{"resource": f.s.view(out)}}); err != nil {
 			return err
 		}
 		return key.Keep(ctx, tx, out)

@@ -79,7 +79,7 @@ func (s *Service) setStatus(ctx context.Context, key, inst, id, status string,
 			return errUnchanged
 		}
 		r.Status = status
-		if out, err = tx.PutResource(ctx, r); err != nil {
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
 			return err
 		}
 		for _, fn := range append([]deliveries.Local{told}, also...) {
