@@ -31,7 +31,8 @@ type mode interface {
 	// status tells the partner's side that res (as it will be) is
 	// suspended or resumed: the hook at once, or the feed through the
 	// change it returns, recorded with the new status.
-	status(ctx context.Context, res installations.Resource) (deliveries.Local, error)
+	// webhookID names the change for the hook ("" a new one).
+	status(ctx context.Context, res installations.Resource, webhookID string) (deliveries.Local, error)
 }
 
 // Provisioned is what a provision led to: the resource as kept (with
@@ -126,8 +127,10 @@ func (h hook) rotate(ctx context.Context, key installations.KeyClaim, res instal
 	return rot, h.s.Tx(ctx, func(tx installations.Tx) error { return key.Keep(ctx, tx, rot) })
 }
 
-func (h hook) status(ctx context.Context, res installations.Resource) (deliveries.Local, error) {
-	_, err := h.call(ctx, installations.KeyClaim{}, h.request(statusRequests[res.Status].hook, res))
+func (h hook) status(ctx context.Context, res installations.Resource, webhookID string) (deliveries.Local, error) {
+	req := h.request(statusRequests[res.Status].hook, res)
+	req.WebhookID = webhookID
+	_, err := h.call(ctx, installations.KeyClaim{}, req)
 	return nil, err
 }
 
@@ -220,7 +223,7 @@ func (f feed) rotate(ctx context.Context, key installations.KeyClaim, res instal
 	return Rotation{}, err
 }
 
-func (f feed) status(_ context.Context, res installations.Resource) (deliveries.Local, error) {
+func (f feed) status(_ context.Context, res installations.Resource, _ string) (deliveries.Local, error) {
 	return func(ctx context.Context, tx installations.Tx, _ string) error {
 		return tx.AppendEvent(ctx, installations.NewEvent{Type: statusRequests[res.Status].event,
 			InstallationID: res.InstallationID, Subject: res.ID, Data: map[string]any{"resource": f.s.view(res)}})
