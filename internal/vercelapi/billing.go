@@ -239,9 +239,9 @@ func (c *Client) SubmitBillingData(ctx context.Context, token, installationID st
 
 // Balance is one prepaid balance.
 type Balance struct {
-	ResourceID           string  `json:"resourceId,omitempty"`
-	Credit               string  `json:"credit,omitempty"`    // display text, e.g. "2,000 Tokens"
-	NameLabel            string  `json:"nameLabel,omitempty"` // e.g. "Tokens"
+	ResourceID string `json:"resourceId,omitempty"`
+	Credit     string `json:"credit,omitempty"`    // display text, e.g. "2,000 Tokens"
+	NameLabel  string `json:"nameLabel,omitempty"` // e.g. "Tokens"
 	// CurrencyValueInCents is a whole number of cents (a JSON number on
 	// the wire): money is never a float here.
 	CurrencyValueInCents int64 `json:"currencyValueInCents" vercel:"required"`
