@@ -16,6 +16,7 @@ type result struct {
 	firstErr error
 	elapsed  time.Duration
 	lat      []time.Duration // sorted; empty when latency is not measured
+	cpu      cpuTimes        // used during the scenario (cpu.go)
 }
 
 func (r result) rate() float64 {
@@ -55,7 +56,7 @@ func loop(ctx context.Context, name string, conns int, b bounds, fn request) res
 		res = result{name: name}
 		wg  sync.WaitGroup
 	)
-	begin := time.Now()
+	begin, cpu := time.Now(), cpuSampler()
 	for w := range conns {
 		wg.Go(func() {
 			lat, errs, first := work(ctx, w, &seq, b.limit, fn)
@@ -70,6 +71,7 @@ func loop(ctx context.Context, name string, conns int, b bounds, fn request) res
 	}
 	wg.Wait()
 	res.elapsed = time.Since(begin)
+	res.cpu = cpuSampler().sub(cpu)
 	res.n = len(res.lat)
 	slices.Sort(res.lat)
 	return res

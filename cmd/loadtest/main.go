@@ -68,7 +68,7 @@ func parseFlags(args []string, out io.Writer) (settings, error) {
 	fs.IntVar(&s.fresh, "fresh", 10000, "distinct tokens the upsert-fresh scenario signs before timing and sends once each")
 	fs.IntVar(&s.sessions, "sessions", 0, "sessions stored before the SSO scenario")
 	fs.StringVar(&s.postgres, "postgres", "", "also measure PostgreSQL at this URL (a fresh schema is created and dropped unless the URL names a search_path)")
-	fs.IntVar(&s.replicas, "replicas", 1, "server instances sharing the PostgreSQL schema, load spread round-robin (needs -postgres)")
+	fs.IntVar(&s.replicas, "replicas", 1, "also measure this many server instances sharing one PostgreSQL schema, load spread round-robin (needs -postgres)")
 	fs.StringVar(&s.cpuProfile, "cpuprofile", "", "write a CPU profile of the scenarios (server, simulator and load together) to FILE.<driver>")
 	fs.StringVar(&s.memProfile, "memprofile", "", "write a heap profile after the scenarios (server, simulator and load together) to FILE.<driver>")
 	logPath := fs.String("serverlog", "", "append the replicas' log lines (warnings and errors) to FILE")
@@ -128,8 +128,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "%s, GOMAXPROCS %d, load average at start %s\n", goVersion(), gomaxprocs(), loadAverage())
 	fmt.Fprintf(out, "settings: -duration %s -conns %d -installations %d -backlog %d -sessions %d -replicas %d -scenarios %s\n\n",
 		s.duration, s.conns, s.installations, s.backlog, s.sessions, s.replicas, s.scenarioList())
+	// With several replicas, one replica on PostgreSQL is measured too, so
+	// the two compare in one run.
 	targets := []target{{"sqlite", 1}}
 	if s.postgres != "" {
+		targets = append(targets, target{"postgres", 1})
+	}
+	if s.replicas > 1 {
 		targets = append(targets, target{"postgres", s.replicas})
 	}
 	for _, t := range targets {

@@ -12,10 +12,11 @@ import (
 
 // TestRunPrintsEveryScenario runs the whole command with tiny settings and
 // checks the table: every scenario has a row, with requests and no errors.
-// Nothing is asserted about speed.
+// Nothing is asserted about speed; each scenario runs 500 ms so that even
+// under -race on a busy machine some requests complete in it.
 func TestRunPrintsEveryScenario(t *testing.T) {
 	var out bytes.Buffer
-	args := []string{"-duration", "200ms", "-installations", "5", "-conns", "2", "-backlog", "20", "-sessions", "10", "-fresh", "40"}
+	args := []string{"-duration", "500ms", "-installations", "5", "-conns", "2", "-backlog", "20", "-sessions", "10", "-fresh", "40"}
 	if err := run(t.Context(), args, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
@@ -23,6 +24,8 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 	checkRows(t, text, []string{
 		"GET /healthz (ceiling)",
 		"PUT /v1/installations/{id} (verified upsert)",
+		"floor: installation store Upsert, direct",
+		"floor: delivery recorded, then its outcome, direct",
 		"PUT /v1/installations/{id} (every token new, 40)",
 		"GET /v1/installations/{id} (verified read)",
 		"POST /internal/v1/.../events (accepted)",
@@ -31,7 +34,8 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 		"GET /callback SSO sign-in, one at a time (10 sessions stored)",
 		"GET /callback SSO sign-in (10 sessions stored)",
 	})
-	for _, want := range []string{"GOMAXPROCS", "go1.", "load average at start", "load average at end", "peak RSS", "start-up to ready"} {
+	for _, want := range []string{"GOMAXPROCS", "go1.", "load average at start", "load average at end", "peak RSS", "start-up to ready",
+		"CPU/req here", `(verified upsert) vs "floor: installation store Upsert, direct": `} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -39,23 +43,24 @@ func TestRunPrintsEveryScenario(t *testing.T) {
 }
 
 // TestReplicasShareOnePostgres runs two replicas on one fresh PostgreSQL
-// schema with only three scenarios: both tables print, the PostgreSQL one
-// titled with its replicas, and the backlog drains without errors with
+// schema with only three scenarios: the SQLite table, one replica's and
+// the two replicas' print, and the backlog drains without errors with
 // both workers running.
 func TestReplicasShareOnePostgres(t *testing.T) {
 	if _, ok := os.LookupEnv(dbtest.PostgresEnv); !ok {
 		t.Skipf("%s is not set: no PostgreSQL to run replicas on", dbtest.PostgresEnv)
 	}
 	var out bytes.Buffer
-	args := []string{"-duration", "200ms", "-installations", "6", "-conns", "4", "-backlog", "40",
+	args := []string{"-duration", "500ms", "-installations", "6", "-conns", "4", "-backlog", "40",
 		"-postgres", dbtest.PostgresDSN(t), "-replicas", "2", "-scenarios", "healthz,internal,drain"}
 	if err := run(t.Context(), args, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	text := out.String()
 	tables := strings.Split(text, "== ")
-	if len(tables) != 3 || !strings.HasPrefix(tables[1], "sqlite: ") || !strings.HasPrefix(tables[2], "postgres, 2 replicas: ") {
-		t.Fatalf("want a sqlite table then a \"postgres, 2 replicas\" table:\n%s", text)
+	if len(tables) != 4 || !strings.HasPrefix(tables[1], "sqlite: ") || !strings.HasPrefix(tables[2], "postgres: ") ||
+		!strings.HasPrefix(tables[3], "postgres, 2 replicas: ") {
+		t.Fatalf("want a sqlite, a postgres and a \"postgres, 2 replicas\" table:\n%s", text)
 	}
 	rows := []string{
 		"GET /healthz (ceiling)",

@@ -28,22 +28,40 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(out, "== %s: start-up to ready %s; %d installations stored in %s, load spread over %d of them\n",
 		r.title, strings.Join(ready, ", "), r.installations, r.installTime.Round(time.Millisecond), min(r.installations, hotInstallations))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs /healthz\tCPU/req here\tCPU/req db\t")
 	ceiling := r.ceiling()
 	for _, row := range r.rows {
 		ratio := "-"
 		if ceiling > 0 {
 			ratio = fmt.Sprintf("%.2f", row.rate()/ceiling)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t\n", row.name, row.rate(), ms(row, 0.50), ms(row, 0.99), row.errs, ratio)
+		self, db := row.cpuColumns()
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%s\t\n", row.name, row.rate(), ms(row, 0.50), ms(row, 0.99), row.errs, ratio, self, db)
 	}
 	tw.Flush()
+	r.printFloors(out)
 	for _, row := range r.rows {
 		if row.firstErr != nil {
 			fmt.Fprintf(out, "first error of %q: %v\n", row.name, row.firstErr)
 		}
 	}
 	fmt.Fprintln(out)
+}
+
+// printFloors gives each server row measured beside a floor its ratio
+// to that floor and how its p99 compares.
+func (r *report) printFloors(out io.Writer) {
+	for _, f := range r.rows {
+		of, ok := floorRows[f.name]
+		if !ok || f.rate() <= 0 {
+			continue
+		}
+		for _, row := range r.rows {
+			if row.name == of {
+				fmt.Fprintf(out, "%s vs %q: %.2f\n", of, f.name, row.rate()/f.rate())
+			}
+		}
+	}
 }
 
 // ceiling is the /healthz rate, 0 when that scenario was not run.

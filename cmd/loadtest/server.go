@@ -52,6 +52,7 @@ type server struct {
 	tokens   [][]string // pre-minted ADMIN user tokens, per installation
 	fresh    []string   // pre-minted tokens, each sent once
 	cleanup  []func()
+	appName  string       // PostgreSQL application_name of the replicas' connections
 	log      io.Writer    // the replicas' log
 	ssoAddrs atomic.Int64 // loopback addresses SSO clients have used, so none is reused
 }
@@ -130,7 +131,8 @@ func (sv *server) freshDatabase(driver, base string) (string, error) {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return base + sep + "search_path=" + schema, nil
+	sv.appName = schema
+	return base + sep + "search_path=" + schema + "&application_name=" + schema, nil
 }
 
 // serve builds one replica as internal/app/apptest does and serves it on

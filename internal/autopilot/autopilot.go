@@ -121,13 +121,14 @@ func (a *Autopilot) Cycle(ctx context.Context, now time.Time) (Report, error) {
 	rep := Report{Now: now, BillingData: []string{}, Invoices: []string{}, Balances: []string{}, Finalizations: []string{},
 		Suspended: []string{}, Dunning: []dunning.Action{}}
 	var mu sync.Mutex
+	q := &queue{a: a, rep: &rep, repMu: &mu}
 	work := make(chan installations.Installation)
 	var wg sync.WaitGroup
 	for range parallel {
 		wg.Go(func() {
 			for in := range work {
 				var r Report
-				err := a.installation(ctx, &r, in, now)
+				err := a.installation(ctx, &r, q, in, now)
 				mu.Lock()
 				rep.merge(r, err != nil)
 				mu.Unlock()
@@ -148,6 +149,7 @@ func (a *Autopilot) Cycle(ctx context.Context, now time.Time) (Report, error) {
 	}
 	close(work)
 	wg.Wait()
+	q.flush(ctx)
 	if a.Dunning != nil && ctx.Err() == nil {
 		acts, err := a.Dunning.Cycle(ctx, now)
 		rep.Dunning = append(rep.Dunning, acts...)

@@ -27,8 +27,9 @@ type account struct {
 }
 
 // installation runs the cycle for one installation: the ended periods not
-// yet settled, then the open period's billing data and prepaid balances.
-func (a *Autopilot) installation(ctx context.Context, r *Report, in installations.Installation, now time.Time) error {
+// yet settled, then the open period's billing data and prepaid balances,
+// which go to q to be recorded with other installations'.
+func (a *Autopilot) installation(ctx context.Context, r *Report, q *queue, in installations.Installation, now time.Time) error {
 	if in.Status == installations.StatusPendingFinalization {
 		return a.uninstalled(ctx, r, in, now)
 	}
@@ -48,10 +49,16 @@ func (a *Autopilot) installation(ctx context.Context, r *Report, in installation
 	if err != nil || len(st.Lines) == 0 {
 		return err
 	}
-	if err := a.enqueue(ctx, &r.BillingData, billingData(in.ID, st, now, nil)); err != nil {
+	writes := []queued{{w: billingData(in.ID, st, now, nil), ids: billingDataIDs}}
+	bal, err := a.balances(ctx, r, in.ID, st, now)
+	if err != nil {
 		return err
 	}
-	return a.balances(ctx, r, in.ID, st, now)
+	if bal != nil {
+		writes = append(writes, queued{w: *bal, ids: balanceIDs})
+	}
+	q.add(ctx, writes...)
+	return nil
 }
 
 // firstUnsettled returns the start of the installation's oldest period

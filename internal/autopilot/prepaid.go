@@ -11,11 +11,12 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
-// balances draws the open period's prepaid usage and sends the balances.
-func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billing.Statement, now time.Time) error {
+// balances draws the open period's prepaid usage and returns the write
+// that sends the balances (nil when the statement has no prepaid draws).
+func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billing.Statement, now time.Time) (*deliveries.Write, error) {
 	res, err := a.draw(ctx, id, st)
 	if err != nil || res.Balances == nil {
-		return err
+		return nil, err
 	}
 	a.suspendExhausted(ctx, r, id, st, res)
 	body := &vercelapi.PrepaymentBalances{Timestamp: vercelapi.NewTime(now), Balances: make([]vercelapi.Balance, len(res.Balances))}
@@ -24,7 +25,7 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	}
 	w := deliveries.SubmitBalances(id, body)
 	w.Background = true
-	return a.enqueue(ctx, &r.Balances, w)
+	return &w, nil
 }
 
 // draw applies the statement's prepaid draws (a zero result when it has

@@ -47,14 +47,15 @@ func unavailable(err error) error {
 }
 
 // pgUnreachable reports a PostgreSQL server that is shutting down,
-// starting up or dropped the connection (SQLSTATE class 08, 57P01-57P03).
+// starting up, dropped the connection (SQLSTATE class 08, 57P01-57P03) or
+// has no connection to spare (53300: too many clients).
 func pgUnreachable(err error) bool {
 	var pe interface{ SQLState() string }
 	if !errors.As(err, &pe) {
 		return false
 	}
 	code := pe.SQLState()
-	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
 }
 
 // busyTx maps a busy COMMIT like the statements before it.

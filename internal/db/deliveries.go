@@ -1,12 +1,14 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,76 +92,123 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 	local installations.LocalChange) (out installations.Delivery, leased bool, err error) {
 	var existing string
 	err = s.db.Tx(ctx, func(x *sqlx.Tx) error {
-		if d.IdemKey != "" {
-			err := x.GetContext(ctx, &existing, x.Rebind(`SELECT id FROM deliveries WHERE idem_key = ?`), d.IdemKey)
-			if err == nil {
-				return nil // a retry of a request that made this delivery
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("find delivery by idempotency key: %w", err)
-			}
-		}
-		// With a local change the installation is read there; a missing
-		// one is NotFound either way.
-		if local == nil {
-			if err := installationKnown(ctx, x, d.InstallationID); err != nil {
-				return err
-			}
-		}
-		var seq any // NULL: the rowid numbers it
-		if !rowidNumbers(x) {
-			if d.Seq, err = keyedSeq(ctx, x, d.OrderKey); err != nil {
-				return err
-			}
-			seq = d.Seq
-		}
-		if local != nil {
-			if err := local(ctx, tx{x: x, d: s.db}); err != nil {
-				return err
-			}
-		}
-		if err := supersede(ctx, x, d); err != nil {
-			return err
-		}
-		lease, leases := int64(0), 0 // a delivery for the worker carries no lease
-		if owner != "" {
-			lease, leases = Millis(leaseUntil), 1
-		}
-		now := Millis(d.CreatedAt)
-		var idem any
-		if d.IdemKey != "" {
-			idem = d.IdemKey
-		}
-		// The lease goes to owner only if no earlier delivery of the key is
-		// pending, decided in the insert itself.
-		var row struct {
-			Seq   int64  `db:"seq"`
-			Owner string `db:"lease_owner"`
-		}
-		err := x.GetContext(ctx, &row, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
-			order_key, latest_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner, lease_until, leases,
-			created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, CAST(? AS BIGINT),
-			CASE WHEN e.pending THEN '' ELSE CAST(? AS TEXT) END, CASE WHEN e.pending THEN 0 ELSE CAST(? AS BIGINT) END,
-			CASE WHEN e.pending THEN 0 ELSE CAST(? AS INTEGER) END, CAST(? AS BIGINT), CAST(? AS BIGINT)
-			FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE order_key = ? AND status = ?) AS pending) e
-			RETURNING seq, lease_owner`),
-			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.LatestKey, d.Body, d.BodyKeyID, idem,
-			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now,
-			d.OrderKey, installations.DeliveryPending)
-		if err != nil {
-			return fmt.Errorf("insert delivery: %w", err)
-		}
-		d.Seq = row.Seq
-		if leased = owner != "" && row.Owner == owner; leased {
-			d.Leases = 1
-		}
-		return nil
+		var err error
+		d, leased, existing, err = s.insert(ctx, x, d, owner, leaseUntil, local)
+		return err
 	})
 	if err == nil && existing != "" {
 		d, err = s.GetDelivery(ctx, existing)
 		return d, false, err
 	}
 	return d, leased, err
+}
+
+// InsertDeliveries records deliveries for the worker (no lease), each with
+// its local change, in one transaction: one commit for all of them. If
+// any of them fails, that transaction is undone and each is recorded on
+// its own, so one failure costs only its own delivery. errs[i] is the
+// error of ds[i]; out[i] is it as recorded (or the delivery its IdemKey
+// already made).
+func (s *Deliveries) InsertDeliveries(ctx context.Context, ds []installations.Delivery,
+	locals []installations.LocalChange) (out []installations.Delivery, errs []error) {
+	out, errs = make([]installations.Delivery, len(ds)), make([]error, len(ds))
+	existing := make([]string, len(ds))
+	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		for i, d := range ds {
+			var err error
+			if out[i], _, existing[i], err = s.insert(ctx, x, d, "", time.Time{}, locals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i, d := range ds {
+			out[i], _, errs[i] = s.InsertDelivery(ctx, d, "", time.Time{}, locals[i])
+		}
+		return out, errs
+	}
+	for i, id := range existing {
+		if id != "" {
+			out[i], errs[i] = s.GetDelivery(ctx, id)
+		}
+	}
+	return out, errs
+}
+
+// insert records d inside x (see InsertDelivery); existing names the
+// delivery d.IdemKey already made, when it did.
+func (s *Deliveries) insert(ctx context.Context, x *sqlx.Tx, d installations.Delivery, owner string, leaseUntil time.Time,
+	local installations.LocalChange) (_ installations.Delivery, leased bool, existing string, err error) {
+	if d.IdemKey != "" {
+		err := x.GetContext(ctx, &existing, x.Rebind(`SELECT id FROM deliveries WHERE idem_key = ?`), d.IdemKey)
+		if err == nil {
+			return d, false, existing, nil // a retry of a request that made this delivery
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return d, false, "", fmt.Errorf("find delivery by idempotency key: %w", err)
+		}
+	}
+	var (
+		seq any // NULL: the rowid numbers it
+		pre *prefetched
+	)
+	if !rowidNumbers(x) {
+		if d.Seq, pre, err = keyedSeq(ctx, x, d.OrderKey, d.InstallationID); err != nil {
+			return d, false, "", err
+		}
+		seq = d.Seq
+	}
+	// With a local change the installation is read there; a missing one
+	// is NotFound either way.
+	switch {
+	case local != nil:
+		if err := local(ctx, tx{x: x, d: s.db, pre: pre}); err != nil {
+			return d, false, "", err
+		}
+	case pre != nil && !pre.found:
+		return d, false, "", apperr.NotFoundf("installation %s not found", d.InstallationID)
+	case pre == nil:
+		if err := installationKnown(ctx, x, d.InstallationID); err != nil {
+			return d, false, "", err
+		}
+	}
+	if err := supersede(ctx, x, d); err != nil {
+		return d, false, "", err
+	}
+	lease, leases := int64(0), 0 // a delivery for the worker carries no lease
+	if owner != "" {
+		lease, leases = Millis(leaseUntil), 1
+	}
+	now := Millis(d.CreatedAt)
+	var idem any
+	if d.IdemKey != "" {
+		idem = d.IdemKey
+	}
+	// The lease goes to owner only if no earlier delivery of the key is
+	// pending, decided in the insert itself.
+	var row struct {
+		Seq   int64  `db:"seq"`
+		Owner string `db:"lease_owner"`
+	}
+	err = x.GetContext(ctx, &row, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
+		order_key, latest_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner, lease_until, leases,
+		created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, CAST(? AS BIGINT),
+		CASE WHEN e.pending THEN '' ELSE CAST(? AS TEXT) END, CASE WHEN e.pending THEN 0 ELSE CAST(? AS BIGINT) END,
+		CASE WHEN e.pending THEN 0 ELSE CAST(? AS INTEGER) END, CAST(? AS BIGINT), CAST(? AS BIGINT)
+		FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE order_key = ? AND status = ?) AS pending) e
+		RETURNING seq, lease_owner`),
+		d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.LatestKey, d.Body, d.BodyKeyID, idem,
+		installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now,
+		d.OrderKey, installations.DeliveryPending)
+	if err != nil {
+		return d, false, "", fmt.Errorf("insert delivery: %w", err)
+	}
+	d.Seq = row.Seq
+	if leased = owner != "" && row.Owner == owner; leased {
+		d.Leases = 1
+	}
+	return d, leased, "", nil
 }
 
 // supersede ends the pending deliveries d makes obsolete: those with d's
@@ -196,15 +245,32 @@ func installationKnown(ctx context.Context, x *sqlx.Tx, id string) error {
 // keyedSeq takes a delivery number on PostgreSQL under a lock on its order
 // key, held until the transaction ends: deliveries of one key commit in
 // the order of their numbers, and deliveries of other keys do not wait.
-func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey string) (int64, error) {
+// The same round trip reads the installation and its sealed token, which
+// the recording transaction asks for next.
+func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey, installationID string) (int64, *prefetched, error) {
 	h := fnv.New64a()
 	h.Write([]byte(orderKey))
-	var n int64
-	err := x.GetContext(ctx, &n, `SELECT nextval('deliveries_seq') FROM (SELECT pg_advisory_xact_lock($1)) l`, int64(h.Sum64()))
-	if err != nil {
-		return 0, fmt.Errorf("next delivery number: %w", err)
+	var r struct {
+		Seq   int64          `db:"seq"`
+		Found bool           `db:"found"`
+		CT    sql.NullString `db:"token_ciphertext"`
+		KeyID sql.NullString `db:"token_key_id"`
+		installationRow
 	}
-	return n, nil
+	err := x.GetContext(ctx, &r, `SELECT s.seq, i.id IS NOT NULL AS found, i.token_ciphertext, i.token_key_id,
+		COALESCE(i.id, '') AS id, COALESCE(i.scopes, '') AS scopes, COALESCE(i.accepted_policies, '') AS accepted_policies,
+		COALESCE(i.account_name, '') AS account_name, COALESCE(i.account_url, '') AS account_url,
+		COALESCE(i.contact_email, '') AS contact_email, COALESCE(i.contact_name, '') AS contact_name,
+		COALESCE(i.billing_plan_id, '') AS billing_plan_id, COALESCE(i.notification, '') AS notification,
+		COALESCE(i.status, '') AS status, COALESCE(i.created_at, 0) AS created_at, COALESCE(i.updated_at, 0) AS updated_at,
+		i.deleted_at
+		FROM (SELECT nextval('deliveries_seq') AS seq FROM (SELECT pg_advisory_xact_lock($1)) l) s
+		LEFT JOIN installations i ON i.id = $2`, int64(h.Sum64()), installationID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("next delivery number: %w", err)
+	}
+	return r.Seq, &prefetched{id: installationID, row: r.installationRow, found: r.Found,
+		ciphertext: r.CT.String, keyID: r.KeyID.String}, nil
 }
 
 // ClaimDeliveries leases up to limit due deliveries that head their order
@@ -216,12 +282,19 @@ func (s *Deliveries) ClaimDeliveries(ctx context.Context, owner string, now, lea
 	pending := installations.DeliveryPending
 	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
 		var ids []string
-		// The heads (first pending seq of each ordering key) come from one
-		// range scan of the (status, order_key, seq) index.
-		if err := x.SelectContext(ctx, &ids, x.Rebind(`SELECT d.id FROM deliveries d
-			JOIN (SELECT order_key, MIN(seq) AS seq FROM deliveries WHERE status = ? GROUP BY order_key) h ON d.seq = h.seq
-			WHERE d.next_attempt_at <= ? AND d.lease_until < ?
-			ORDER BY d.seq LIMIT ?`), pending, Millis(now), Millis(now), limit); err != nil {
+		// The pending deliveries from the oldest (deliveries_pending),
+		// keeping the heads of their keys (deliveries_heads), until there
+		// are enough: a claim reads about as many rows as it leases.
+		from := "deliveries d"
+		if rowidNumbers(x) {
+			// SQLite's planner would rather sort every pending row found
+			// through deliveries_heads.
+			from += " INDEXED BY deliveries_pending"
+		}
+		if err := x.SelectContext(ctx, &ids, x.Rebind(`SELECT d.id FROM `+from+`
+			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.lease_until < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.order_key = d.order_key AND e.seq < d.seq)
+			ORDER BY d.seq LIMIT ?`), Millis(now), Millis(now), limit); err != nil {
 			return fmt.Errorf("find due deliveries: %w", err)
 		}
 		if len(ids) == 0 {
@@ -232,17 +305,16 @@ func (s *Deliveries) ClaimDeliveries(ctx context.Context, owner string, now, lea
 			args = append(args, id)
 		}
 		args = append(args, pending, Millis(now), pending)
+		// RETURNING hands back the rows leased, no second read.
 		q := `UPDATE deliveries SET lease_owner = ?, lease_until = ?, leases = leases + 1
 			WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND status = ? AND lease_until < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = deliveries.order_key AND e.status = ? AND e.seq < deliveries.seq)`
-		if _, err := x.ExecContext(ctx, x.Rebind(q), args...); err != nil {
+			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = deliveries.order_key AND e.status = ? AND e.seq < deliveries.seq)
+			RETURNING ` + deliveryCols
+		var rows []deliveryRow
+		if err := x.SelectContext(ctx, &rows, x.Rebind(q), args...); err != nil {
 			return fmt.Errorf("lease deliveries: %w", err)
 		}
-		var rows []deliveryRow
-		if err := x.SelectContext(ctx, &rows, x.Rebind(`SELECT `+deliveryCols+` FROM deliveries
-			WHERE lease_owner = ? AND status = ? ORDER BY seq`), owner, pending); err != nil {
-			return fmt.Errorf("read leased deliveries: %w", err)
-		}
+		slices.SortFunc(rows, func(a, b deliveryRow) int { return cmp.Compare(a.Seq, b.Seq) })
 		out = domains(rows)
 		return nil
 	})

@@ -84,6 +84,29 @@ func (r installationRow) domain() installations.Installation {
 // upsertEventData is the data of every upsert's event, encoded once.
 var upsertEventData = json.RawMessage(`{"reason":"upsert"}`)
 
+// upsertRow writes the row; on conflict it replaces token, scopes,
+// policies and account while keeping plan and notification.
+const upsertRow = `INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
+	contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, accepted_policies = excluded.accepted_policies,
+	account_name = excluded.account_name, account_url = excluded.account_url,
+	contact_email = excluded.contact_email, contact_name = excluded.contact_name,
+	status = excluded.status, token_type = excluded.token_type,
+	token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
+	updated_at = excluded.updated_at, deleted_at = NULL`
+
+// upsertWithEvent is the upsert and its event in one PostgreSQL statement:
+// one round trip and its own commit. It leaves a finalized installation
+// ($17) alone and returns no row: that one starts over in a transaction
+// (restartFinalized). The event says created when the row carries this
+// write's created_at ($12), as Upsert decides.
+var upsertWithEvent = `WITH i AS (` + sqlx.Rebind(sqlx.DOLLAR, upsertRow) + ` WHERE installations.status <> $17
+		RETURNING ` + installationCols + `),
+	e AS (INSERT INTO events (type, installation_id, subject, data, created_at)
+		SELECT CASE WHEN i.created_at = $12 THEN $14 ELSE $15 END, i.id, i.id, $16, $12 FROM i)
+	SELECT ` + installationCols + ` FROM i`
+
 // Upsert creates the installation or, on re-install, replaces token, scopes,
 // policies and account while keeping plan and notification. A finalized
 // installation's id starts over as a new installation (restartFinalized).
@@ -95,40 +118,44 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 	scopes, _ := json.Marshal(u.Scopes)
 	policies, _ := json.Marshal(u.AcceptedPolicies)
 	now := Millis(s.db.now())
-	q := s.db.Rebind(`INSERT INTO installations (id, scopes, accepted_policies, account_name, account_url,
-		contact_email, contact_name, status, token_type, token_ciphertext, token_key_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, accepted_policies = excluded.accepted_policies,
-		account_name = excluded.account_name, account_url = excluded.account_url,
-		contact_email = excluded.contact_email, contact_name = excluded.contact_name,
-		status = excluded.status, token_type = excluded.token_type,
-		token_ciphertext = excluded.token_ciphertext, token_key_id = excluded.token_key_id,
-		updated_at = excluded.updated_at, deleted_at = NULL
-		RETURNING ` + installationCols)
 	a := u.Account
-	var out installations.Installation
-	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		if err := restartFinalized(ctx, tx, u.ID, now); err != nil {
-			return err
+	args := []any{u.ID, string(scopes), string(policies), a.Name, a.URL,
+		a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now}
+	var r installationRow
+	done := false
+	if s.db.Driver == "postgres" {
+		err := s.db.GetContext(ctx, &r, upsertWithEvent, append(args, installations.EventInstallationCreated,
+			installations.EventInstallationUpdated, string(upsertEventData), installations.StatusDeleted)...)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return installations.Installation{}, fmt.Errorf("upsert installation: %w", unavailable(err))
 		}
-		var r installationRow
-		if err := tx.GetContext(ctx, &r, q, u.ID, string(scopes), string(policies), a.Name, a.URL,
-			a.ContactEmail, a.ContactName, installations.StatusActive, u.Credentials.TokenType, ct, keyID, now, now); err != nil {
-			return fmt.Errorf("upsert installation: %w", err)
+		done = err == nil
+	}
+	if !done {
+		err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+			if err := restartFinalized(ctx, tx, u.ID, now); err != nil {
+				return err
+			}
+			if err := tx.GetContext(ctx, &r, tx.Rebind(upsertRow+` RETURNING `+installationCols), args...); err != nil {
+				return fmt.Errorf("upsert installation: %w", err)
+			}
+			// created_at is kept on conflict, so only a new row carries now.
+			typ := installations.EventInstallationCreated
+			if r.CreatedAt != now {
+				typ = installations.EventInstallationUpdated
+			}
+			return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: upsertEventData}, FromMillis(now))
+		})
+		if err != nil {
+			return installations.Installation{}, err
 		}
-		// The row holds what was just encoded: take scopes and policies
-		// from u rather than decoding them back.
-		r.Scopes, r.AcceptedPolicies = "", ""
-		out = r.domain()
-		out.Scopes, out.AcceptedPolicies = u.Scopes, u.AcceptedPolicies
-		// created_at is kept on conflict, so only a new row carries now.
-		typ := installations.EventInstallationCreated
-		if r.CreatedAt != now {
-			typ = installations.EventInstallationUpdated
-		}
-		return appendEvent(ctx, tx, installations.NewEvent{Type: typ, InstallationID: u.ID, Subject: u.ID, Data: upsertEventData}, s.db.now())
-	})
-	return out, err
+	}
+	// The row holds what was just encoded: take scopes and policies from u
+	// rather than decoding them back.
+	r.Scopes, r.AcceptedPolicies = "", ""
+	out := r.domain()
+	out.Scopes, out.AcceptedPolicies = u.Scopes, u.AcceptedPolicies
+	return out, nil
 }
 
 // restartFinalized makes an upsert of a finalized installation a fresh

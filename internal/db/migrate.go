@@ -24,6 +24,8 @@ import (
 var migrations embed.FS
 
 // migrationLock is the PostgreSQL advisory lock key serialising replicas.
+// The event feed's readers do not wait for a transaction that holds it
+// (feed.go), so a migration must never append to the feed.
 const migrationLock = 7346617001
 
 // migration is one file to apply.

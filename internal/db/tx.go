@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
@@ -15,15 +16,61 @@ import (
 type tx struct {
 	x *sqlx.Tx
 	d *DB
+	// pre is the installation read with a delivery's number (PostgreSQL),
+	// served to the first Installation and SealedToken calls for it.
+	pre *prefetched
 }
 
-var _ installations.Tx = tx{}
+var (
+	_ installations.Tx      = tx{}
+	_ installations.TokenTx = tx{}
+)
+
+// prefetched is an installation row read earlier in the transaction.
+type prefetched struct {
+	id                string
+	row               installationRow
+	found             bool
+	ciphertext, keyID string
+	rowUsed, keyUsed  bool
+}
 
 func (t tx) Installation(ctx context.Context, id string) (installations.Installation, error) {
+	if p := t.pre; p != nil && p.id == id && !p.rowUsed {
+		p.rowUsed = true
+		if !p.found {
+			return installations.Installation{}, apperr.NotFoundf("installation %s not found", id)
+		}
+		return p.row.domain(), nil
+	}
 	return getInstallation(ctx, t.x, t.x.Rebind, id)
 }
 
+// SealedToken is the installation's sealed token when this transaction
+// already read it (with a delivery's number, on PostgreSQL), else empty:
+// a read of its own here would only lengthen the transaction, on SQLite
+// the one writer's.
+func (t tx) SealedToken(_ context.Context, id string) (string, string, error) {
+	p := t.pre
+	if p == nil || p.id != id || p.keyUsed {
+		return "", "", nil
+	}
+	p.keyUsed = true
+	if !p.found {
+		return "", "", apperr.NotFoundf("installation %s not found", id)
+	}
+	return p.ciphertext, p.keyID, nil
+}
+
+// forget drops what was read before a change of the installation.
+func (t tx) forget() {
+	if t.pre != nil {
+		t.pre.rowUsed, t.pre.keyUsed = true, true
+	}
+}
+
 func (t tx) FinalizeInstallation(ctx context.Context, id string) error {
+	t.forget()
 	now := Millis(t.d.now())
 	_, err := t.x.ExecContext(ctx, t.x.Rebind(`UPDATE installations SET status = ?, deleted_at = COALESCE(deleted_at, ?),
 		updated_at = ?, token_ciphertext = '', token_key_id = '' WHERE id = ?`), installations.StatusDeleted, now, now, id)
@@ -63,6 +110,7 @@ func (t tx) ListResources(ctx context.Context, installationID string) ([]install
 }
 
 func (t tx) MarkInstallationDeleted(ctx context.Context, id string, wipeToken bool) error {
+	t.forget()
 	return markDeleted(ctx, t.x, id, wipeToken, t.d.now())
 }
 

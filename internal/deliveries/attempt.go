@@ -20,7 +20,7 @@ const maxLastError = 500
 // the outcome cannot be recorded, as still pending (it will be tried
 // again, which the repeat rules below make harmless). If ctx was cancelled
 // before an answer (shutdown), the lease is released and nothing counted.
-func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Delivery {
+func (s *Service) attempt(ctx context.Context, d Delivery, owner string, v vercelcall.Installation) Delivery {
 	prev := d
 	o := opOf(d.Operation)
 	body, err := s.body(d)
@@ -28,7 +28,7 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 	if err != nil {
 		err = fmt.Errorf("open delivery body: %w", err)
 	} else {
-		result, err = o.send(ctx, s.Vercel.For(d.InstallationID), d, body)
+		result, err = o.send(ctx, v, d, body)
 	}
 	if err != nil && errors.Is(err, context.Canceled) {
 		if rerr := s.Store.ReleaseDelivery(context.WithoutCancel(ctx), d.ID, owner); rerr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,17 +39,35 @@ var fast = deliveries.Options{BaseBackoff: 10 * time.Millisecond, MaxBackoff: 50
 
 func newEnv(t *testing.T, opts deliveries.Options) *env {
 	t.Helper()
+	d, err := db.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return newEnvOn(t, d, opts, nil)
+}
+
+// countedTokens counts the token reads the caller makes itself.
+type countedTokens struct {
+	vercelcall.Tokens
+	n atomic.Int64
+}
+
+func (c *countedTokens) Token(ctx context.Context, id string) (string, error) {
+	c.n.Add(1)
+	return c.Tokens.Token(ctx, id)
+}
+
+// newEnvOn is newEnv on d; with counted set, the caller's own token
+// reads are counted there.
+func newEnvOn(t *testing.T, d *db.DB, opts deliveries.Options, counted *countedTokens) *env {
+	t.Helper()
 	ctx := t.Context()
 	sim, err := vercelsim.Start(vercelsim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
-	d, err := db.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "q.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
 	v, err := vault.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +86,13 @@ func newEnv(t *testing.T, opts deliveries.Options) *env {
 		t.Fatal(err)
 	}
 	e := &env{sim: sim, db: d, store: db.NewDeliveries(d), events: db.NewEvents(d), invoices: db.NewInvoices(d)}
+	var tokens vercelcall.Tokens = insts
+	if counted != nil {
+		counted.Tokens = insts
+		tokens = counted
+	}
 	e.svc = deliveries.New(deliveries.Deps{Store: e.store, Vault: v,
-		Vercel: vercelcall.New(client, insts, 10*time.Second)}, opts)
+		Vercel: vercelcall.New(client, tokens, 10*time.Second)}, opts)
 	return e
 }
 

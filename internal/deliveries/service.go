@@ -57,13 +57,10 @@ func New(d Deps, opts Options) *Service {
 // body Vercel would refuse is never queued; nothing is queued for a
 // finalized installation (installations.ErrFinalized).
 func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
-	if w.err != nil {
-		return Delivery{}, w.err
+	if err := w.check(); err != nil {
+		return Delivery{}, err
 	}
-	if w.op == "" {
-		return Delivery{}, errors.New("deliveries: a Write must come from its operation's constructor")
-	}
-	d, owner, err := s.record(ctx, w)
+	d, owner, token, err := s.record(ctx, w)
 	if err != nil {
 		return d, err
 	}
@@ -71,20 +68,20 @@ func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
 		s.Wake()
 		return d, nil
 	}
-	return s.firstAttempt(ctx, d, owner)
+	return s.firstAttempt(ctx, d, owner, token)
 }
 
 // firstAttempt makes the first attempt while the caller waits up to
 // FirstAttemptTimeout. An attempt still running then is not abandoned: it
 // goes on in the background, holding its lease, so no other attempt of
 // the delivery starts before it ends, and the caller hears "pending".
-func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner string) (Delivery, error) {
+func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner, token string) (Delivery, error) {
 	done := make(chan Delivery, 1)
 	leased := d // the attempt's own copy: d changes below if it outlives the wait
 	s.inflight.Go(func() {
 		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
 		defer cancel()
-		done <- s.attempt(actx, leased, owner)
+		done <- s.attempt(actx, leased, owner, s.Vercel.ForToken(leased.InstallationID, token))
 	})
 	t := time.NewTimer(s.opts.FirstAttemptTimeout)
 	defer t.Stop()
@@ -121,10 +118,8 @@ func (s *Service) Cancel(ctx context.Context, id string) (Delivery, error) {
 	return s.Store.CancelDelivery(ctx, id, CancelReason, s.now())
 }
 
-// record writes the delivery (and the local change) in one transaction.
-// It leases the new delivery to the caller (owner != "") unless an earlier
-// one with the same ordering key is pending.
-func (s *Service) record(ctx context.Context, w Write) (Delivery, string, error) {
+// newDelivery is the delivery w makes, its body sealed when secret.
+func (s *Service) newDelivery(w Write) (Delivery, error) {
 	now := s.now()
 	d := Delivery{ID: "dlv_" + rand.Text(), InstallationID: w.installationID, Operation: w.op, Target: w.target,
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
@@ -137,34 +132,74 @@ func (s *Service) record(ctx context.Context, w Write) (Delivery, string, error)
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error
 		if d.Body, d.BodyKeyID, err = s.Vault.Seal(d.ID, d.Body); err != nil {
-			return Delivery{}, "", fmt.Errorf("seal delivery body: %w", err)
+			return Delivery{}, fmt.Errorf("seal delivery body: %w", err)
 		}
 	}
+	return d, nil
+}
+
+// record writes the delivery (and the local change) in one transaction.
+// It leases the new delivery to the caller (owner != "") unless an earlier
+// one with the same ordering key is pending; then it also returns the
+// installation's token, read in the same transaction, for the first
+// attempt ("" when it was not read there).
+func (s *Service) record(ctx context.Context, w Write) (Delivery, string, string, error) {
+	d, err := s.newDelivery(w)
+	if err != nil {
+		return Delivery{}, "", "", err
+	}
+	now := d.CreatedAt
 	owner := "req_" + rand.Text()
 	if w.Background {
 		owner = "" // not leased: the worker claims it
 	}
 	if err := ctx.Err(); err != nil {
-		return Delivery{}, "", err
+		return Delivery{}, "", "", err
 	}
 	// Once started, the write is recorded even if the caller goes away: a
 	// commit cut off half-way could leave a delivery leased to a first
 	// attempt that never runs, waiting out its lease.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.lease()), local(w, d.ID))
+	var sealed sealedToken
+	if owner != "" {
+		sealed.want = true
+	}
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.lease()), local(w, d.ID, &sealed))
 	if err != nil {
-		return Delivery{}, "", err
+		return Delivery{}, "", "", err
 	}
 	if !leased {
-		owner = ""
+		return d, "", "", nil
 	}
-	return d, owner, nil
+	return d, owner, s.openToken(d.InstallationID, sealed), nil
+}
+
+// sealedToken is an installation's token as read in a recording
+// transaction, still sealed.
+type sealedToken struct {
+	want              bool
+	ciphertext, keyID string
+}
+
+// openToken opens a token read by the recording transaction; "" when
+// none was read or it cannot be opened (the attempt then reads it again
+// and reports what is wrong).
+func (s *Service) openToken(installationID string, t sealedToken) string {
+	if t.ciphertext == "" || s.Vault == nil {
+		return ""
+	}
+	token, err := s.Vault.Open(installationID, t.ciphertext, t.keyID)
+	if err != nil {
+		return ""
+	}
+	return token
 }
 
 // local is the change recorded with the delivery: the installation must
-// take more (it is not finalized), then the write's own change.
-func local(w Write, deliveryID string) installations.LocalChange {
+// take more (it is not finalized), then the write's own change. When
+// token.want, it also reads the installation's sealed token into token.
+func local(w Write, deliveryID string, token *sealedToken) installations.LocalChange {
 	return func(ctx context.Context, tx installations.Tx) error {
 		in, err := tx.Installation(ctx, w.installationID)
 		if err != nil {
@@ -173,10 +208,15 @@ func local(w Write, deliveryID string) installations.LocalChange {
 		if err := in.TakesMore(); err != nil {
 			return err
 		}
-		if w.Local == nil {
-			return nil
+		if w.Local != nil {
+			if err := w.Local(ctx, tx, deliveryID); err != nil {
+				return err
+			}
 		}
-		return w.Local(ctx, tx, deliveryID)
+		if tt, ok := tx.(installations.TokenTx); ok && token.want {
+			token.ciphertext, token.keyID, err = tt.SealedToken(ctx, w.installationID)
+		}
+		return err
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -40,6 +42,43 @@ func TestDeliveredWriteIsRecorded(t *testing.T) {
 	if got := reqs[0].Header.Get("Authorization"); got != "Bearer "+token {
 		t.Errorf("authorization %q, want the installation's token", got)
 	}
+}
+
+// On PostgreSQL a write's first attempt uses the token read in the
+// transaction that recorded it (on SQLite the attempt reads it, beside the
+// one writer); an attempt of the worker reads the token itself.
+func TestFirstAttemptUsesTheTokenReadWithTheRecord(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		counted := &countedTokens{}
+		e := newEnvOn(t, d, fast, counted)
+		got, err := e.svc.Enqueue(t.Context(), resourceEvent("db_1"))
+		if err != nil || got.Status != deliveries.StatusDelivered {
+			t.Fatalf("delivery %+v %v, want delivered", got, err)
+		}
+		reqs := e.sim.RequestsTo(vercelsim.RouteCreateEvent)
+		if len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer "+token {
+			t.Fatalf("Vercel got %d calls, want 1 with the installation's token: %+v", len(reqs), reqs)
+		}
+		want := int64(0)
+		if d.Driver == "sqlite" {
+			want = 1
+		}
+		if n := counted.n.Load(); n != want {
+			t.Errorf("the first attempt read the token %d times, want %d", n, want)
+		}
+		w := resourceEvent("db_2")
+		w.Background = true
+		queued, err := e.svc.Enqueue(t.Context(), w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.run(t)
+		e.await(t, queued.ID, status(deliveries.StatusDelivered))
+		if n := counted.n.Load(); n != want+1 {
+			t.Errorf("the worker's attempt read the token %d more times, want 1", n-want)
+		}
+	})
 }
 
 func TestUnavailableVercelIsRetriedByTheWorker(t *testing.T) {

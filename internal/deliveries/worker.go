@@ -19,7 +19,7 @@ func (s *Service) Run(ctx context.Context) {
 		wg.Go(func() {
 			for j := range jobs {
 				actx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
-				s.attempt(actx, j.d, j.owner)
+				s.attempt(actx, j.d, j.owner, s.Vercel.For(j.d.InstallationID))
 				cancel()
 				s.Wake() // the next write with the same ordering key may be due
 			}

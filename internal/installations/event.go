@@ -31,8 +31,10 @@ const (
 	EventInvoiceRequeued = "billing.invoice_requeued"
 )
 
-// Event is one entry of the feed. ID is its cursor: ids only grow and
-// commit in order, so "everything after cursor N" never skips or repeats.
+// Event is one entry of the feed. ID is its cursor: "everything after
+// the event with id N" never skips or repeats. Ids are unique but need
+// not grow along the feed (PostgreSQL orders it by transaction), so a
+// reader passes the cursor back and never compares ids.
 type Event struct {
 	ID             int64           `json:"id"`
 	Type           string          `json:"type"`
@@ -53,6 +55,8 @@ type NewEvent struct {
 // EventStore reads the feed. Events are appended by the stores, in the
 // transaction of the change they announce.
 type EventStore interface {
-	// EventsAfter returns up to limit events with an id above after, oldest first.
+	// EventsAfter returns up to limit events that follow the event with
+	// id after (0: the start), in commit order. A cursor that names no
+	// event the feed handed out may be refused (apperr.Invalid).
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
 }

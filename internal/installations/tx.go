@@ -64,3 +64,13 @@ type Tx interface {
 
 // LocalChange runs inside the transaction that records a delivery.
 type LocalChange func(ctx context.Context, tx Tx) error
+
+// TokenTx is a Tx that may have read an installation's sealed token
+// along with something else it needed (the database's does, on
+// PostgreSQL). The delivery queue asks for it so that a write's first
+// attempt needs no read of its own.
+type TokenTx interface {
+	// SealedToken is the token as stored, or empty when the transaction
+	// has not read it; an apperr NotFound error for an unknown id.
+	SealedToken(ctx context.Context, id string) (ciphertext, keyID string, err error)
+}

@@ -11,8 +11,9 @@ import (
 // untranslated: Classify says what they mean, Error turns them into the
 // caller's error. Adding a call is one method here.
 type Installation struct {
-	c  *Caller
-	id string
+	c     *Caller
+	id    string
+	token string // read by the caller in its own transaction (ForToken)
 }
 
 // ID is the installation the calls are for.

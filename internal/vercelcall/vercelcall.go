@@ -59,6 +59,15 @@ func (c *Caller) For(installationID string) Installation {
 	return Installation{c: c, id: installationID}
 }
 
+// ForToken returns the calls for one installation with its token, which
+// the caller read in the transaction it just committed (the delivery
+// queue records a write and reads the token in one transaction, so its
+// first attempt needs no read of its own). An empty token is read as
+// For reads it.
+func (c *Caller) ForToken(installationID, token string) Installation {
+	return Installation{c: c, id: installationID, token: token}
+}
+
 // TokenError means the installation's token could not be read (the
 // installation is unknown, finalized, or the database failed): Vercel was
 // not called.
@@ -71,10 +80,13 @@ func (e *TokenError) Unwrap() error { return e.Err }
 // Its error is Vercel's answer (or the transport's) untranslated: see
 // Classify and Error.
 func call[T any](ctx context.Context, v Installation, fn func(ctx context.Context, c *vercelapi.Client, token string) (T, error)) (T, error) {
-	token, err := v.c.tokens.Token(ctx, v.id)
-	if err != nil {
-		var zero T
-		return zero, &TokenError{Err: err}
+	token := v.token
+	if token == "" {
+		var err error
+		if token, err = v.c.tokens.Token(ctx, v.id); err != nil {
+			var zero T
+			return zero, &TokenError{Err: err}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.c.timeout)
 	defer cancel()

@@ -3,12 +3,14 @@ package internalapi_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
@@ -30,7 +32,14 @@ func usageEnv(t testing.TB, now time.Time) *internalEnv {
 // usageEnvAt is usageEnv on the clock now.
 func usageEnvAt(t testing.TB, now func() time.Time) *internalEnv {
 	t.Helper()
-	env := apptest.New(t, apptest.Options{Catalog: meteredCatalog, Now: now})
+	return usageEnvOn(t, now, apptest.Options{})
+}
+
+// usageEnvOn is usageEnvAt on opts' database.
+func usageEnvOn(t testing.TB, now func() time.Time, opts apptest.Options) *internalEnv {
+	t.Helper()
+	opts.Catalog, opts.Now = meteredCatalog, now
+	env := apptest.New(t, opts)
 	e := &internalEnv{sim: env.Sim, srv: env.Srv, db: env.App.DB}
 	if _, err := e.sim.Install(context.Background(), e.srv.URL, testInstallation); err != nil {
 		t.Fatal(err)
@@ -172,11 +181,16 @@ func TestUsageRefusedAfterTheFinalInvoice(t *testing.T) {
 }
 
 // BenchmarkUsageBatches posts new usage records through the HTTP API in
-// batches of 100, from four clients at once, and reports records accepted
-// per second.
+// batches of 100, from one client per core, and reports records accepted
+// per second; on PostgreSQL with PARTNER_BENCH_POSTGRES=1 (a fresh schema
+// of PARTNER_TEST_POSTGRES_DSN).
 func BenchmarkUsageBatches(b *testing.B) {
 	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
-	e := usageEnv(b, now)
+	var opts apptest.Options
+	if os.Getenv("PARTNER_BENCH_POSTGRES") != "" {
+		opts.Driver, opts.DSN = "postgres", dbtest.PostgresDSN(b)
+	}
+	e := usageEnvOn(b, func() time.Time { return now }, opts)
 	path := "/installations/" + testInstallation + "/usage"
 	var next atomic.Int64
 	b.SetParallelism(1) // one client per core
