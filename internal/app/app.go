@@ -63,6 +63,7 @@ type App struct {
 	Webhooks      *db.Webhooks
 	Balances      *db.Balances
 	Billing       *db.Billing
+	Audit         *db.Audit
 	Deliveries    *deliveries.Service
 	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
-		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
+		Billing: db.NewBilling(d), Audit: db.NewAudit(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -126,7 +127,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
-		Balances: a.Balances, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
+		Balances: a.Balances, Invoices: a.Invoices, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
 	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
 		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Lifecycle: life,
@@ -166,8 +167,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
-	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Lifecycle: life,
+	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Lifecycle: life,
 		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
@@ -177,6 +178,15 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	a.Handler = r
 	return nil
+}
+
+// internalTokens are internal_api.tokens, each named.
+func internalTokens(cfg *config.Config) []internalapi.Token {
+	var out []internalapi.Token
+	for _, t := range cfg.InternalAPI.Tokens.Named() {
+		out = append(out, internalapi.Token{Name: t.Name, Secret: t.Token})
+	}
+	return out
 }
 
 // queueOptions are the delivery queue's configured timings; the rest

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -45,10 +44,11 @@ type deliveryRow struct {
 	CreatedAt      int64         `db:"created_at"`
 	UpdatedAt      int64         `db:"updated_at"`
 	FinishedAt     sql.NullInt64 `db:"finished_at"`
+	RetriedAt      int64         `db:"retried_at"`
 }
 
 const deliveryCols = `id, seq, installation_id, operation, target, order_key, body, body_key_id,
-	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at`
+	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at, retried_at`
 
 func (r deliveryRow) domain() installations.Delivery {
 	d := installations.Delivery{
@@ -63,6 +63,9 @@ func (r deliveryRow) domain() installations.Delivery {
 	if r.FinishedAt.Valid {
 		t := FromMillis(r.FinishedAt.Int64)
 		d.FinishedAt = &t
+	}
+	if r.RetriedAt != 0 {
+		d.RetriedAt = FromMillis(r.RetriedAt)
 	}
 	return d
 }
@@ -174,10 +177,8 @@ func installationKnown(ctx context.Context, x *sqlx.Tx, id string) error {
 // key, held until the transaction ends: deliveries of one key commit in
 // the order of their numbers, and deliveries of other keys do not wait.
 func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey string) (int64, error) {
-	h := fnv.New64a()
-	h.Write([]byte(orderKey))
 	var n int64
-	err := x.GetContext(ctx, &n, `SELECT nextval('deliveries_seq') FROM (SELECT pg_advisory_xact_lock($1)) l`, int64(h.Sum64()))
+	err := x.GetContext(ctx, &n, `SELECT nextval('deliveries_seq') FROM (SELECT pg_advisory_xact_lock($1)) l`, orderKeyLock(orderKey))
 	if err != nil {
 		return 0, fmt.Errorf("next delivery number: %w", err)
 	}
@@ -289,13 +290,6 @@ func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error
 		return 0, time.Time{}, err
 	}
 	return r.N, FromMillis(r.Oldest), nil
-}
-
-// RetryDelivery makes a pending delivery due now. It answers NotFound for
-// an unknown id and Conflict for a final one.
-func (s *Deliveries) RetryDelivery(ctx context.Context, id string, now time.Time) (installations.Delivery, error) {
-	return s.operate(ctx, id, `UPDATE deliveries SET next_attempt_at = ?, repeats = 0, updated_at = ?
-		WHERE id = ? AND status = ?`, Millis(now), Millis(now), id, installations.DeliveryPending)
 }
 
 // CancelDelivery gives up a pending delivery that no attempt holds: it

@@ -80,3 +80,7 @@ func (t tx) DeleteResourceProject(ctx context.Context, installationID, resourceI
 func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
 	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })
 }
+
+func (t tx) AppendAudit(ctx context.Context, e installations.AuditEntry) error {
+	return appendAudit(ctx, t.x, e)
+}

@@ -26,6 +26,9 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// AppendAudit records an action in the audit log with the change it
+	// made.
+	AppendAudit(ctx context.Context, e AuditEntry) error
 }
 
 // LocalChange runs inside the transaction that records a delivery.

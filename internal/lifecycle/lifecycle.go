@@ -23,7 +23,9 @@ type Deps struct {
 	Resources     installations.ResourceStore
 	Usage         installations.UsageStore
 	Balances      installations.BalanceStore
-	Catalog       installations.Catalog
+	// Invoices bounds a refund by the invoice's total; optional.
+	Invoices installations.InvoiceStore
+	Catalog  installations.Catalog
 	// Queue forwards finalizeInstallation.
 	Queue Queue
 	// Vercel reads invoices for credit purchases.

@@ -104,7 +104,7 @@ func (e *Env) Start(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.InternalAPI.Tokens = []string{"other-token-aaaaaaaaaaaa", InternalToken}
+	cfg.InternalAPI.Tokens = config.Bare("other-token-aaaaaaaaaaaa", InternalToken)
 	cfg.SetCatalog(e.opts.Catalog)
 	if e.opts.MaxBodyBytes > 0 {
 		cfg.MaxBodyBytes = e.opts.MaxBodyBytes
