@@ -70,8 +70,8 @@ func TestAuditNamesTheTokenNeverItsValue(t *testing.T) {
 	}
 	res := send("billing-secret-bbbbbbbb", "POST", "/installations/icfg_a/invoices/inv_1/refund", `{"total":"5.00","reason":"late"}`)
 	send("crm-secret-aaaaaaaa", "PATCH", "/installations/icfg_b/resources/res_1", `{"name":"renamed"}`)
-	send("crm-secret-aaaaaaaa", "PATCH", "/installations/icfg_b/resources/res_1", `{"name":""}`) // refused: 400
-	send("crm-secret-aaaaaaaa", "GET", "/installations/icfg_b/resources/res_1", ``)               // a read
+	send("crm-secret-aaaaaaaa", "PATCH", "/installations/icfg_b/resources/res_1", `{"name":""}`)   // refused: 400
+	send("crm-secret-aaaaaaaa", "GET", "/installations/icfg_b/resources/res_1", ``)                // a read
 	send("wrong-token-cccccccc", "PATCH", "/installations/icfg_b/resources/res_1", `{"name":"x"}`) // 401
 
 	if len(audit.entries) != 2 {
