@@ -31,6 +31,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/staff"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -64,12 +65,14 @@ type App struct {
 	Balances      *db.Balances
 	Billing       *db.Billing
 	Audit         *db.Audit
+	Directory     *db.Directory
 	Deliveries    *deliveries.Service
 	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
 
 	sessionLife *sso.Sessions
+	staffLife   *staff.Sessions // nil without a console
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
 	interval    time.Duration
@@ -99,7 +102,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
-		Billing: db.NewBilling(d), Audit: db.NewAudit(d), interval: cfg.Billing.SubmitInterval}
+		Billing: db.NewBilling(d), Audit: db.NewAudit(d), Directory: db.NewDirectory(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -152,6 +155,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
+	staffConsole, err := a.console(cfg, res, life, productName(cfg))
+	if err != nil {
+		cancel()
+		return err
+	}
 	proxies, err := cfg.HTTP.Proxies()
 	if err != nil {
 		cancel()
@@ -173,6 +181,9 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
+	if staffConsole != nil {
+		r.Mount("/console", staffConsole)
+	}
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
@@ -209,17 +220,14 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
 	res *resources.Service, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
-	product := "Partner"
-	if len(catalog) > 0 && catalog[0].Name != "" {
-		product = catalog[0].Name
-	}
+	product := productName(cfg)
 	a.sessionLife = &sso.Sessions{Store: a.Sessions, IdleTimeout: cfg.Sessions.IdleTimeout, MaxAge: cfg.Sessions.MaxAge}
 	return dashboard.New(dashboard.Deps{
 		Log:         a.Log,
 		PublicURL:   cfg.PublicURL,
 		ProductName: product,
 		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
-			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
+			Installations: a.Installations, Members: a.Directory, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
 		Sessions:        a.sessionLife,
 		Installations:   a.Installations,
 		Resources:       a.Resources,
@@ -235,6 +243,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
+// productName is the name pages show: the catalog's first product's.
+func productName(cfg *config.Config) string {
+	if c := cfg.Catalog(); len(c) > 0 && c[0].Name != "" {
+		return c[0].Name
+	}
+	return "Partner"
+}
+
 // Start runs the background delivery worker and the billing autopilot
 // until Close.
 func (a *App) Start() {
@@ -243,6 +259,9 @@ func (a *App) Start() {
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
+	if a.staffLife != nil {
+		a.wg.Go(func() { a.staffLife.Run(ctx, time.Minute) })
+	}
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 }
 

@@ -75,6 +75,7 @@ func (s *Sim) routes() http.Handler {
 	s.handle(mux, RouteDiscovery, false, s.handleDiscovery)
 	s.handle(mux, RouteOpenInProvider, false, s.handleOpenInProvider)
 	s.consoleRoutes(mux)
+	s.staffRoutes(mux)
 	s.handle(mux, "/", false, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path)
 	})

@@ -68,6 +68,7 @@ type Sim struct {
 	background    sync.WaitGroup
 
 	console console
+	staff   staffState
 }
 
 // Start listens and serves the simulator until Close.

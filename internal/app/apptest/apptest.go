@@ -45,7 +45,21 @@ type Options struct {
 	// EncryptionKey (base64, 32 bytes) lets two Envs share one database as
 	// replicas do; default a random key.
 	EncryptionKey string
+	// Console, when set, turns the staff console on with the simulator as
+	// the staff identity provider and these people.
+	Console *Console
 }
+
+// Console is who may use the staff console.
+type Console struct {
+	Operators, Viewers []string
+}
+
+// Staff client of the simulated identity provider.
+const (
+	ConsoleClientID     = "partner-console"
+	ConsoleClientSecret = "console-secret-0123456789"
+)
 
 // Env is one running server.
 type Env struct {
@@ -106,6 +120,11 @@ func (e *Env) Start(t testing.TB) {
 	}
 	cfg.InternalAPI.Tokens = config.Bare("other-token-aaaaaaaaaaaa", InternalToken)
 	cfg.SetCatalog(e.opts.Catalog)
+	if c := e.opts.Console; c != nil {
+		cfg.Console = config.Console{OIDC: config.ConsoleOIDC{Issuer: e.Sim.StaffIssuer(), ClientID: ConsoleClientID,
+			ClientSecret: ConsoleClientSecret}, Operators: c.Operators, Viewers: c.Viewers}
+		e.Sim.SetStaffClient(ConsoleClientID, ConsoleClientSecret, cfg.PublicURL+"/console/callback")
+	}
 	if e.opts.MaxBodyBytes > 0 {
 		cfg.MaxBodyBytes = e.opts.MaxBodyBytes
 	}
