@@ -22,11 +22,17 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// The demo's fixed identities: one installation, an admin and a viewer.
+// The demo's fixed identities: one installation, an admin and a viewer;
+// the partner's staff (a console operator and a viewer); the names of the
+// console's client and of the demo's internal token.
 const (
-	demoInstallation = "icfg_demo0000000000000000001"
-	demoClientID     = "oac_demoIntegration000000001"
-	demoViewer       = "0b5e000000000002"
+	demoInstallation  = "icfg_demo0000000000000000001"
+	demoClientID      = "oac_demoIntegration000000001"
+	demoViewer        = "0b5e000000000002"
+	demoStaffOperator = "operator@partner.example"
+	demoStaffViewer   = "viewer@partner.example"
+	demoConsoleClient = "partner-console-demo"
+	demoTokenName     = "demo-services"
 )
 
 // demoSecrets are generated once and kept under the data directory, so a
@@ -36,6 +42,7 @@ type demoSecrets struct {
 	ClientSecret  string `json:"client_secret"`
 	InternalToken string `json:"internal_token"`
 	HookSecret    string `json:"hook_secret"`
+	ConsoleSecret string `json:"console_secret"`
 }
 
 // The demo's catalog: Pro has a flat fee and two meters, so usage,
@@ -134,7 +141,12 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_DASHBOARD_SUPPORT_EMAIL":          "support@partner.example",
 		"PARTNER_VERCEL_ISSUER":                    d.sim.Issuer(),
 		"PARTNER_VERCEL_JWKS_URL":                  d.sim.JWKSURL(),
-		"PARTNER_INTERNAL_API_TOKENS":              d.secrets.InternalToken,
+		"PARTNER_INTERNAL_API_TOKENS":              fmt.Sprintf(`[{"name":%q,"token":%q}]`, demoTokenName, d.secrets.InternalToken),
+		"PARTNER_CONSOLE_OIDC_ISSUER":              d.sim.StaffIssuer(),
+		"PARTNER_CONSOLE_OIDC_CLIENT_ID":           demoConsoleClient,
+		"PARTNER_CONSOLE_OIDC_CLIENT_SECRET":       d.secrets.ConsoleSecret,
+		"PARTNER_CONSOLE_OPERATORS":                demoStaffOperator,
+		"PARTNER_CONSOLE_VIEWERS":                  demoStaffViewer,
 		"PARTNER_PRODUCTS":                         demoProducts,
 		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
 		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
@@ -146,6 +158,10 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		ln.Close()
 		return err
 	}
+	// The simulator is the partner's staff identity provider too.
+	d.sim.SetStaffClient(demoConsoleClient, d.secrets.ConsoleSecret, cfg.PublicURL+"/console/callback")
+	d.sim.SetStaffUsers(vercelsim.StaffUser{Email: demoStaffOperator, Name: "Olive Operator", Label: "operator"},
+		vercelsim.StaffUser{Email: demoStaffViewer, Name: "Victor Viewer", Label: "viewer"})
 	d.app, err = server.Start(ctx, cfg, server.NewLogger(stdout, cfg.LogLevel), server.Version(""))
 	if err != nil {
 		ln.Close()
@@ -177,7 +193,8 @@ func (d *demoRun) console() vercelsim.Console {
 	return vercelsim.Console{
 		PartnerURL: d.public,
 		Products:   []string{"postgres"},
-		Links:      []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)}},
+		Links: []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)},
+			{Label: "Partner staff console", URL: d.public + "/console"}},
 		Actions:    demoActions(d.sim, d.api, d.app.Autopilot.Grace),
 		Notes: func(inst string) []vercelsim.ConsoleNote {
 			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
@@ -214,7 +231,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		if s.HookSecret != "" {
+		if s.HookSecret != "" && s.ConsoleSecret != "" {
 			return s, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
@@ -224,9 +241,14 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		rand.Read(key)
 		s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
 	}
-	hook := make([]byte, 32)
-	rand.Read(hook)
-	s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
+	if s.HookSecret == "" {
+		hook := make([]byte, 32)
+		rand.Read(hook)
+		s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
+	}
+	if s.ConsoleSecret == "" {
+		s.ConsoleSecret = rand.Text()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return s, fmt.Errorf("demo: %w", err)
 	}
@@ -257,6 +279,9 @@ Demo is running.
   Open in Provider (admin):    %s
   Open in Provider (viewer):   %s
   Partner server:              %s
+  Staff console:               %[4]s/console
+                               (sign in as the demo operator %[5]s
+                                or the demo viewer %[6]s)
 
 The internal API, as your services call it:
 %s
@@ -264,7 +289,7 @@ The internal API, as your services call it:
 Stop with Ctrl-C. The database, the simulator's state and the generated
 secrets are kept in %s; start with -reset to begin afresh.
 `, d.sim.URL(), d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil),
-		d.sim.OpenInProviderURL(demoInstallation, demoViewer, nil), d.public,
+		d.sim.OpenInProviderURL(demoInstallation, demoViewer, nil), d.public, demoStaffOperator, demoStaffViewer,
 		indent(demoCurl(d.public, d.secrets.InternalToken, demoInstallation, d.sim.Resources(demoInstallation)), "  "), d.files.dir)
 }
 

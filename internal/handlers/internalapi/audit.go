@@ -15,9 +15,9 @@ import (
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
-// audit records every write that succeeded (any method but GET and HEAD,
-// answered below 400, not an idempotent replay) in the audit log, before
-// the answer leaves: the token's name, the route, the path's
+// audit records every write that was taken (any method but GET and HEAD,
+// not an idempotent replay, answered below 400 or refused by Vercel after
+// it was queued) in the audit log, before the answer leaves: the token's name, the route, the path's
 // installation, the path itself, the delivery it made and the request
 // id. Never the body or the token. One middleware covers every write,
 // including routes added later, without an actor argument on each use
@@ -32,7 +32,7 @@ func (a *API) audit(next http.Handler) http.Handler {
 		}
 		held := &heldAnswer{ResponseWriter: w}
 		next.ServeHTTP(held, r)
-		if held.status != 0 && held.status < 400 && held.Header().Get("Idempotent-Replayed") == "" {
+		if taken(held.status, held.body.Bytes()) && held.Header().Get("Idempotent-Replayed") == "" {
 			e := installations.AuditEntry{At: time.Now(), Actor: tokenName(r), ActorKind: installations.AuditToken,
 				Action: r.Method + " " + handlers.RoutePattern(r), InstallationID: chi.URLParam(r, "installationId"),
 				Target: r.URL.Path, DeliveryID: deliveryIDOf(held.body.Bytes()), RequestID: handlers.RequestID(r.Context())}
@@ -43,6 +43,27 @@ func (a *API) audit(next http.Handler) http.Handler {
 		}
 		held.send()
 	})
+}
+
+// queuedCodes are the error codes of a write that was queued and then
+// refused by Vercel, or died: it was taken all the same.
+var queuedCodes = map[string]bool{"vercel_rejected": true, "installation_token_rejected": true,
+	"delivery_failed": true, "delivery_dead": true}
+
+// taken reports whether an answer is that of a write that happened.
+func taken(status int, body []byte) bool {
+	if status == 0 {
+		return false
+	}
+	if status < 400 {
+		return true
+	}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	return json.Unmarshal(body, &e) == nil && queuedCodes[e.Error.Code]
 }
 
 // heldAnswer keeps the answer until the audit entry is written.
