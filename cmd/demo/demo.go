@@ -42,6 +42,7 @@ type demoSecrets struct {
 	ClientSecret  string `json:"client_secret"`
 	InternalToken string `json:"internal_token"`
 	HookSecret    string `json:"hook_secret"`
+	PushSecret    string `json:"push_secret"`
 	ConsoleSecret string `json:"console_secret"`
 }
 
@@ -95,6 +96,7 @@ func startDemo(ctx context.Context, files demoFiles, addr, simAddr string, geten
 		d.hook.Close()
 		return nil, err
 	}
+	d.sim.SetPushSecret(secrets.PushSecret) // the simulator plays the partner's event receiver
 	if err := d.startServer(ctx, addr, getenv, stdout); err != nil {
 		d.sim.Close()
 		d.hook.Close()
@@ -150,6 +152,8 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_PRODUCTS":                         demoProducts,
 		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
 		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
+		"PARTNER_EVENTS_PUSH_URL":                  d.sim.PushReceiverURL(),
+		"PARTNER_EVENTS_PUSH_SECRET":               d.secrets.PushSecret,
 		"PARTNER_BILLING_ALLOW_CLOCK_OVERRIDE":     "true",
 		"PARTNER_DELIVERIES_POLL_INTERVAL":         "500ms",
 		"PARTNER_DELIVERIES_FIRST_ATTEMPT_TIMEOUT": "2s",
@@ -231,7 +235,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		if s.HookSecret != "" && s.ConsoleSecret != "" {
+		if s.HookSecret != "" && s.PushSecret != "" && s.ConsoleSecret != "" {
 			return s, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
@@ -242,9 +246,10 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		s = demoSecrets{EncryptionKey: base64.StdEncoding.EncodeToString(key), ClientSecret: rand.Text(), InternalToken: "demo_" + rand.Text()}
 	}
 	if s.HookSecret == "" {
-		hook := make([]byte, 32)
-		rand.Read(hook)
-		s.HookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hook)
+		s.HookSecret = newWebhookSecret()
+	}
+	if s.PushSecret == "" {
+		s.PushSecret = newWebhookSecret()
 	}
 	if s.ConsoleSecret == "" {
 		s.ConsoleSecret = rand.Text()
@@ -257,6 +262,14 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		return s, fmt.Errorf("demo: %w", err)
 	}
 	return s, nil
+}
+
+// newWebhookSecret is a Standard Webhooks secret: whsec_ and 32 random
+// bytes in base64.
+func newWebhookSecret() string {
+	key := make([]byte, 32)
+	rand.Read(key)
+	return "whsec_" + base64.StdEncoding.EncodeToString(key)
 }
 
 // resetDemo deletes the database and the simulator's state; the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -85,6 +86,22 @@ func TestDemoSignsInThroughTheSimulator(t *testing.T) {
 	}
 	if err != nil || !strings.Contains(string(page), "20.00") {
 		t.Errorf("seeded invoice not listed: %v %.300s", err, page)
+	}
+	// The simulator plays the partner's event receiver: the feed's events
+	// arrive there, each signature valid.
+	sim, _ := url.Parse(link)
+	var pushes string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if res, err := http.Get(sim.Scheme + "://" + sim.Host + "/pushes"); err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if pushes = string(b); strings.Contains(pushes, "installation.created") {
+				break
+			}
+		}
+	}
+	if !strings.Contains(pushes, "installation.created") || !strings.Contains(pushes, ">valid<") || strings.Contains(pushes, ">invalid<") {
+		t.Errorf("the simulator's /pushes page: %.600s", pushes)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -52,6 +52,10 @@ func (h *demoHook) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return
 	}
+	if req.Type == provisioning.TypeREPL {
+		demoREPL(w, body)
+		return
+	}
 	ans := provisioning.Response{Secrets: []provisioning.Secret{}}
 	switch req.Type {
 	case provisioning.TypeProvision:

@@ -22,6 +22,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
 	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
@@ -67,6 +68,7 @@ type App struct {
 	Audit         *db.Audit
 	Directory     *db.Directory
 	Deliveries    *deliveries.Service
+	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
 	Metrics       *metrics.Metrics
 	Handler       http.Handler
@@ -129,6 +131,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		dopts = *opts.Deliveries
 	}
 	a.Deliveries = deliveries.New(deliveries.Deps{Store: db.NewDeliveries(a.DB), Vault: a.Vault, Vercel: caller, Metrics: a.Metrics, Log: a.Log}, dopts)
+	if a.Pushes, err = eventpush.New(eventpush.Deps{Feed: a.Events, Store: db.NewPushes(a.DB), Registry: a.Metrics.Registry,
+		Log: a.Log}, pushOptions(cfg, dopts)); err != nil {
+		return err
+	}
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
 		Balances: a.Balances, Invoices: a.Invoices, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
@@ -176,8 +182,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Experimentation: res, Lifecycle: life,
+		Deliveries: a.Deliveries, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
 		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
@@ -208,6 +214,13 @@ func queueOptions(cfg *config.Config) deliveries.Options {
 		MaxAge: c.MaxAge, Workers: c.Workers, PollInterval: c.PollInterval}
 }
 
+// pushOptions are the event push's settings: its URL, secret and
+// timeout, and the queue's timings for the rest.
+func pushOptions(cfg *config.Config, q deliveries.Options) eventpush.Options {
+	return eventpush.Options{URL: cfg.Events.PushURL, Secret: cfg.Events.PushSecret, Timeout: cfg.Events.PushTimeout,
+		Workers: q.Workers, PollInterval: q.PollInterval, BaseBackoff: q.BaseBackoff, MaxBackoff: q.MaxBackoff, MaxAge: q.MaxAge}
+}
+
 // provisioningHook is the configured hook client, nil in feed mode.
 func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 	p := cfg.Provisioning
@@ -232,6 +245,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Installations:   a.Installations,
 		Resources:       a.Resources,
 		Invoices:        a.Invoices,
+		Items:           db.NewExperimentation(a.DB),
 		Catalog:         catalog,
 		Vercel:          caller,
 		ResourceActions: res,
@@ -251,13 +265,14 @@ func productName(cfg *config.Config) string {
 	return "Partner"
 }
 
-// Start runs the background delivery worker and the billing autopilot
-// until Close.
+// Start runs the background delivery worker, the event push and the
+// billing autopilot until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 	if a.staffLife != nil {
 		a.wg.Go(func() { a.staffLife.Run(ctx, time.Minute) })

@@ -36,6 +36,7 @@ type Config struct {
 	Deliveries             Deliveries   `yaml:"deliveries"`
 	Provisioning           Provisioning `yaml:"provisioning"`
 	Billing                Billing      `yaml:"billing"`
+	Events                 Events       `yaml:"events"`
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
 	HTTP                   HTTP         `yaml:"http"`
@@ -119,6 +120,14 @@ type Provisioning struct {
 	HookURL     string        `yaml:"hook_url"`
 	HookSecret  string        `yaml:"hook_secret" secret:"true"`
 	HookTimeout time.Duration `yaml:"hook_timeout"`
+}
+
+// Events configures the push of the event feed to the partner's
+// receiver; without PushURL the feed is pull only.
+type Events struct {
+	PushURL     string        `yaml:"push_url"`
+	PushSecret  string        `yaml:"push_secret" secret:"true"`
+	PushTimeout time.Duration `yaml:"push_timeout"`
 }
 
 // Billing configures the billing autopilot.
@@ -209,6 +218,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Deliveries.MaxAge, 72*time.Hour)
 	durDef(&c.Deliveries.PollInterval, time.Second)
 	durDef(&c.Provisioning.HookTimeout, 10*time.Second)
+	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
 	if c.Deliveries.Workers == 0 {

@@ -68,6 +68,7 @@ func (c *Config) Validate() error {
 		add("deliveries.workers: must be 1..256")
 	}
 	c.validateProvisioning(add)
+	c.validateEvents(add)
 	c.validateDashboard(add)
 	if _, err := c.HTTP.Proxies(); err != nil {
 		add("%v", err)
@@ -156,5 +157,28 @@ func (c *Config) validateProvisioning(add func(string, ...any)) {
 	}
 	if pr.HookTimeout < 0 || pr.HookTimeout > 5*time.Minute {
 		add("provisioning.hook_timeout: must be between 0 and 5m")
+	}
+}
+
+// validateEvents requires a whsec_ secret with a push URL.
+func (c *Config) validateEvents(add func(string, ...any)) {
+	ev := c.Events
+	if ev.PushURL == "" {
+		if ev.PushSecret != "" {
+			add("events.push_secret: set without events.push_url")
+		}
+		return
+	}
+	var p []string
+	checkURL(&p, "events.push_url", ev.PushURL)
+	for _, msg := range p {
+		add("%s", msg)
+	}
+	key, ok := strings.CutPrefix(ev.PushSecret, "whsec_")
+	if b, err := base64.StdEncoding.DecodeString(key); !ok || err != nil || len(b) < 16 {
+		add("events.push_secret: required with events.push_url, as whsec_ and at least 16 base64-encoded bytes")
+	}
+	if ev.PushTimeout < time.Second || ev.PushTimeout > 5*time.Minute {
+		add("events.push_timeout: must be 1s..5m")
 	}
 }

@@ -30,18 +30,24 @@ type resourceRow struct {
 	Metadata       string `db:"metadata"`
 	BillingPlanID  string `db:"billing_plan_id"`
 	Status         string `db:"status"`
+	Protocol       string `db:"protocol_settings"`
 	CreatedAt      int64  `db:"created_at"`
 	UpdatedAt      int64  `db:"updated_at"`
 }
 
-const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, created_at, updated_at`
+const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, protocol_settings,
+	created_at, updated_at`
 
 func (r resourceRow) domain() installations.Resource {
-	return installations.Resource{
+	res := installations.Resource{
 		ID: r.ID, InstallationID: r.InstallationID, ProductID: r.ProductID, Name: r.Name,
 		Metadata: json.RawMessage(r.Metadata), BillingPlanID: r.BillingPlanID, Status: r.Status,
 		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
 	}
+	if r.Protocol != "" {
+		res.ProtocolSettings = json.RawMessage(r.Protocol)
+	}
+	return res
 }
 
 // PutResource creates or replaces our copy of a resource.
@@ -60,12 +66,12 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 		r.Metadata = json.RawMessage("{}")
 	}
 	now := Millis(at)
-	q := tx.Rebind(`INSERT INTO resources (` + resourceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	q := tx.Rebind(`INSERT INTO resources (` + resourceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
 		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
-		updated_at = excluded.updated_at`)
+		protocol_settings = excluded.protocol_settings, updated_at = excluded.updated_at`)
 	if _, err := tx.ExecContext(ctx, q, r.InstallationID, r.ID, r.ProductID, r.Name, string(r.Metadata),
-		r.BillingPlanID, r.Status, now, now); err != nil {
+		r.BillingPlanID, r.Status, string(r.ProtocolSettings), now, now); err != nil {
 		return installations.Resource{}, fmt.Errorf("put resource: %w", err)
 	}
 	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)

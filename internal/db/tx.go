@@ -81,6 +81,17 @@ func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
 	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })
 }
 
+func (t tx) PutExperimentationItem(ctx context.Context, it installations.ExperimentationItem) error {
+	if it.UpdatedAt.IsZero() {
+		it.UpdatedAt = t.d.now()
+	}
+	return putExperimentationItem(ctx, t.x, it)
+}
+
+func (t tx) DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error {
+	return deleteExperimentationItem(ctx, t.x, installationID, resourceID, itemID)
+}
+
 func (t tx) AppendAudit(ctx context.Context, e installations.AuditEntry) error {
 	return appendAudit(ctx, t.x, e)
 }

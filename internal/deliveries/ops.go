@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -19,6 +20,11 @@ const (
 	OpUpdateInvoice     = "updateInvoice"
 	OpSubmitBalances    = "submitPrepaymentBalances"
 	OpFinalize          = "finalizeInstallation"
+	// Experimentation items and the global config of one resource.
+	OpCreateItems     = "createExperimentationItems"
+	OpUpdateItem      = "updateExperimentationItem"
+	OpDeleteItem      = "deleteExperimentationItem"
+	OpPutGlobalConfig = "replaceExperimentationGlobalConfig"
 )
 
 // op is everything the queue knows about one operation. Adding an
@@ -65,6 +71,20 @@ var ops = map[string]op{
 	OpSubmitBalances: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.PrepaymentBalances) error {
 		return v.SubmitPrepaymentBalances(ctx, req)
 	})},
+	OpCreateItems: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItems) error {
+		return v.CreateExperimentationItems(ctx, d.Target, req)
+	})},
+	OpUpdateItem: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItemUpdate) error {
+		rid, item := itemTarget(d.Target)
+		return v.UpdateExperimentationItem(ctx, rid, item, req)
+	})},
+	OpDeleteItem: {key: experimentationKey, send: func(ctx context.Context, v vercelcall.Installation, d Delivery, _ []byte) (json.RawMessage, error) {
+		rid, item := itemTarget(d.Target)
+		return nil, v.DeleteExperimentationItem(ctx, rid, item)
+	}},
+	OpPutGlobalConfig: {key: experimentationKey, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.GlobalConfigRequest) (*vercelapi.GlobalConfig, error) {
+		return v.PutGlobalConfig(ctx, d.Target, req)
+	})},
 	// Vercel expects nothing more: the token goes with the same commit.
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
@@ -98,6 +118,18 @@ func byTarget(kind string) func(Delivery) string {
 }
 
 func billingKey(d Delivery) string { return d.InstallationID + "|billing" }
+
+// experimentationKey orders the items and the global config of one
+// resource; an item's target is "<resourceId>/<itemId>".
+func experimentationKey(d Delivery) string {
+	rid, _ := itemTarget(d.Target)
+	return d.InstallationID + "|experimentation|" + rid
+}
+
+func itemTarget(target string) (resourceID, itemID string) {
+	resourceID, itemID, _ = strings.Cut(target, "/")
+	return resourceID, itemID
+}
 
 func ownKey(d Delivery) string { return d.InstallationID + "|submission|" + d.ID }
 

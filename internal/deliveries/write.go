@@ -89,10 +89,34 @@ func Finalize(installationID string) Write {
 	return newWrite(OpFinalize, installationID, "", finalizeBody{})
 }
 
+// CreateItems pushes flags and experiments of a resource to Vercel;
+// the items and the global config of one resource are ordered.
+func CreateItems(installationID, resourceID string, req *vercelapi.ExperimentationItems) Write {
+	return newWrite(OpCreateItems, installationID, resourceID, req)
+}
+
+// UpdateItem replaces one experimentation item at Vercel.
+func UpdateItem(installationID, resourceID, itemID string, req *vercelapi.ExperimentationItemUpdate) Write {
+	return newWrite(OpUpdateItem, installationID, resourceID+"/"+itemID, req)
+}
+
+// DeleteItem removes one experimentation item from Vercel.
+func DeleteItem(installationID, resourceID, itemID string) Write {
+	return newWrite(OpDeleteItem, installationID, resourceID+"/"+itemID, emptyBody{})
+}
+
+// PutGlobalConfig replaces a resource's experimentation global config.
+func PutGlobalConfig(installationID, resourceID string, req *vercelapi.GlobalConfigRequest) Write {
+	return newWrite(OpPutGlobalConfig, installationID, resourceID, req)
+}
+
 // finalizeBody is finalizeInstallation's (empty) body.
 type finalizeBody struct{}
 
 func (finalizeBody) Validate() error { return nil }
+
+// emptyBody is the stored body of a call that sends none.
+type emptyBody = finalizeBody
 
 // newWrite validates body the way Vercel would and encodes it.
 func newWrite(op, installationID, target string, body interface{ Validate() error }) Write {

@@ -15,8 +15,10 @@ type Resource struct {
 	Metadata       json.RawMessage `json:"metadata"`
 	BillingPlanID  string          `json:"billingPlanId,omitempty"`
 	Status         string          `json:"status"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
+	// ProtocolSettings is Vercel's protocolSettings, kept as sent.
+	ProtocolSettings json.RawMessage `json:"protocolSettings,omitempty"`
+	CreatedAt        time.Time       `json:"createdAt"`
+	UpdatedAt        time.Time       `json:"updatedAt"`
 }
 
 // ResourceStore keeps our copy of resources.

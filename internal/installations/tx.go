@@ -26,6 +26,10 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// PutExperimentationItem keeps (or replaces) our copy of an item.
+	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
+	// DeleteExperimentationItem forgets our copy of an item.
+	DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error
 	// AppendAudit records an action in the audit log with the change it
 	// made.
 	AppendAudit(ctx context.Context, e AuditEntry) error

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -18,6 +19,8 @@ type Provision struct {
 	Metadata      json.RawMessage `json:"metadata"`
 	BillingPlanID string          `json:"billingPlanId"`
 	ExternalID    string          `json:"externalId"`
+	// ProtocolSettings is kept as sent and served back.
+	ProtocolSettings json.RawMessage `json:"protocolSettings"`
 }
 
 // Provision creates a resource of a live installation: through the hook,
@@ -53,6 +56,11 @@ func (s *Service) validateProvision(inst string, req Provision) (installations.R
 		fields = append(fields, fieldsOf(err)...)
 	}
 	res.Name = name
+	if ps, field := checkProtocolSettings(req.ProtocolSettings); field != nil {
+		fields = append(fields, *field)
+	} else {
+		res.ProtocolSettings = ps
+	}
 	product, ok := s.Catalog.Product(req.ProductID)
 	switch {
 	case req.ProductID == "":
@@ -97,6 +105,29 @@ func checkMetadata(p installations.Product, raw json.RawMessage) (json.RawMessag
 		return nil, []apperr.Field{{Key: "metadata", Message: "must be a JSON object"}}
 	}
 	return md, p.ValidateMetadata(md)
+}
+
+// maxProtocolSettings bounds a resource's protocolSettings.
+const maxProtocolSettings = 8 << 10
+
+// checkProtocolSettings accepts Vercel's protocolSettings as any JSON
+// object up to 8 KB (its shape grows; we only keep and serve it back),
+// compacted; null or absent is none.
+func checkProtocolSettings(raw json.RawMessage) (json.RawMessage, *apperr.Field) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	bad := &apperr.Field{Key: "protocolSettings", Message: "must be a JSON object of at most 8 KB"}
+	var obj map[string]any
+	if len(raw) > maxProtocolSettings || json.Unmarshal(raw, &obj) != nil || obj == nil {
+		return nil, bad
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return nil, bad
+	}
+	return buf.Bytes(), nil
 }
 
 func fieldsOf(err error) []apperr.Field {

@@ -65,6 +65,8 @@ type Patch struct {
 	Metadata      json.RawMessage `json:"metadata"`
 	BillingPlanID *string         `json:"billingPlanId"`
 	Status        *string         `json:"status"`
+	// ProtocolSettings: absent keeps them, null clears them.
+	ProtocolSettings json.RawMessage `json:"protocolSettings"`
 }
 
 // apply is the one place a patch changes a resource.
@@ -80,6 +82,12 @@ func (p Patch) apply(r *installations.Resource) {
 	}
 	if p.Metadata != nil {
 		r.Metadata = p.Metadata
+	}
+	if p.ProtocolSettings != nil {
+		r.ProtocolSettings = p.ProtocolSettings
+		if string(p.ProtocolSettings) == "null" {
+			r.ProtocolSettings = nil
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
@@ -33,6 +34,16 @@ func (s *Service) Update(ctx context.Context, installationID, resourceID string,
 func (s *Service) check(cur installations.Resource, p Patch) (Patch, error) {
 	var fields []apperr.Field
 	out := Patch{BillingPlanID: p.BillingPlanID, Status: p.Status}
+	if p.ProtocolSettings != nil {
+		ps, field := checkProtocolSettings(p.ProtocolSettings)
+		if field != nil {
+			fields = append(fields, *field)
+		}
+		out.ProtocolSettings = json.RawMessage("null") // clears
+		if ps != nil {
+			out.ProtocolSettings = ps
+		}
+	}
 	if p.Name != nil {
 		name, err := installations.ResourceName(*p.Name)
 		if err != nil {

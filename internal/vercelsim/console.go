@@ -77,6 +77,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /requests", s.handleRequests)
+	mux.HandleFunc("GET /pushes", s.handlePushesPage)
 	mux.HandleFunc("GET /console.css", handleConsoleCSS)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	post("/console/mode", s.postMode)
@@ -84,6 +85,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/resources/{rid}/plan", s.postChangePlan)
 	post("/console/{id}/resources/{rid}/rotate", s.postRotate)
 	post("/console/{id}/resources/{rid}/delete", s.postDeleteResource)
+	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)

@@ -56,6 +56,8 @@ type resourceView struct {
 	OpenMember, AsWhom     string
 	PlanURL, RotateURL     string
 	DeleteURL, ProjectsURL string
+	REPLURL, MemberID      string
+	REPL                   *replExchange
 }
 
 type memberView struct {
@@ -161,9 +163,10 @@ func (s *Sim) resourceViews(id string, plans []planOption, members []memberView)
 		rv := resourceView{Resource: res, PlanName: cmpOr(res.BillingPlanID, "—"), Notification: notificationOf(res.Notification),
 			OpenAdmin: s.OpenInProviderURL(id, DefaultAdminUserID, at),
 			PlanURL:   consoleURL(id, "resources", res.ID, "plan"), RotateURL: consoleURL(id, "resources", res.ID, "rotate"),
-			DeleteURL: consoleURL(id, "resources", res.ID, "delete"), ProjectsURL: consoleURL(id, "webhooks", "project")}
+			DeleteURL: consoleURL(id, "resources", res.ID, "delete"), ProjectsURL: consoleURL(id, "webhooks", "project"),
+			REPLURL: consoleURL(id, "resources", res.ID, "repl"), REPL: s.lastREPL(id, res.ID)}
 		if viewer != nil {
-			rv.OpenMember, rv.AsWhom = s.OpenInProviderURL(id, viewer.ID, at), viewer.Name
+			rv.OpenMember, rv.AsWhom, rv.MemberID = s.OpenInProviderURL(id, viewer.ID, at), viewer.Name, viewer.ID
 		}
 		for _, p := range plans {
 			if p.ProductID != res.ProductID {

@@ -20,6 +20,8 @@ type Resource struct {
 	Notification  json.RawMessage // nil when none
 	Extras        map[string]any  //
 	Secrets       []Secret        // the last applied set, honouring partial updates
+	Items         []Item          // experimentation items pushed for it
+	GlobalConfig  *GlobalConfig   // its experimentation global config
 }
 
 // Secret is one resource secret (an env var in connected projects).
@@ -65,6 +67,7 @@ func cloneResource(r *Resource) Resource {
 	c.Metadata = maps.Clone(r.Metadata)
 	c.Extras = maps.Clone(r.Extras)
 	c.Secrets = slices.Clone(r.Secrets)
+	c.Items = slices.Clone(r.Items)
 	return c
 }
 

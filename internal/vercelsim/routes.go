@@ -43,6 +43,7 @@ var FaultableRoutes = []string{
 	RouteUpdateSecrets, RouteUpdateInstallation, RouteFinalizeInstallation,
 	RouteSubmitPrepaymentBalance, RouteGetResources, RouteGetResource,
 	RouteImportResource, RouteUpdateResource, RouteDeleteResource, RouteSSOToken,
+	RouteCreateItems, RouteUpdateItem, RouteDeleteItem, RouteGetGlobalConfig, RoutePutGlobalConfig,
 }
 
 // maxBody bounds request bodies the simulator reads.
@@ -70,12 +71,22 @@ func (s *Sim) routes() http.Handler {
 	api(RouteImportResource, s.handleImportResource)
 	api(RouteUpdateResource, s.handleUpdateResource)
 	api(RouteDeleteResource, s.handleDeleteResource)
+	api(RouteCreateItems, s.handleCreateItems)
+	api(RouteUpdateItem, s.handleUpdateItem)
+	api(RouteDeleteItem, s.handleDeleteItem)
+	api(RouteGetGlobalConfig, s.handleGetGlobalConfig)
+	api(RoutePutGlobalConfig, s.handlePutGlobalConfig)
 	s.handle(mux, RouteSSOToken, true, s.handleSSOToken)
 	s.handle(mux, RouteJWKS, false, s.handleJWKS)
 	s.handle(mux, RouteDiscovery, false, s.handleDiscovery)
 	s.handle(mux, RouteOpenInProvider, false, s.handleOpenInProvider)
 	s.consoleRoutes(mux)
 	s.staffRoutes(mux)
+	// The partner's receiver is not Vercel: its pushes are not recorded.
+	mux.HandleFunc(RoutePushReceiver, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		s.handlePush(w, r)
+	})
 	s.handle(mux, "/", false, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path)
 	})

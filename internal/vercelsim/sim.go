@@ -69,6 +69,8 @@ type Sim struct {
 
 	console console
 	staff   staffState
+	push    pushReceiver            // guarded by mu
+	repl    map[string]replExchange // the last REPL exchange per resource; guarded by mu
 }
 
 // Start listens and serves the simulator until Close.

@@ -38,6 +38,7 @@ type Deps struct {
 	Installations installations.Store
 	Resources     installations.ResourceStore
 	Invoices      installations.InvoiceStore
+	Items         installations.ExperimentationStore // optional: experimentation item pages
 	Catalog       installations.Catalog
 	Vercel        *vercelcall.Caller // reads; writes go through the use cases below
 	// ResourceActions renames, changes plans and renews secrets.
@@ -94,7 +95,7 @@ func New(d Deps) (http.Handler, error) {
 		pages:     p,
 		accounts:  newAccountCache(d.AccountTTL),
 		exchanges: handlers.NewRateLimiter(20, 3*time.Second),
-		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices},
+		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items},
 	}
 	return b.routes(), nil
 }
@@ -120,6 +121,7 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/invoices", b.handleInvoices)
 		r.Get("/invoices/{invoiceId}", b.handleInvoice)
 		r.Get("/support", b.handleSupport)
+		r.Get("/items/{itemId}", b.handleItem)
 	})
 	r.NotFound(b.handleNotFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {

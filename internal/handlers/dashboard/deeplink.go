@@ -39,10 +39,12 @@ type Linker struct {
 	Origin    *url.URL // public_url: the only origin `url` may point at
 	Resources installations.ResourceStore
 	Invoices  installations.InvoiceStore
+	Items     installations.ExperimentationStore
 }
 
 // Target returns the local path (with query or fragment) to redirect to.
-// Priority: a same-origin `url`, then `invoice_id`, `resource_id` (keeping
+// Priority: a same-origin `url`, then `invoice_id`, `experimentation_item_id`
+// (an item's page), `resource_id` (keeping
 // `project_id` and `check_id`), `path`, else the dashboard. Anything
 // unknown, malformed or not the installation's is ignored.
 func (l *Linker) Target(ctx context.Context, installationID string, q url.Values) string {
@@ -52,6 +54,11 @@ func (l *Linker) Target(ctx context.Context, installationID string, q url.Values
 	if id := q.Get("invoice_id"); validRef.MatchString(id) && l.Invoices != nil {
 		if _, err := l.Invoices.GetInvoice(ctx, installationID, id); err == nil {
 			return PathInvoices + "/" + url.PathEscape(id)
+		}
+	}
+	if id := q.Get("experimentation_item_id"); id != "" {
+		if items, err := findItems(ctx, l.Items, installationID, id); err == nil && len(items) > 0 {
+			return itemPage(items[0].ID)
 		}
 	}
 	if id := q.Get("resource_id"); validRef.MatchString(id) && l.Resources != nil {

@@ -35,12 +35,14 @@ type Deps struct {
 	// Audit records every write and serves GET /audit.
 	Audit installations.AuditStore
 	// The use cases (usecases.go).
-	Resources   Resources
-	Lifecycle   Lifecycle
-	Deliveries  Deliveries
-	Vercel      *vercelcall.Caller // reads (account, member, invoice)
-	Idempotency *handlers.Idempotency
-	Autopilot   *autopilot.Autopilot
+	Resources       Resources
+	Experimentation Experimentation
+	Lifecycle       Lifecycle
+	Deliveries      Deliveries
+	Pushes          Pushes             // the event push's records; ids start "push_"
+	Vercel          *vercelcall.Caller // reads (account, member, invoice)
+	Idempotency     *handlers.Idempotency
+	Autopilot       *autopilot.Autopilot
 	// AllowClockOverride lets POST /billing/run name its time.
 	AllowClockOverride bool
 	// Now is the billing clock; default time.Now.
@@ -107,7 +109,9 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
 		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
+		a.experimentationRoutes(r)
 	})
+	r.Get("/installations/{installationId}/resources/{resourceId}/experimentation/global-config", a.handleGetGlobalConfig)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	return r

@@ -77,21 +77,22 @@ func (a *API) handleGetInvoice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.Deliveries.Get(r.Context(), chi.URLParam(r, "deliveryId"))
+	d, err := a.operate(chi.URLParam(r, "deliveryId")).Get(r.Context(), chi.URLParam(r, "deliveryId"))
 	a.writeDeliveryState(w, r, d, err)
 }
 
 // handleRetryDelivery makes a pending delivery due now (an operator's
-// "retry now"); 409 when it is final or an attempt holds it.
+// "retry now"); 409 when it is final or an attempt holds it. A push of
+// the event feed may be retried when dead, too.
 func (a *API) handleRetryDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.Deliveries.Retry(r.Context(), chi.URLParam(r, "deliveryId"))
+	d, err := a.operate(chi.URLParam(r, "deliveryId")).Retry(r.Context(), chi.URLParam(r, "deliveryId"))
 	a.writeDeliveryState(w, r, d, err)
 }
 
 // handleCancelDelivery gives a pending delivery up: it becomes dead and
 // stops holding its ordering key.
 func (a *API) handleCancelDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.Deliveries.Cancel(r.Context(), chi.URLParam(r, "deliveryId"))
+	d, err := a.operate(chi.URLParam(r, "deliveryId")).Cancel(r.Context(), chi.URLParam(r, "deliveryId"))
 	if err == nil {
 		a.Log.InfoContext(r.Context(), "delivery cancelled by an operator", "delivery_id", d.ID, "request_id", handlers.RequestID(r.Context()))
 	}

@@ -5,9 +5,11 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/resources"
+	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
 
 // The use cases the internal API calls, as small interfaces so a test
@@ -19,6 +21,14 @@ type (
 		List(ctx context.Context, installationID string) ([]installations.Resource, error)
 		Get(ctx context.Context, installationID, resourceID string) (installations.Resource, error)
 		Change(ctx context.Context, key, installationID, resourceID string, p resources.Patch) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Experimentation is a resource's flags and experiments, queued for
+	// Vercel (resources.Service).
+	Experimentation interface {
+		PushItems(ctx context.Context, key, installationID, resourceID string, req *vercelapi.ExperimentationItems) (deliveries.Delivery, error)
+		UpdateItem(ctx context.Context, key, installationID, resourceID, itemID string, req *vercelapi.ExperimentationItemUpdate) (deliveries.Delivery, error)
+		DeleteItem(ctx context.Context, key, installationID, resourceID, itemID string) (deliveries.Delivery, error)
+		PutGlobalConfig(ctx context.Context, key, installationID, resourceID string, req *vercelapi.GlobalConfigRequest) (deliveries.Delivery, error)
 	}
 	// Lifecycle is an installation's usage and finalization
 	// (lifecycle.Service).
@@ -36,10 +46,19 @@ type (
 		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
 		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
 	}
+	// Pushes lets operators follow the pushes of feed events, which the
+	// delivery routes take by their "push_" ids (eventpush.Service).
+	Pushes interface {
+		Get(ctx context.Context, id string) (installations.Push, error)
+		Retry(ctx context.Context, id string) (installations.Push, error)
+		Cancel(ctx context.Context, id string) (installations.Push, error)
+	}
 )
 
 var (
-	_ Resources  = (*resources.Service)(nil)
-	_ Lifecycle  = (*lifecycle.Service)(nil)
-	_ Deliveries = (*deliveries.Service)(nil)
+	_ Resources       = (*resources.Service)(nil)
+	_ Experimentation = (*resources.Service)(nil)
+	_ Lifecycle       = (*lifecycle.Service)(nil)
+	_ Deliveries      = (*deliveries.Service)(nil)
+	_ Pushes          = (*eventpush.Service)(nil)
 )

@@ -18,7 +18,8 @@ import (
 // sees, plus a notification); Secrets only on provision.
 type resourceView struct {
 	provisioning.HookResource
-	Notification json.RawMessage `json:"notification,omitempty"`
+	Notification     json.RawMessage `json:"notification,omitempty"`
+	ProtocolSettings json.RawMessage `json:"protocolSettings,omitempty"`
 }
 
 // provisionView is the provision answer: the only one that carries secrets.
@@ -28,7 +29,7 @@ type provisionView struct {
 }
 
 func (s *Server) resourceView(r installations.Resource) resourceView {
-	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog)}
+	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), ProtocolSettings: r.ProtocolSettings}
 }
 
 func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {

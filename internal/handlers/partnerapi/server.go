@@ -62,6 +62,7 @@ func (s *Server) routes() chi.Router {
 		r.With(adminOrSystem, idem).Delete("/resources/{resourceId}", s.handleDeleteResource)
 		r.With(read).Get("/resources/{resourceId}/plans", s.handleResourcePlans)
 		r.With(adminOrSystem, idem).Post("/resources/{resourceId}/secrets/rotate", s.handleRotateSecrets)
+		r.With(read).Post("/resources/{resourceId}/repl", s.handleREPL)
 		r.With(adminOrSystem, idem).Post("/billing/provision", s.handleProvisionPurchase)
 	})
 	r.NotFound(handlers.NotFound)

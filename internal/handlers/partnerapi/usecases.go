@@ -6,6 +6,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/resources"
 )
 
@@ -27,6 +28,7 @@ type (
 		Update(ctx context.Context, installationID, resourceID string, p resources.Patch) (installations.Resource, error)
 		Delete(ctx context.Context, installationID, resourceID string) error
 		Rotate(ctx context.Context, installationID, resourceID, reason string, hours *json.Number) (resources.Rotation, error)
+		REPL(ctx context.Context, installationID, resourceID, input string, readOnly bool) ([]provisioning.Block, error)
 	}
 )
 
