@@ -199,7 +199,7 @@ func (d *demoRun) console() vercelsim.Console {
 		Products:   []string{"postgres"},
 		Links: []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)},
 			{Label: "Partner staff console", URL: d.public + "/console"}},
-		Actions:    demoActions(d.sim, d.api, d.app.Autopilot.Grace),
+		Actions: demoActions(d.sim, d.api, d.app.Autopilot.Grace),
 		Notes: func(inst string) []vercelsim.ConsoleNote {
 			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
 		},
