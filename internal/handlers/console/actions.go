@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 )
 
@@ -170,18 +171,37 @@ func (c *Console) handleRequeue(w http.ResponseWriter, r *http.Request) {
 	done(w, r, installationPage(in.ID)+"#billing", "requeued", d)
 }
 
-// handleRetry makes a pending delivery due now, or brings a dead one back.
+// handleRetry makes a pending delivery due now, or brings a dead one
+// back; a push of the event feed ("push_" id) likewise, as on the
+// internal API.
 //
 // POST /console/deliveries/{deliveryId}/retry
 func (c *Console) handleRetry(w http.ResponseWriter, r *http.Request) {
-	c.deliveryAction(w, r, "delivery.retry", "retried", c.Deliveries.Retry)
+	call := c.Deliveries.Retry
+	if c.Pushes != nil && eventpush.IsID(chi.URLParam(r, "deliveryId")) {
+		call = asDelivery(c.Pushes.Retry)
+	}
+	c.deliveryAction(w, r, "delivery.retry", "retried", call)
 }
 
-// handleCancel gives a pending delivery up.
+// handleCancel gives a pending delivery (or push) up.
 //
 // POST /console/deliveries/{deliveryId}/cancel
 func (c *Console) handleCancel(w http.ResponseWriter, r *http.Request) {
-	c.deliveryAction(w, r, "delivery.cancel", "cancelled", c.Deliveries.Cancel)
+	call := c.Deliveries.Cancel
+	if c.Pushes != nil && eventpush.IsID(chi.URLParam(r, "deliveryId")) {
+		call = asDelivery(c.Pushes.Cancel)
+	}
+	c.deliveryAction(w, r, "delivery.cancel", "cancelled", call)
+}
+
+// asDelivery shows a push's outcome as a delivery's, for the redirect
+// and the audit entry.
+func asDelivery(op func(ctx context.Context, id string) (installations.Push, error)) func(context.Context, string) (deliveries.Delivery, error) {
+	return func(ctx context.Context, id string) (deliveries.Delivery, error) {
+		p, err := op(ctx, id)
+		return deliveries.Delivery{ID: p.ID, InstallationID: p.InstallationID, Status: p.Status}, err
+	}
 }
 
 func (c *Console) deliveryAction(w http.ResponseWriter, r *http.Request, action, notice string,

@@ -41,6 +41,7 @@ type Deps struct {
 	Lifecycle     Lifecycle
 	Deliveries    Deliveries
 	Billing       Billing
+	Pushes        Pushes // optional: retry and cancel of event pushes
 	Notifications Notifications
 	Suspensions   Suspensions
 	Credentials   Credentials

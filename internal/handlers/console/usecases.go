@@ -7,6 +7,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/resources"
@@ -37,6 +38,12 @@ type (
 		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
 		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
 	}
+	// Pushes are the pushes of feed events to events.push_url, which the
+	// delivery routes take by their "push_" ids (eventpush.Service).
+	Pushes interface {
+		Retry(ctx context.Context, id string) (installations.Push, error)
+		Cancel(ctx context.Context, id string) (installations.Push, error)
+	}
 	// Billing is the autopilot's invoices per period, and the re-queue
 	// of a refused one (autopilot.Autopilot).
 	Billing interface {
@@ -51,4 +58,5 @@ var (
 	_ Lifecycle  = (*lifecycle.Service)(nil)
 	_ Deliveries = (*deliveries.Service)(nil)
 	_ Billing    = (*autopilot.Autopilot)(nil)
+	_ Pushes     = (*eventpush.Service)(nil)
 )
