@@ -9,6 +9,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
 // TestAnyInputGetsAPageNever5xx: searches and filters of any length and
@@ -57,5 +58,29 @@ func TestAnyInputGetsAPageNever5xx(t *testing.T) {
 				t.Errorf("%d searches found the installation, want 4", found)
 			}
 		})
+	}
+}
+
+// TestMembersSeenAtSignInAreFoundByEmail: a member who opened the
+// integration from Vercel can be found by their e-mail, and is listed on
+// the installation's page.
+func TestMembersSeenAtSignInAreFoundByEmail(t *testing.T) {
+	t.Parallel()
+	e := newConsoleEnv(t, apptest.Options{})
+	c := e.signIn(t, operator)
+	if a := send(t, c, "GET", e.URL+"/console?q=grace%40globex", nil); strings.Contains(a.body, `class="inst-link"`) {
+		t.Fatal("found before the member signed in")
+	}
+	e.Sim.SetMember(installation, "user_grace", "USER", "Grace@Globex.example")
+	code := e.Sim.IssueSSOCode(installation, "user_grace", "USER", nil)
+	if a := send(t, browser(t), "GET", vercelsim.SSOCallbackURL(e.URL, code, "s", nil), nil); a.status != http.StatusSeeOther {
+		t.Fatalf("the member's sign-in: %d %.300s", a.status, a.body)
+	}
+	a := send(t, c, "GET", e.URL+"/console?q=grace%40globex", nil)
+	if !strings.Contains(a.body, `href="/console/installations/`+installation+`"`) {
+		t.Errorf("the member's e-mail does not find the installation: %.600s", a.body)
+	}
+	if page := send(t, c, "GET", e.URL+"/console/installations/"+installation, nil); !strings.Contains(page.body, "Grace@Globex.example") {
+		t.Error("the installation's page does not list the member")
 	}
 }
