@@ -17,9 +17,23 @@ func NewAudit(d *DB) *Audit { return &Audit{db: d} }
 
 var _ installations.AuditStore = (*Audit)(nil)
 
-// AppendAudit records e in a transaction of its own.
+// AppendAudit records e in a transaction of its own. On PostgreSQL that
+// transaction commits without waiting for its WAL flush: the entry is
+// visible at once and survives our process dying, and only a crash of
+// PostgreSQL itself within a fraction of a second could lose it. Waiting
+// for the flush, on top of the write's own commits and with the counter
+// row locked meanwhile, halved the internal API's write throughput on
+// PostgreSQL (events accepted: about 370/s against 600-1100/s without the
+// audit log; with this, 700-880/s, on a shared two-core machine).
 func (s *Audit) AppendAudit(ctx context.Context, e installations.AuditEntry) error {
-	return s.db.Tx(ctx, func(x *sqlx.Tx) error { return appendAudit(ctx, x, e) })
+	return s.db.Tx(ctx, func(x *sqlx.Tx) error {
+		if !rowidNumbers(x) {
+			if _, err := x.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+		}
+		return appendAudit(ctx, x, e)
+	})
 }
 
 // appendAudit adds e inside the caller's transaction. Ids are numbered

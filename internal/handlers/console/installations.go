@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -159,7 +160,7 @@ var errNoResource = apperr.NotFoundf("There is no such resource.")
 
 // messageOf is an error's safe message.
 func messageOf(err error) string {
-	if e, ok := err.(*apperr.Error); ok && e.Kind != apperr.Internal {
+	if e, ok := errors.AsType[*apperr.Error](err); ok && e.Kind != apperr.Internal {
 		return e.Message
 	}
 	return "it could not be read"

@@ -33,9 +33,13 @@ func (a *API) audit(next http.Handler) http.Handler {
 		held := &heldAnswer{ResponseWriter: w}
 		next.ServeHTTP(held, r)
 		if taken(held.status, held.body.Bytes()) && held.Header().Get("Idempotent-Replayed") == "" {
+			d := deliveryOf(held.body.Bytes())
 			e := installations.AuditEntry{At: time.Now(), Actor: tokenName(r), ActorKind: installations.AuditToken,
 				Action: r.Method + " " + handlers.RoutePattern(r), InstallationID: chi.URLParam(r, "installationId"),
-				Target: r.URL.Path, DeliveryID: deliveryIDOf(held.body.Bytes()), RequestID: handlers.RequestID(r.Context())}
+				Target: r.URL.Path, DeliveryID: d.ID, RequestID: handlers.RequestID(r.Context())}
+			if e.InstallationID == "" {
+				e.InstallationID = d.InstallationID // a retry or cancel names the delivery only
+			}
 			if err := a.Audit.AppendAudit(context.WithoutCancel(r.Context()), e); err != nil {
 				a.Log.ErrorContext(r.Context(), "audit: could not record a write", "actor", e.Actor, "action", e.Action,
 					"target", e.Target, "request_id", e.RequestID, "err", err)
@@ -94,17 +98,19 @@ func (h *heldAnswer) send() {
 	h.ResponseWriter.Write(h.body.Bytes())
 }
 
-// deliveryIDOf reads delivery.id from an answer, "" when none.
-func deliveryIDOf(body []byte) string {
+// answeredDelivery is the delivery an answer names, if any.
+type answeredDelivery struct {
+	ID             string `json:"id"`
+	InstallationID string `json:"installationId"`
+}
+
+// deliveryOf reads the answer's delivery (zero when none).
+func deliveryOf(body []byte) answeredDelivery {
 	var v struct {
-		Delivery *struct {
-			ID string `json:"id"`
-		} `json:"delivery"`
+		Delivery answeredDelivery `json:"delivery"`
 	}
-	if json.Unmarshal(body, &v) != nil || v.Delivery == nil {
-		return ""
-	}
-	return v.Delivery.ID
+	json.Unmarshal(body, &v)
+	return v.Delivery
 }
 
 // auditView is one audit entry; cursor is what to pass as ?after= to get
