@@ -34,10 +34,7 @@ func (c *Console) act(r *http.Request, e installations.AuditEntry, run func(also
 		if e.InstallationID == "" {
 			e.InstallationID = d.InstallationID
 		}
-		if aerr := c.Audit.AppendAudit(context.WithoutCancel(r.Context()), e); aerr != nil {
-			c.Log.ErrorContext(r.Context(), "audit: could not record a console action", "actor", e.Actor, "action", e.Action,
-				"target", e.Target, "request_id", e.RequestID, "err", aerr)
-		}
+		c.appendAudit(r, e)
 	}
 	return d, err
 }

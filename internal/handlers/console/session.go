@@ -186,7 +186,12 @@ func (c *Console) handleSignedOut(w http.ResponseWriter, r *http.Request) {
 // sign-in, or an action whose use case has none); a failure is logged
 // with the entry.
 func (c *Console) record(r *http.Request, e installations.AuditEntry) {
-	e = c.entry(r, e)
+	c.appendAudit(r, c.entry(r, e))
+}
+
+// appendAudit writes a complete entry; it outlives the request, which
+// may end as soon as the action answered.
+func (c *Console) appendAudit(r *http.Request, e installations.AuditEntry) {
 	if err := c.Audit.AppendAudit(context.WithoutCancel(r.Context()), e); err != nil {
 		c.Log.ErrorContext(r.Context(), "audit: could not record a console action", "actor", e.Actor, "action", e.Action,
 			"target", e.Target, "request_id", e.RequestID, "err", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/config"
 )
 
 func TestSignInWithPKCEStateAndNonceStartsASession(t *testing.T) {
@@ -177,5 +178,31 @@ func TestConsoleIsOffUnlessConfigured(t *testing.T) {
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s without a console: %d, want 404", p, res.StatusCode)
 		}
+	}
+}
+
+func TestSignInsFromOneAddressAreLimited(t *testing.T) {
+	t.Parallel()
+	e := newConsoleEnv(t, apptest.Options{})
+	limited := 0
+	for range 40 {
+		if a := send(t, browser(t), "GET", e.URL+"/console/login", nil); a.status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("40 sign-ins from one address were all started")
+	}
+}
+
+func TestAnUnreachableProviderIsAClearPage(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{Config: func(c *config.Config) {
+		c.Console = config.Console{OIDC: config.ConsoleOIDC{Issuer: "http://127.0.0.1:1/staff", ClientID: "c", ClientSecret: "s"},
+			Operators: []string{operator}}
+	}})
+	a := send(t, browser(t), "GET", e.URL+"/console/login", nil)
+	if a.status != http.StatusServiceUnavailable || !strings.Contains(a.body, "sign-in provider did not answer") {
+		t.Errorf("login with the provider down: %d %.300s", a.status, a.body)
 	}
 }
