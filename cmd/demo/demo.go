@@ -22,17 +22,19 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// The demo's fixed identities: one installation, an admin and a viewer;
-// the partner's staff (a console operator and a viewer); the names of the
-// console's client and of the demo's internal token.
+// The demo's fixed identities: two teams' installations, an admin and a
+// viewer; the partner's staff (a console operator and a viewer); the names
+// of the console's client and of the demo's internal token.
 const (
-	demoInstallation  = "icfg_demo0000000000000000001"
-	demoClientID      = "oac_demoIntegration000000001"
-	demoViewer        = "0b5e000000000002"
-	demoStaffOperator = "operator@partner.example"
-	demoStaffViewer   = "viewer@partner.example"
-	demoConsoleClient = "partner-console-demo"
-	demoTokenName     = "demo-services"
+	demoInstallation = "icfg_demo0000000000000000001"
+	// demoSecondInstallation is a second team's, for transfers.
+	demoSecondInstallation = "icfg_demo0000000000000000002"
+	demoClientID           = "oac_demoIntegration000000001"
+	demoViewer             = "0b5e000000000002"
+	demoStaffOperator      = "operator@partner.example"
+	demoStaffViewer        = "viewer@partner.example"
+	demoConsoleClient      = "partner-console-demo"
+	demoTokenName          = "demo-services"
 )
 
 // demoSecrets are generated once and kept under the data directory, so a
@@ -67,6 +69,7 @@ type demoRun struct {
 	sim     *vercelsim.Sim
 	app     *server.Server
 	hook    *demoHook
+	imports *demoImport
 	public  string
 	files   demoFiles
 	secrets demoSecrets
@@ -77,6 +80,9 @@ type demoRun struct {
 func (d *demoRun) close() {
 	d.sim.Close()
 	d.hook.Close()
+	if d.imports != nil {
+		d.imports.Close()
+	}
 	d.app.Close()
 }
 
@@ -100,6 +106,10 @@ func startDemo(ctx context.Context, files demoFiles, addr, simAddr string, geten
 	if err := d.startServer(ctx, addr, getenv, stdout); err != nil {
 		d.sim.Close()
 		d.hook.Close()
+		return nil, err
+	}
+	if d.imports, err = startDemoImport(d.api, d.sim.URL()); err != nil {
+		d.close()
 		return nil, err
 	}
 	if err := d.seed(ctx); err != nil {
@@ -197,6 +207,7 @@ func (d *demoRun) console() vercelsim.Console {
 	return vercelsim.Console{
 		PartnerURL: d.public,
 		Products:   []string{"postgres"},
+		ImportURL:  d.imports.url + "/import",
 		Links: []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)},
 			{Label: "Partner staff console", URL: d.public + "/console"}},
 		Actions: demoActions(d.sim, d.api, d.app.Autopilot.Grace),

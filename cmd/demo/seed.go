@@ -11,19 +11,29 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
-// seed installs the demo installation unless both our database and the
-// simulator know it (a restart): then they already share its token.
+// seed installs each demo team's installation unless both our database
+// and the simulator know it (a restart): then they already share its
+// token.
 func (d *demoRun) seed(ctx context.Context) error {
 	d.sim.SetRedirectLoginURL(d.public + "/callback")
-	st, known := d.sim.Installation(demoInstallation)
-	status, _, err := d.api.do(ctx, http.MethodGet, "/installations/"+demoInstallation, nil)
-	if err != nil {
-		return fmt.Errorf("demo: read the installation: %w", err)
+	for _, id := range []string{demoInstallation, demoSecondInstallation} {
+		st, known := d.sim.Installation(id)
+		status, _, err := d.api.do(ctx, http.MethodGet, "/installations/"+id, nil)
+		if err != nil {
+			return fmt.Errorf("demo: read the installation: %w", err)
+		}
+		if known && st.AccessToken != "" && status == http.StatusOK {
+			continue
+		}
+		seed := seedDemo
+		if id == demoSecondInstallation {
+			seed = seedSecondTeam
+		}
+		if err := seed(ctx, d.sim, d.public, d.secrets.InternalToken); err != nil {
+			return err
+		}
 	}
-	if known && st.AccessToken != "" && status == http.StatusOK {
-		return nil
-	}
-	return seedDemo(ctx, d.sim, d.public, d.secrets.InternalToken)
+	return nil
 }
 
 // seedDemo installs the demo installation through the partner API, as
@@ -49,6 +59,18 @@ func seedDemo(ctx context.Context, sim *vercelsim.Sim, public, token string) err
 		}
 	}
 	return seedInvoice(ctx, public, token, mainID)
+}
+
+// seedSecondTeam installs the integration on a second team, with no
+// resources: the one a transfer (Claim Deployments) moves resources to.
+func seedSecondTeam(ctx context.Context, sim *vercelsim.Sim, public, _ string) error {
+	sim.SetAccount(demoSecondInstallation, vercelsim.AccountInfo{Name: "Acme Labs", URL: "https://vercel.com/acme-labs",
+		Contact: &vercelsim.Contact{Email: "ada@acme.dev", Name: "Ada Lovelace"}})
+	if _, err := sim.Install(ctx, public, demoSecondInstallation); err != nil {
+		return fmt.Errorf("demo: install the second team: %w", err)
+	}
+	sim.SetMember(demoSecondInstallation, vercelsim.DefaultAdminUserID, "ADMIN", "ada@acme.dev")
+	return nil
 }
 
 // seedInvoice submits last month's test invoice through the internal API,

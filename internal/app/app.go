@@ -33,6 +33,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
 	"github.com/vercel-partner/partner-server/internal/staff"
+	"github.com/vercel-partner/partner-server/internal/transfers"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -156,6 +157,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
 		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	moves := transfers.New(transfers.Deps{Installations: a.Installations, Resources: a.Resources,
+		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log, Now: opts.Now})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
 	if err != nil {
 		cancel()
@@ -179,7 +182,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
 	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
-	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res,
+	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res, Transfers: moves,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
 		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Experimentation: res, Lifecycle: life,

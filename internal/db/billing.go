@@ -278,9 +278,10 @@ func (s *Billing) DeletedResources(ctx context.Context, installationID string, s
 		Name          string `db:"name"`
 		BillingPlanID string `db:"billing_plan_id"`
 		CreatedAt     int64  `db:"created_at"`
+		ArrivedAt     *int64 `db:"arrived_at"`
 		DeletedAt     int64  `db:"deleted_at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, deleted_at
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, arrived_at, deleted_at
 		FROM deleted_resources WHERE installation_id = ? AND deleted_at > ? ORDER BY deleted_at, id`),
 		installationID, Millis(since)); err != nil {
 		return nil, fmt.Errorf("list deleted resources: %w", err)
@@ -289,7 +290,7 @@ func (s *Billing) DeletedResources(ctx context.Context, installationID string, s
 	for i, r := range rows {
 		out[i] = installations.DeletedResource{DeletedAt: FromMillis(r.DeletedAt), Resource: installations.Resource{
 			ID: r.ID, InstallationID: installationID, ProductID: r.ProductID, Name: r.Name,
-			BillingPlanID: r.BillingPlanID, CreatedAt: FromMillis(r.CreatedAt)}}
+			BillingPlanID: r.BillingPlanID, CreatedAt: FromMillis(r.CreatedAt), ArrivedAt: fromOptionalMillis(r.ArrivedAt)}}
 	}
 	return out, nil
 }

@@ -239,9 +239,15 @@ func (s *Deliveries) FinishDelivery(ctx context.Context, d installations.Deliver
 	if d.Result != nil {
 		result = string(d.Result)
 	}
+	// A final delivery whose body the queue wiped (sealed secret values)
+	// keeps none.
+	wipe := ""
+	if d.Final() && d.Body == "" {
+		wipe = `, body = '', body_key_id = ''`
+	}
 	q := `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-		last_error = ?, repeats = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0
-		WHERE id = ? AND lease_owner = ?`
+		last_error = ?, repeats = ?, result_status = ?, result = ?, updated_at = ?, finished_at = ?, lease_owner = '', lease_until = 0` +
+		wipe + ` WHERE id = ? AND lease_owner = ?`
 	args := []any{d.Status, d.Attempts, Millis(d.NextAttemptAt), d.LastError, d.Repeats, d.ResultStatus, result,
 		Millis(d.UpdatedAt), finished, d.ID, owner}
 	if local == nil { // one statement: no transaction needed
@@ -293,9 +299,11 @@ func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error
 }
 
 // CancelDelivery gives up a pending delivery that no attempt holds: it
-// becomes dead with reason as its last error.
+// becomes dead with reason as its last error, and a sealed body (secret
+// values) is wiped.
 func (s *Deliveries) CancelDelivery(ctx context.Context, id, reason string, now time.Time) (installations.Delivery, error) {
-	return s.operate(ctx, id, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?, finished_at = ?
+	return s.operate(ctx, id, `UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?, finished_at = ?,
+		body = CASE WHEN body_key_id <> '' THEN '' ELSE body END, body_key_id = ''
 		WHERE id = ? AND status = ? AND lease_until < ?`, installations.DeliveryDead, reason, Millis(now), Millis(now),
 		id, installations.DeliveryPending, Millis(now))
 }

@@ -33,21 +33,33 @@ type resourceRow struct {
 	Protocol       string `db:"protocol_settings"`
 	CreatedAt      int64  `db:"created_at"`
 	UpdatedAt      int64  `db:"updated_at"`
+	Ownership      string `db:"ownership"`
+	ArrivedAt      *int64 `db:"arrived_at"`
 }
 
 const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, protocol_settings,
-	created_at, updated_at`
+	created_at, updated_at, ownership, arrived_at`
 
 func (r resourceRow) domain() installations.Resource {
 	res := installations.Resource{
 		ID: r.ID, InstallationID: r.InstallationID, ProductID: r.ProductID, Name: r.Name,
 		Metadata: json.RawMessage(r.Metadata), BillingPlanID: r.BillingPlanID, Status: r.Status,
 		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
+		Ownership: r.Ownership, ArrivedAt: fromOptionalMillis(r.ArrivedAt),
 	}
 	if r.Protocol != "" {
 		res.ProtocolSettings = json.RawMessage(r.Protocol)
 	}
 	return res
+}
+
+// fromOptionalMillis is FromMillis of a nullable column.
+func fromOptionalMillis(ms *int64) *time.Time {
+	if ms == nil {
+		return nil
+	}
+	t := FromMillis(*ms)
+	return &t
 }
 
 // PutResource creates or replaces our copy of a resource.
@@ -66,12 +78,13 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 		r.Metadata = json.RawMessage("{}")
 	}
 	now := Millis(at)
-	q := tx.Rebind(`INSERT INTO resources (` + resourceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	q := tx.Rebind(`INSERT INTO resources (installation_id, id, product_id, name, metadata, billing_plan_id, status,
+		protocol_settings, ownership, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
 		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
-		protocol_settings = excluded.protocol_settings, updated_at = excluded.updated_at`)
+		protocol_settings = excluded.protocol_settings, ownership = excluded.ownership, updated_at = excluded.updated_at`)
 	if _, err := tx.ExecContext(ctx, q, r.InstallationID, r.ID, r.ProductID, r.Name, string(r.Metadata),
-		r.BillingPlanID, r.Status, string(r.ProtocolSettings), now, now); err != nil {
+		r.BillingPlanID, r.Status, string(r.ProtocolSettings), r.Ownership, now, now); err != nil {
 		return installations.Resource{}, fmt.Errorf("put resource: %w", err)
 	}
 	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)
@@ -110,19 +123,38 @@ func listResources(ctx context.Context, x sqlx.ExtContext, installationID string
 
 // deleteResource removes the resource and keeps what billing needs of it
 // in deleted_resources, in the same transaction.
+//
+// The row is locked first, as a transfer locks the rows it moves before it
+// keeps their billing records: taken in the same order, a deletion and a
+// transfer of one resource wait for each other instead of deadlocking.
 func deleteResource(ctx context.Context, tx *sqlx.Tx, inst, id string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deleted_resources
-		(installation_id, id, product_id, name, billing_plan_id, created_at, deleted_at)
-		SELECT installation_id, id, product_id, name, billing_plan_id, created_at, ? FROM resources
-		WHERE installation_id = ? AND id = ? ON CONFLICT DO NOTHING`), Millis(at), inst, id); err != nil {
-		return fmt.Errorf("keep deleted resource: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id)
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE resources SET updated_at = updated_at WHERE installation_id = ? AND id = ?`), inst, id)
 	if err != nil {
 		return fmt.Errorf("delete resource: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFoundf("resource %s not found", id)
+	}
+	if err := keepForBilling(ctx, tx, inst, id, at); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM resources WHERE installation_id = ? AND id = ?`), inst, id); err != nil {
+		return fmt.Errorf("delete resource: %w", err)
+	}
+	return nil
+}
+
+// keepForBilling keeps what billing needs of a resource that leaves its
+// installation at at (deleted or transferred away): it is still billed
+// there for the part of each period it lived. A linked resource is billed
+// outside Vercel: nothing is kept.
+func keepForBilling(ctx context.Context, tx *sqlx.Tx, inst, id string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deleted_resources
+		(installation_id, id, product_id, name, billing_plan_id, created_at, arrived_at, deleted_at)
+		SELECT installation_id, id, product_id, name, billing_plan_id, created_at, arrived_at, ? FROM resources
+		WHERE installation_id = ? AND id = ? AND ownership <> ? ON CONFLICT DO NOTHING`),
+		Millis(at), inst, id, installations.OwnershipLinked); err != nil {
+		return fmt.Errorf("keep deleted resource: %w", err)
 	}
 	return nil
 }

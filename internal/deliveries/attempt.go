@@ -37,7 +37,7 @@ func (s *Service) attempt(ctx context.Context, d Delivery, owner string) Deliver
 		return d
 	}
 	class := vercelcall.Classify(err)
-	if err != nil && o.conflictIsDone && class.Status == 409 && d.Leases > d.Attempts+1 {
+	if err != nil && d.Leases > d.Attempts+1 && ((o.conflictIsDone && class.Status == 409) || (o.notFoundIsDone && class.Status == 404)) {
 		err, class, result = nil, vercelcall.Class{}, json.RawMessage(`{"alreadyDelivered":true}`)
 	}
 	outcome := outcomeOf(err, class)
@@ -129,6 +129,9 @@ func (s *Service) finish(ctx context.Context, d Delivery, owner string, o op, bo
 					"attempts": d.Attempts, "lastError": d.LastError,
 				}})
 		}
+	}
+	if d.Final() && o.sealed {
+		d.Body, d.BodyKeyID = "", "" // secret values are kept only until they are sent
 	}
 	_, err := s.Store.FinishDelivery(ctx, d, owner, local)
 	return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
@@ -20,6 +21,8 @@ const (
 	OpUpdateInvoice     = "updateInvoice"
 	OpSubmitBalances    = "submitPrepaymentBalances"
 	OpFinalize          = "finalizeInstallation"
+	OpImportResource    = "importResource"
+	OpDeleteResource    = "deleteIntegrationResource"
 	// Experimentation items and the global config of one resource.
 	OpCreateItems     = "createExperimentationItems"
 	OpUpdateItem      = "updateExperimentationItem"
@@ -44,7 +47,12 @@ type op struct {
 	// repeat with 409: an invoice's externalId is unique, and a refund is
 	// refused while one is under way.
 	conflictIsDone bool
-	// sealed: the body holds secret values and is sealed at rest.
+	// notFoundIsDone: a 404 after an attempt whose outcome is unknown is
+	// our own earlier write (a deletion that landed), so the delivery
+	// counts as delivered.
+	notFoundIsDone bool
+	// sealed: the body holds secret values; it is sealed at rest and
+	// wiped once the delivery is final.
 	sealed bool
 	// delivered, when set, is what a delivered write changes here; it
 	// runs in the transaction that records the outcome.
@@ -89,6 +97,16 @@ var ops = map[string]op{
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
 	}},
+	// A resource the partner created: ordered with the resource's events.
+	OpImportResource: {key: byTarget("resource"), sealed: true,
+		send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ImportResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+			return v.ImportResource(ctx, d.Target, req)
+		})},
+	// Our copy goes once Vercel took the deletion.
+	OpDeleteResource: {key: byTarget("resource"), notFoundIsDone: true, delivered: resourceDeleted,
+		send: func(ctx context.Context, v vercelcall.Installation, d Delivery, _ []byte) (json.RawMessage, error) {
+			return nil, v.DeleteIntegrationResource(ctx, d.Target)
+		}},
 }
 
 // opOf is the row of an operation; an unknown one (a row written by a
@@ -102,8 +120,9 @@ func opOf(name string) op {
 	}}
 }
 
-// Ordering keys: the same resource's events, the installation's own
-// events, the same resource's secrets, the actions on one invoice, and
+// Ordering keys: the same resource's events (and its import and
+// deletion: byTarget("resource") is eventKey's key for a resource), the
+// installation's own events, the same resource's secrets, the actions on one invoice, and
 // the installation's billing data, balances and finalization. An invoice
 // submission waits for nothing (its key is its own).
 func eventKey(d Delivery) string {
@@ -160,4 +179,19 @@ func answer[T, R any](fn func(ctx context.Context, v vercelcall.Installation, d 
 // finalization.
 func finalized(ctx context.Context, tx installations.Tx, d Delivery, _ []byte) error {
 	return tx.FinalizeInstallation(ctx, d.InstallationID)
+}
+
+// resourceDeleted forgets our copy of a resource once Vercel took its
+// deletion, and says so on the feed; a copy already gone is fine.
+func resourceDeleted(ctx context.Context, tx installations.Tx, d Delivery, _ []byte) error {
+	err := tx.DeleteResource(ctx, d.InstallationID, d.Target)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceDeleted,
+		InstallationID: d.InstallationID, Subject: d.Target,
+		Data: map[string]string{"resourceId": d.Target, "deliveryId": d.ID}})
 }

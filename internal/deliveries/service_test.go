@@ -267,26 +267,37 @@ func TestDeliveredInvoiceIsRecorded(t *testing.T) {
 	}
 }
 
-func TestSecretBodiesAreSealedAtRest(t *testing.T) {
+func TestSecretBodiesAreSealedUntilDeliveredThenWiped(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fast)
 	const secret = "postgres://app:Sup3rS3cret@db.example:5432/main"
+	e.sim.SetDown(true)
 	d, err := e.svc.Enqueue(t.Context(), secrets("db_1", secret))
-	if err != nil || d.Status != deliveries.StatusDelivered {
-		t.Fatalf("delivery %+v %v", d, err)
+	if err != nil || d.Status != deliveries.StatusPending {
+		t.Fatalf("delivery %+v %v, want pending while Vercel is down", d, err)
 	}
-	stored, err := e.svc.Get(t.Context(), d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw string
-	if err := e.db.QueryRowContext(t.Context(), `SELECT body FROM deliveries WHERE id = ?`, d.ID).Scan(&raw); err != nil {
-		t.Fatal(err)
-	}
-	for _, body := range []string{stored.Body, raw} {
-		if stored.BodyKeyID == "" || body == "" || strings.Contains(body, secret) || strings.Contains(body, "Sup3rS3cret") {
-			t.Errorf("stored body %q (key %q) is not sealed", body, stored.BodyKeyID)
+	stored := func() (deliveries.Delivery, string) {
+		got, err := e.svc.Get(t.Context(), d.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var raw string
+		if err := e.db.QueryRowContext(t.Context(), `SELECT body FROM deliveries WHERE id = ?`, d.ID).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		return got, raw
+	}
+	pending, raw := stored()
+	for _, body := range []string{pending.Body, raw} {
+		if pending.BodyKeyID == "" || body == "" || strings.Contains(body, secret) || strings.Contains(body, "Sup3rS3cret") {
+			t.Errorf("stored body %q (key %q) is not sealed", body, pending.BodyKeyID)
+		}
+	}
+	e.sim.SetDown(false)
+	defer e.run(t)()
+	e.await(t, d.ID, func(d deliveries.Delivery) bool { return d.Status == deliveries.StatusDelivered })
+	if done, raw := stored(); done.Body != "" || done.BodyKeyID != "" || raw != "" {
+		t.Errorf("delivered: body %q key %q, want the secret values wiped", raw, done.BodyKeyID)
 	}
 	if got := e.sim.Secrets(inst, "db_1"); len(got) != 1 || got[0].Value != secret {
 		t.Errorf("Vercel's secrets %+v, want the opened value", got)

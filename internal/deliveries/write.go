@@ -89,6 +89,18 @@ func Finalize(installationID string) Write {
 	return newWrite(OpFinalize, installationID, "", finalizeBody{})
 }
 
+// ImportResource is importResource: a resource the partner created,
+// upserted into Vercel. Secret values are sealed at rest until delivered.
+func ImportResource(installationID, resourceID string, req *vercelapi.ImportResourceRequest) Write {
+	return newWrite(OpImportResource, installationID, resourceID, req)
+}
+
+// DeleteResource is deleteIntegrationResource. Once Vercel accepts it,
+// our copy of the resource is deleted.
+func DeleteResource(installationID, resourceID string) Write {
+	return newWrite(OpDeleteResource, installationID, resourceID, emptyBody{})
+}
+
 // CreateItems pushes flags and experiments of a resource to Vercel;
 // the items and the global config of one resource are ordered.
 func CreateItems(installationID, resourceID string, req *vercelapi.ExperimentationItems) Write {

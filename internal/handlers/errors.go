@@ -72,7 +72,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 
 func writeStatus(w http.ResponseWriter, status int, e *apperr.Error) {
 	body := errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Vercel: e.Vercel}}
-	if e.Kind == apperr.Invalid {
+	if e.Kind == apperr.Invalid || e.Kind == apperr.Unprocessable {
 		body.Error.Fields = e.Fields
 	}
 	if e.UserMessage != "" {

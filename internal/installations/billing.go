@@ -137,11 +137,13 @@ func (p BillingPlan) Pricing() (billing.Plan, error) {
 }
 
 // Subjects are what an installation is billed for: itself when its plan is
-// installation-scoped, and each resource on a plan of the catalog. Plans
-// with neither a price nor meters bill nothing and are left out.
+// installation-scoped, and each resource on a plan of the catalog, except
+// linked ones (billed outside Vercel). Plans with neither a price nor
+// meters bill nothing and are left out. A resource BilledIn marked for its
+// usage only has no flat fee.
 func (c Catalog) Subjects(in Installation, resources []Resource) ([]billing.Subject, error) {
 	var out []billing.Subject
-	add := func(resourceID, name, planID string) error {
+	add := func(resourceID, name, planID string, usageOnly bool) error {
 		pl, ok := c.Plan(planID)
 		if !ok || (pl.Price == "" && len(pl.Meters) == 0) {
 			return nil
@@ -150,19 +152,22 @@ func (c Catalog) Subjects(in Installation, resources []Resource) ([]billing.Subj
 		if err != nil {
 			return err
 		}
+		if usageOnly {
+			p.Price = nil
+		}
 		out = append(out, billing.Subject{ResourceID: resourceID, Name: name, Plan: p})
 		return nil
 	}
 	if pl, ok := c.Plan(in.BillingPlanID); ok && pl.InstallationScoped() {
-		if err := add("", in.Account.Name, in.BillingPlanID); err != nil {
+		if err := add("", in.Account.Name, in.BillingPlanID, false); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range resources {
-		if r.BillingPlanID == "" {
+		if r.BillingPlanID == "" || r.Linked() {
 			continue
 		}
-		if err := add(r.ID, r.Name, r.BillingPlanID); err != nil {
+		if err := add(r.ID, r.Name, r.BillingPlanID, r.usageOnly); err != nil {
 			return nil, err
 		}
 	}
@@ -170,31 +175,41 @@ func (c Catalog) Subjects(in Installation, resources []Resource) ([]billing.Subj
 }
 
 // BilledIn returns the resources billed in the period [start, end): the
-// live ones created before end and the deleted ones that lived in it. A
-// live resource wins over a deleted one with its id, and of deleted ones
-// with one id the last deleted wins.
+// live ones that were here before end and the deleted (or transferred
+// away) ones that lived here in it. A live resource wins over a deleted
+// one with its id, and of deleted ones with one id the last deleted wins.
+// A resource transferred here during the period is billed for its usage
+// only: the installation it came from pays that period's flat fee, as it
+// does for a resource deleted mid-period.
 func BilledIn(live []Resource, deleted []DeletedResource, start, end time.Time) []Resource {
 	out := make([]Resource, 0, len(live)+len(deleted))
 	seen := make(map[string]int, len(live)+len(deleted))
 	for _, r := range live {
-		if r.CreatedAt.Before(end) {
+		if r.billedSince().Before(end) {
 			seen[r.ID] = -1
-			out = append(out, r)
+			out = append(out, r.arrivedIn(start))
 		}
 	}
 	for _, d := range deleted {
-		if !d.CreatedAt.Before(end) || !d.DeletedAt.After(start) {
+		if !d.billedSince().Before(end) || !d.DeletedAt.After(start) {
 			continue
 		}
 		switch i, ok := seen[d.ID]; {
 		case !ok:
 			seen[d.ID] = len(out)
-			out = append(out, d.Resource)
+			out = append(out, d.arrivedIn(start))
 		case i >= 0:
-			out[i] = d.Resource // deleted ones come oldest first
+			out[i] = d.arrivedIn(start) // deleted ones come oldest first
 		}
 	}
 	return out
+}
+
+// arrivedIn marks r for its usage only when a transfer brought it here in
+// the period starting at start.
+func (r Resource) arrivedIn(start time.Time) Resource {
+	r.usageOnly = r.ArrivedAt != nil && !r.ArrivedAt.Before(start)
+	return r
 }
 
 // OpenPeriod prices an installation's open billing period as of now: what
@@ -229,6 +244,9 @@ var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 type Metered struct {
 	Meters    []billing.Meter
 	DeletedAt *time.Time
+	// ArrivedAt is when a transfer brought the resource here: earlier
+	// usage belongs to the installation it came from.
+	ArrivedAt *time.Time
 }
 
 // UsageTargets returns, by resource id ("" the installation), the
@@ -248,8 +266,10 @@ func UsageTargets(ctx context.Context, c Catalog, rs ResourceStore, us UsageStor
 		return nil, err
 	}
 	live := make(map[string]bool, len(resources))
+	arrived := make(map[string]*time.Time, len(resources))
 	for _, r := range resources {
 		live[r.ID] = true
+		arrived[r.ID] = r.ArrivedAt
 	}
 	gone := make(map[string]time.Time, len(deleted))
 	for _, d := range deleted {
@@ -257,7 +277,7 @@ func UsageTargets(ctx context.Context, c Catalog, rs ResourceStore, us UsageStor
 	}
 	out := make(map[string]Metered, len(subjects))
 	for _, s := range subjects {
-		m := Metered{Meters: s.Plan.Meters}
+		m := Metered{Meters: s.Plan.Meters, ArrivedAt: arrived[s.ResourceID]}
 		if at, ok := gone[s.ResourceID]; ok && !live[s.ResourceID] && s.ResourceID != "" {
 			m.DeletedAt = &at
 		}

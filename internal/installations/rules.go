@@ -137,13 +137,14 @@ func Refund(total, reason, invoiceTotal string) (string, string, error) {
 }
 
 // NothingBillable reports whether an installation can be finalized at
-// once: its plan and every resource's plan are free plans (or none).
+// once: its plan and every resource's plan are free plans (or none);
+// linked resources are billed outside Vercel and do not count.
 func (c Catalog) NothingBillable(in Installation, resources []Resource) bool {
 	if !c.freePlan(in.BillingPlanID) {
 		return false
 	}
 	for _, r := range resources {
-		if !c.freePlan(r.BillingPlanID) {
+		if !r.Linked() && !c.freePlan(r.BillingPlanID) {
 			return false
 		}
 	}

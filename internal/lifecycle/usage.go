@@ -88,7 +88,9 @@ func (s *Service) checkUsage(ctx context.Context, in installations.Installation,
 		case !known:
 			add("resourceId", "not a resource of this installation with a metered plan")
 		case m.DeletedAt != nil && !rec.At.IsZero() && !rec.At.Before(*m.DeletedAt):
-			add("resourceId", "the resource was deleted before at")
+			add("resourceId", "the resource left this installation (deleted or transferred) before at")
+		case m.ArrivedAt != nil && !rec.At.IsZero() && rec.At.Before(*m.ArrivedAt):
+			add("resourceId", "the resource was transferred here after at; report it to the installation it was in")
 		}
 		for _, p := range billing.ValidateRecord(rec, m.Meters, start, end, now) {
 			if p.Key == "at" && u.At != "" && rec.At.IsZero() {

@@ -26,6 +26,9 @@ const (
 	TypeUpdate        = "resource.update"
 	TypeDelete        = "resource.delete"
 	TypeRotateSecrets = "resource.rotate_secrets"
+	// TypeTransfer tells, after the fact, that a resource moved to
+	// InstallationID from FromInstallationID.
+	TypeTransfer = "resource.transfer"
 )
 
 // MaxResponse bounds the hook's answer.
@@ -38,6 +41,7 @@ type Request struct {
 	Resource                       any          `json:"resource"`
 	Reason                         string       `json:"reason,omitempty"`
 	DelayOldSecretsExpirationHours *json.Number `json:"delayOldSecretsExpirationHours,omitempty"`
+	FromInstallationID             string       `json:"fromInstallationId,omitempty"`
 }
 
 // Secret is one secret the hook answers; values are passed on, never kept.

@@ -47,6 +47,7 @@ type env struct {
 	res    *db.Resources
 	events *db.Events
 	sim    *vercelsim.Sim
+	queue  *deliveries.Service
 	hook   *hookServer // nil in feed mode
 }
 
@@ -116,6 +117,7 @@ func newEnv(t *testing.T, withHook bool, open ...func(testing.TB) *db.DB) *env {
 	queue := deliveries.New(deliveries.Deps{Store: db.NewDeliveries(d), Vault: v,
 		Vercel: vercelcall.New(client, e.insts, 10*time.Second)}, deliveries.Options{FirstAttemptTimeout: 5 * time.Second})
 	t.Cleanup(queue.Close)
+	e.queue = queue
 	deps := resources.Deps{Installations: e.insts, Resources: e.res, Tx: d.InTx, Catalog: catalog, Queue: queue}
 	if withHook {
 		e.hook = &hookServer{answer: `{"secrets":[{"name":"DATABASE_URL","value":"postgres://hook-made"}],"status":"ready"}`}
@@ -168,3 +170,11 @@ func (e *env) uninstall(t *testing.T, finalized bool) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// runQueue runs the background delivery worker until the test ends.
+func (e *env) runQueue(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.queue.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}

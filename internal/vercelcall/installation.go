@@ -93,3 +93,18 @@ func (v Installation) FinalizeInstallation(ctx context.Context) error {
 	}))
 	return err
 }
+
+// ImportResource is importResource.
+func (v Installation) ImportResource(ctx context.Context, resourceID string, req *vercelapi.ImportResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+	return call(ctx, v, func(ctx context.Context, c *vercelapi.Client, token string) (*vercelapi.ResourceWriteResult, error) {
+		return c.ImportResource(ctx, token, v.id, resourceID, req)
+	})
+}
+
+// DeleteIntegrationResource is deleteIntegrationResource.
+func (v Installation) DeleteIntegrationResource(ctx context.Context, resourceID string) error {
+	_, err := call(ctx, v, none(func(ctx context.Context, c *vercelapi.Client, token string) error {
+		return c.DeleteIntegrationResource(ctx, token, v.id, resourceID)
+	}))
+	return err
+}

@@ -18,8 +18,11 @@ type Console struct {
 	PartnerURL string   // the partner's base URL: partner API and webhooks
 	WebhookURL string   // where webhooks go; default PartnerURL + "/webhooks/vercel"
 	Products   []string // the integration's product IDs, for "Create resource"
-	Links      []ConsoleLink
-	Actions    []ConsoleAction
+	// ImportURL is the partner's Import Resource URL; set, each
+	// installation has an "Import resource" button that opens it.
+	ImportURL string
+	Links     []ConsoleLink
+	Actions   []ConsoleAction
 	// Notes, when set, gives text shown for an installation (e.g. commands
 	// to copy); it is called on every page view.
 	Notes func(installationID string) []ConsoleNote
@@ -46,6 +49,7 @@ type console struct {
 	cfg     Console
 	flashes map[string]flash
 	order   []string
+	states  map[string]string // import states sent, by state: the installation
 }
 
 // SetConsole configures the simulated dashboard; its PartnerURL also
@@ -85,6 +89,8 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/resources/{rid}/plan", s.postChangePlan)
 	post("/console/{id}/resources/{rid}/rotate", s.postRotate)
 	post("/console/{id}/resources/{rid}/delete", s.postDeleteResource)
+	post("/console/{id}/resources/{rid}/transfer", s.postTransfer)
+	mux.HandleFunc("GET /import/return", s.handleImportReturn)
 	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)

@@ -41,6 +41,7 @@ type instView struct {
 	Actions             []actionView
 	Notes               []ConsoleNote
 	Open                string // Open in Provider as the default admin
+	ImportLink          string // the partner's Import Resource URL, when it has one
 	UninstallURL        string
 	CreateURL           string
 	MemberURL           string
@@ -56,6 +57,8 @@ type resourceView struct {
 	OpenMember, AsWhom     string
 	PlanURL, RotateURL     string
 	DeleteURL, ProjectsURL string
+	TransferURL            string
+	Targets                []transferTarget
 	REPLURL, MemberID      string
 	REPL                   *replExchange
 }
@@ -125,6 +128,13 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 		v.Plans, v.PlansError = s.productPlans(ctx, cfg, id)
 	}
 	v.Resources = s.resourceViews(id, v.Plans, v.Members)
+	if v.Live {
+		v.ImportLink = s.importLink(id)
+		targets := s.transferTargets(id)
+		for i := range v.Resources {
+			v.Resources[i].Targets = targets
+		}
+	}
 	for _, a := range cfg.Actions {
 		v.Actions = append(v.Actions, actionView{ConsoleAction: a, URL: consoleURL(id, "actions", a.Name)})
 	}
@@ -164,7 +174,8 @@ func (s *Sim) resourceViews(id string, plans []planOption, members []memberView)
 			OpenAdmin: s.OpenInProviderURL(id, DefaultAdminUserID, at),
 			PlanURL:   consoleURL(id, "resources", res.ID, "plan"), RotateURL: consoleURL(id, "resources", res.ID, "rotate"),
 			DeleteURL: consoleURL(id, "resources", res.ID, "delete"), ProjectsURL: consoleURL(id, "webhooks", "project"),
-			REPLURL: consoleURL(id, "resources", res.ID, "repl"), REPL: s.lastREPL(id, res.ID)}
+			TransferURL: consoleURL(id, "resources", res.ID, "transfer"),
+			REPLURL:     consoleURL(id, "resources", res.ID, "repl"), REPL: s.lastREPL(id, res.ID)}
 		if viewer != nil {
 			rv.OpenMember, rv.AsWhom, rv.MemberID = s.OpenInProviderURL(id, viewer.ID, at), viewer.Name, viewer.ID
 		}

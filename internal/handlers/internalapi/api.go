@@ -103,6 +103,8 @@ func (a *API) routes() chi.Router {
 		r.Use(idem)
 		r.Post("/installations/{installationId}/events", a.handleCreateEvent)
 		r.Patch("/installations/{installationId}/resources/{resourceId}", a.handleUpdateResource)
+		r.Put("/installations/{installationId}/resources/{resourceId}", a.handleImportResource)
+		r.Delete("/installations/{installationId}/resources/{resourceId}", a.handleRemoveResource)
 		r.Put("/installations/{installationId}/resources/{resourceId}/secrets", a.handleUpdateSecrets)
 		r.Post("/installations/{installationId}/billing", a.handleSubmitBilling)
 		r.Post("/installations/{installationId}/invoices", a.handleSubmitInvoice)

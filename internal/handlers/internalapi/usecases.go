@@ -21,6 +21,8 @@ type (
 		List(ctx context.Context, installationID string) ([]installations.Resource, error)
 		Get(ctx context.Context, installationID, resourceID string) (installations.Resource, error)
 		Change(ctx context.Context, key, installationID, resourceID string, p resources.Patch) (installations.Resource, deliveries.Delivery, error)
+		Import(ctx context.Context, key, installationID, resourceID string, in resources.Import) (installations.Resource, deliveries.Delivery, error)
+		Remove(ctx context.Context, key, installationID, resourceID string) (deliveries.Delivery, error)
 	}
 	// Experimentation is a resource's flags and experiments, queued for
 	// Vercel (resources.Service).

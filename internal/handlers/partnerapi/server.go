@@ -20,6 +20,7 @@ type Deps struct {
 	// The use cases Vercel's calls run (usecases.go).
 	Installations Installations
 	Resources     Resources
+	Transfers     Transfers
 	Catalog       installations.Catalog // plans and the views' billing plans
 	Verifier      *vercelauth.Verifier
 	Idempotency   *handlers.Idempotency
@@ -64,6 +65,9 @@ func (s *Server) routes() chi.Router {
 		r.With(adminOrSystem, idem).Post("/resources/{resourceId}/secrets/rotate", s.handleRotateSecrets)
 		r.With(read).Post("/resources/{resourceId}/repl", s.handleREPL)
 		r.With(adminOrSystem, idem).Post("/billing/provision", s.handleProvisionPurchase)
+		r.With(adminOrSystem, idem).Post("/resource-transfer-requests", s.handleCreateTransfer)
+		r.With(read).Get("/resource-transfer-requests/{claimId}/verify", s.handleVerifyTransfer)
+		r.With(adminOrSystem, idem).Post("/resource-transfer-requests/{claimId}/accept", s.handleAcceptTransfer)
 	})
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)

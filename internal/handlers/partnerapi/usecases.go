@@ -8,6 +8,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/resources"
+	"github.com/vercel-partner/partner-server/internal/transfers"
 )
 
 // The use cases Vercel's calls run, as small interfaces so a test can
@@ -30,9 +31,16 @@ type (
 		Rotate(ctx context.Context, installationID, resourceID, reason string, hours *json.Number) (resources.Rotation, error)
 		REPL(ctx context.Context, installationID, resourceID, input string, readOnly bool) ([]provisioning.Block, error)
 	}
+	// Transfers is Claim Deployments (transfers.Service).
+	Transfers interface {
+		Create(ctx context.Context, sourceID string, req transfers.Request) (installations.TransferClaim, error)
+		Verify(ctx context.Context, targetID, claimID string) (*installations.BillingPlan, error)
+		Accept(ctx context.Context, targetID, claimID string) error
+	}
 )
 
 var (
 	_ Installations = (*lifecycle.Service)(nil)
 	_ Resources     = (*resources.Service)(nil)
+	_ Transfers     = (*transfers.Service)(nil)
 )
