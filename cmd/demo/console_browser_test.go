@@ -79,10 +79,12 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("q"), "ada@acme.dev"),
 		chromedp.Click(chromedp.CSS("form.search button")),
 		chromedp.WaitVisible(chromedp.ID("results-for")))
-	if n := len(get(t, ctx, chromedp.Nodes(chromedp.CSS("a.inst-link")))); n != 1 {
-		t.Fatalf("%d installations found", n)
+	if n := len(get(t, ctx, chromedp.Nodes(chromedp.CSSAll("a.inst-link")))); n != 2 {
+		t.Fatalf("%d installations found, want both of Ada's teams", n)
 	}
-	do(t, ctx, "open it", chromedp.Click(chromedp.CSS("a.inst-link")), chromedp.WaitVisible(chromedp.ID("installation-id")))
+	do(t, ctx, "open the first team's",
+		chromedp.Click(chromedp.CSS(`a.inst-link[href$="/`+demoInstallation+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("installation-id")))
 	if id := get(t, ctx, chromedp.Text(chromedp.ID("installation-id"))); id != demoInstallation {
 		t.Fatalf("opened %s", id)
 	}
