@@ -150,27 +150,32 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 	phonePages(t, d, ctx)
 }
 
-// phonePages checks that no console page scrolls sideways on a 390-pixel
-// phone and that every control has a label.
+// phonePages checks that no console page scrolls sideways on a laptop
+// or on a 390-pixel phone, and that every control has a label.
 func phonePages(t *testing.T, d *demoRun, ctx context.Context) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"/console", "/console/installations/" + demoInstallation, "/console/deliveries?status=",
-		"/console/webhooks", "/console/audit"} {
-		do(t, ctx, p, chromedp.Navigate(d.public+p), chromedp.WaitVisible(chromedp.CSS("main")))
-		widths := get(t, ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
-		if widths[1] != 390 || widths[0] > widths[1] {
-			t.Errorf("%s: %d pixels wide in a %d-pixel window", p, widths[0], widths[1])
+	pages := []string{"/console", "/console/installations/" + demoInstallation, "/console/deliveries?status=",
+		"/console/webhooks", "/console/audit"}
+	for _, width := range []int64{1280, 390} {
+		if width == 390 {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		unlabeled := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
-			.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML.slice(0, 80))`))
-		if len(unlabeled) > 0 {
-			t.Errorf("%s: controls without a label: %q", p, unlabeled)
-		}
-		if p == "/console/installations/"+demoInstallation {
-			saveScreenshot(t, ctx, "console-installation-phone.png")
+		for _, p := range pages {
+			do(t, ctx, p, chromedp.Navigate(d.public+p), chromedp.WaitVisible(chromedp.CSS("main")))
+			widths := get(t, ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+			if widths[1] != int(width) || widths[0] > widths[1] {
+				t.Errorf("%s: %d pixels wide in a %d-pixel window (want %d)", p, widths[0], widths[1], width)
+			}
+			unlabeled := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
+				.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML.slice(0, 80))`))
+			if len(unlabeled) > 0 {
+				t.Errorf("%s: controls without a label: %q", p, unlabeled)
+			}
+			if width == 390 && p == "/console/installations/"+demoInstallation {
+				saveScreenshot(t, ctx, "console-installation-phone.png")
+			}
 		}
 	}
 }
