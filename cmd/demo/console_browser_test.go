@@ -95,7 +95,7 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(form+` input[name=total]`), "5.00"),
 		chromedp.SetValue(chromedp.CSS(form+` input[name=reason]`), "Goodwill for the outage"),
 		chromedp.Click(chromedp.CSS(form+" button")),
-		chromedp.WaitVisible(chromedp.ID("notice")))
+		chromedp.WaitVisible(chromedp.CSS(`#notice[data-notice="refund"]`)))
 	if notice := get(t, ctx, chromedp.Text(chromedp.ID("notice"))); !strings.Contains(notice, "refund was sent to Vercel") {
 		t.Fatalf("after the refund: %q", notice)
 	}
@@ -112,7 +112,7 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 	saveScreenshot(t, ctx, "console-deliveries.png")
 	do(t, ctx, "retry it",
 		chromedp.Click(chromedp.CSS(`[data-delivery="`+dead+`"] button.retry`)),
-		chromedp.WaitVisible(chromedp.ID("notice")))
+		chromedp.WaitVisible(chromedp.CSS(`#notice[data-notice="retried"]`)))
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		dl, err := d.app.Deliveries.Get(t.Context(), dead)
 		if err == nil && dl.Status == deliveries.StatusDelivered {

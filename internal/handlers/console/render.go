@@ -37,7 +37,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006")
 	},
-	"month": func(t time.Time) string { return t.UTC().Format(periodLayout) },
+	"month":        func(t time.Time) string { return t.UTC().Format(periodLayout) },
+	"notification": notificationOf,
 	"deliveryTable": func(rows []deliveries.Delivery, canAct bool, back string) deliveryTable {
 		return deliveryTable{Rows: rows, CanAct: canAct, Back: back}
 	},
@@ -71,19 +72,24 @@ func parsePages() (*pages, error) {
 
 // view is what every page template receives.
 type view struct {
-	Title     string
-	Product   string
-	Staff     *reqSession
-	Nav       string
-	Notice    string
-	RequestID string
-	Data      any
+	Title   string
+	Product string
+	Staff   *reqSession
+	Nav     string
+	Notice  string
+	// NoticeKind names the notice ("refund", "rotated", ...), for tests and styles.
+	NoticeKind string
+	RequestID  string
+	Data       any
 }
 
 // render executes a page into a buffer, so a template error never sends
 // half a page, then writes it.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.Product, v.RequestID = c.ProductName, handlers.RequestID(r.Context())
+	if v.Notice != "" {
+		v.NoticeKind = r.URL.Query().Get("notice")
+	}
 	if s, ok := sessionFrom(r.Context()); ok {
 		v.Staff = s
 	}
