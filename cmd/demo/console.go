@@ -85,8 +85,9 @@ func endOfMonth(now time.Time, grace time.Duration) time.Time {
 	return time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC).Add(grace + 5*time.Minute)
 }
 
-// demoActions are the partner-side buttons on the simulated dashboard.
-func demoActions(sim *vercelsim.Sim, c internalClient, grace time.Duration) []vercelsim.ConsoleAction {
+// demoActions are the partner-side buttons on the simulated dashboard;
+// grace is billing's late-usage grace, dunning the payment grace.
+func demoActions(sim *vercelsim.Sim, c internalClient, grace, dunning time.Duration) []vercelsim.ConsoleAction {
 	return []vercelsim.ConsoleAction{
 		{Name: "usage", Label: "Report usage", Help: "posts a batch of storage and query usage for each Pro resource to POST /internal/v1/installations/{id}/usage",
 			Run: func(ctx context.Context, inst string) (string, error) {
@@ -100,12 +101,54 @@ func demoActions(sim *vercelsim.Sim, c internalClient, grace time.Duration) []ve
 			Run: func(ctx context.Context, _ string) (string, error) {
 				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{}))
 			}},
-		{Name: "end-of-month", Label: "Jump to the end of the month", Help: "runs billing as if it were next month, after the late-usage grace, so this month's invoice goes to Vercel",
+		{Name: "end-of-month", Label: "Jump to the end of the month (demo time travel)", Help: jumpHelp,
 			Run: func(ctx context.Context, _ string) (string, error) {
-				now := endOfMonth(time.Now(), grace).Format(time.RFC3339)
+				return jumpToMonthEnd(ctx, c, endOfMonth(time.Now(), grace))
+			}},
+		{Name: "notify", Label: "Show a notification", Help: "PUT /internal/v1/installations/{id}/notification: Vercel shows it on the installation above",
+			Run: func(ctx context.Context, inst string) (string, error) {
+				return answer(c.do(ctx, http.MethodPut, "/installations/"+inst+"/notification", map[string]any{"level": "info",
+					"title": "Maintenance tonight", "message": "22:00–23:00 UTC: connections may drop for a few seconds.",
+					"href": "sso:" + c.base + "/dashboard"}))
+			}},
+		{Name: "clear-notification", Label: "Clear the notification", Help: "DELETE /internal/v1/installations/{id}/notification: Vercel is sent \"notification\": null",
+			Run: func(ctx context.Context, inst string) (string, error) {
+				return answer(c.do(ctx, http.MethodDelete, "/installations/"+inst+"/notification", nil))
+			}},
+		{Name: "payment-grace", Label: "Jump past the payment grace", Help: "runs billing as if the grace after a failed payment were over: after \"Payment failed\" on an invoice below, the paid resources are suspended (\"Paid\" resumes them)",
+			Run: func(ctx context.Context, _ string) (string, error) {
+				now := time.Now().Add(dunning + time.Hour).UTC().Format(time.RFC3339)
 				return answer(c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": now}))
 			}},
+		{Name: "rotate-token", Label: "Rotate the installation token", Help: "POST /internal/v1/installations/{id}/credentials/rotate: Vercel issues a new token, the server uses it at once and revokes the old one once no call can still be using it (about 12 s); the token line above shows the switch",
+			Run: func(ctx context.Context, inst string) (string, error) {
+				return answer(c.do(ctx, http.MethodPost, "/installations/"+inst+"/credentials/rotate", nil))
+			}},
 	}
+}
+
+// jumpHelp says what the jump does: the demo's only time travel.
+const jumpHelp = "Demo only: runs billing once as if it were just after this month's end and its late-usage grace " +
+	"(POST /internal/v1/billing/run with \"now\", which only a server with billing.allow_clock_override accepts), " +
+	"so this month's invoice goes to Vercel now instead of next month. The clock itself does not move: " +
+	"usage reported later this month is not invoiced."
+
+// jumpToMonthEnd runs billing as of at and says what came of it.
+func jumpToMonthEnd(ctx context.Context, c internalClient, at time.Time) (string, error) {
+	status, body, err := c.do(ctx, http.MethodPost, "/billing/run", map[string]any{"now": at.Format(time.RFC3339)})
+	if _, err := answer(status, body, err); err != nil {
+		return "", err
+	}
+	var run struct {
+		Counts struct{ Invoices int } `json:"counts"`
+	}
+	_ = json.Unmarshal(body, &run)
+	what := "no invoice was due: this month is invoiced already, or nothing in it is billable"
+	if run.Counts.Invoices > 0 {
+		what = "this month's invoice went to Vercel (see Invoices below; it is pending until Vercel's webhooks say more)"
+	}
+	return fmt.Sprintf("billed once as if it were %s (the clock itself did not move); %s. Our server answered %d %s %s",
+		at.Format("2 Jan 2006 15:04 UTC"), what, status, http.StatusText(status), bytes.TrimSpace(body)), nil
 }
 
 // demoCurl is copy-paste commands for the internal API with the real
@@ -130,6 +173,12 @@ func demoCurl(base, token, inst string, resources []vercelsim.Resource) string {
 		"# report usage",
 		fmt.Sprintf(`curl -X POST %s %s -d '{"records":[{"id":"curl-%d","resourceId":"%s","meter":"queries","value":42,"at":"%s"}]}' %s/installations/%s/usage`,
 			auth, ctype, time.Now().Unix(), rid, at, api, inst),
+		"# show a notification on the installation (DELETE clears it)",
+		fmt.Sprintf(`curl -X PUT %s %s -d '{"level":"warn","title":"Disk almost full"}' %s/installations/%s/notification`, auth, ctype, api, inst),
+		"# suspend a resource (and .../resume)",
+		fmt.Sprintf(`curl -X POST %s %s/installations/%s/resources/%s/suspend`, auth, api, inst, rid),
+		"# rotate the installation's Vercel token",
+		fmt.Sprintf(`curl -X POST %s %s/installations/%s/credentials/rotate`, auth, api, inst),
 		"# run billing now",
 		fmt.Sprintf(`curl -X POST %s %s -d '{}' %s/billing/run`, auth, ctype, api),
 		"# read the event feed",

@@ -210,11 +210,20 @@ func (d *demoRun) console() vercelsim.Console {
 		ImportURL:  d.imports.url + "/import",
 		Links: []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)},
 			{Label: "Partner staff console", URL: d.public + "/console"}},
-		Actions: demoActions(d.sim, d.api, d.app.Autopilot.Grace),
+		Actions:   demoActions(d.sim, d.api, d.app.Autopilot.Grace, d.dunningGrace()),
+		StartOver: "To start the whole demo from scratch instead, stop it (Ctrl-C) and run go run ./cmd/demo -reset.",
 		Notes: func(inst string) []vercelsim.ConsoleNote {
 			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
 		},
 	}
+}
+
+// dunningGrace is how long a failed payment waits before it suspends.
+func (d *demoRun) dunningGrace() time.Duration {
+	if d.app.Dunning != nil {
+		return d.app.Dunning.Grace
+	}
+	return 360 * time.Hour
 }
 
 // demoFlags are the demo's flags: its address, the simulator's, the data directory.

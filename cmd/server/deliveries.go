@@ -39,7 +39,7 @@ func deliveriesCmd(ctx context.Context, args, environ []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	d, err := openDatabase(ctx, cfg, false, stdout)
 	if err != nil {
 		return err
 	}

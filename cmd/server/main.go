@@ -35,14 +35,20 @@ Commands:
   migrate                apply database migrations and exit (needs only database.driver and database.dsn)
       -config FILE           YAML configuration file; PARTNER_* environment variables override it
   deliveries retry|cancel [-config FILE] DELIVERY_ID
-                         retry a pending delivery now, or give it up (needs only the database)
+                         retry a pending delivery now, or give it up (needs only the database;
+                         never creates one)
+  credentials rotate [-config FILE] (INSTALLATION_ID | --all)
+                         replace an installation's Vercel access token (or every one's) and revoke
+                         the old one; first finishes rotations a crash left half-done
+  migrate, deliveries and credentials print the database they use; without -config and
+  PARTNER_DATABASE_DSN it is data/partner.db.
   version                print the version
   help                   print this help (also -h, --help)
 
 The demo (this server beside a simulated Vercel) is its own command: go run ./cmd/demo`
 
 // commands are the words run dispatches on.
-var commands = []string{"serve", "migrate", "deliveries", "version", "help"}
+var commands = []string{"serve", "migrate", "deliveries", "credentials", "version", "help"}
 
 // errDemoMoved answers "server demo": the simulator is not in this binary.
 var errDemoMoved = errors.New(`the demo is no longer a server command: run "go run ./cmd/demo" (same flags)`)
@@ -76,6 +82,8 @@ func dispatch(ctx context.Context, cmd string, args, environ []string, stdout io
 		return migrate(ctx, args, environ, stdout)
 	case "deliveries":
 		return deliveriesCmd(ctx, args, environ, stdout)
+	case "credentials":
+		return credentialsCmd(ctx, args, environ, stdout)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 		return nil

@@ -63,7 +63,8 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"-config", "../../config.example.yaml"}, testEnv(t, map[string]string{"PARTNER_LISTEN": addr, "PARTNER_LISTNE": "typo"}), &syncWriter{w: &logs})
+		done <- run(ctx, []string{"-config", "../../config.example.yaml"}, testEnv(t, map[string]string{"PARTNER_LISTEN": addr, "PARTNER_LISTNE": "typo",
+			"PARTNER_VERCEL_CLIENT_SECRET": "your-client-secret"}), &syncWriter{w: &logs})
 	}()
 	var res *http.Response
 	for i := 0; i < 100; i++ {
@@ -97,11 +98,14 @@ func TestServeAnswersHealthAndShutsDownCleanly(t *testing.T) {
 	checkStartupLogs(t, logs.String(), addr)
 }
 
-// checkStartupLogs wants the misspelled variable warned about and the
-// start-up line to say what runs where, without the DSN.
+// checkStartupLogs wants the misspelled variable and the placeholders
+// (the README's client secret, config.example.yaml's support e-mail)
+// warned about, and the start-up line to say what runs where, without
+// the DSN.
 func checkStartupLogs(t *testing.T, logs, addr string) {
 	t.Helper()
 	var warned, listening bool
+	placeholders := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -110,6 +114,10 @@ func checkStartupLogs(t *testing.T, logs, addr string) {
 		switch rec["msg"] {
 		case "environment variable matches no configuration key":
 			warned = rec["level"] == "WARN" && rec["name"] == "PARTNER_LISTNE"
+		case "configuration value looks like a placeholder; set the real one":
+			if rec["level"] == "WARN" {
+				placeholders[rec["key"].(string)] = rec["contains"].(string)
+			}
 		case "listening":
 			listening = true
 			_, port, _ := net.SplitHostPort(addr)
@@ -123,6 +131,12 @@ func checkStartupLogs(t *testing.T, logs, addr string) {
 	}
 	if !warned || !listening {
 		t.Errorf("warned %v, listening %v in:\n%s", warned, listening, logs)
+	}
+	if placeholders["vercel.client_secret"] != "your-client-secret" || placeholders["dashboard.support_email"] != "example" {
+		t.Errorf("placeholders warned: %v, want vercel.client_secret and dashboard.support_email", placeholders)
+	}
+	if strings.Contains(logs, "@partner.example.com") {
+		t.Errorf("a placeholder warning shows the value:\n%s", logs)
 	}
 	if strings.Contains(logs, "p.db") {
 		t.Errorf("logs carry the DSN:\n%s", logs)

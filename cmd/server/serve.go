@@ -8,7 +8,6 @@ import (
 	"net"
 
 	"github.com/vercel-partner/partner-server/internal/config"
-	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/server"
 )
 
@@ -43,6 +42,7 @@ func serve(ctx context.Context, args, environ []string, stdout io.Writer) error 
 	}
 	log := server.NewLogger(stdout, cfg.LogLevel)
 	server.WarnUnknownEnv(log, environ)
+	server.WarnPlaceholders(log, cfg)
 	srv, err := server.Start(ctx, cfg, log, Version())
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func migrate(ctx context.Context, args, environ []string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	d, err := openDatabase(ctx, cfg, true, stdout)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/credentials"
+	"github.com/vercel-partner/partner-server/internal/dunning"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/notifications"
 	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vault"
 
@@ -51,6 +55,10 @@ type Options struct {
 	// Now is the billing clock (usage ledger and autopilot); default
 	// time.Now.
 	Now func() time.Time
+	// TokenGrace replaces how long a rotated token's predecessor lives
+	// on before it is revoked (tests shorten it); default the longest a
+	// call to Vercel may take, plus a margin.
+	TokenGrace time.Duration
 }
 
 // App is the wired server.
@@ -71,8 +79,12 @@ type App struct {
 	Deliveries    *deliveries.Service
 	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
-	Metrics       *metrics.Metrics
-	Handler       http.Handler
+	Notifications *notifications.Service
+	Credentials   *credentials.Service
+	// Dunning is nil when billing.dunning.enabled is false.
+	Dunning *dunning.Service
+	Metrics *metrics.Metrics
+	Handler http.Handler
 
 	sessionLife *sso.Sessions
 	staffLife   *staff.Sessions // nil without a console
@@ -139,9 +151,26 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
 		Balances: a.Balances, Invoices: a.Invoices, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
-	a.Autopilot = autopilot.New(autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
+	hook, err := provisioningHook(cfg)
+	if err != nil {
+		return err
+	}
+	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
+		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
+	a.Notifications = notifications.New(a.Deliveries)
+	a.Credentials = credentials.New(credentials.Deps{Store: db.NewCredentials(a.DB, a.Vault), Installations: a.Installations,
+		Vercel: caller, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret,
+		Grace: cmp.Or(opts.TokenGrace, vercelcall.DefaultTimeout+tokenGraceMargin), Log: a.Log})
+	apDeps := autopilot.Deps{Installations: a.Installations, Resources: a.Resources,
 		Usage: a.Billing, Billing: a.Billing, Catalog: cfg.Catalog(), Deliveries: a.Deliveries, Lifecycle: life,
-		Log: a.Log, Now: opts.Now, Grace: cfg.Billing.LateUsageGrace})
+		Log: a.Log, Now: opts.Now, Grace: cfg.Billing.LateUsageGrace, Suspender: res}
+	if cfg.Billing.Dunning.On() {
+		a.Dunning = dunning.New(dunning.Deps{Installations: a.Installations, Resources: a.Resources, Store: db.NewDunning(a.DB),
+			Tx: a.DB.InTx, Catalog: cfg.Catalog(), Notifications: a.Notifications, Suspender: res, Vercel: caller,
+			PublicURL: cfg.PublicURL, Grace: cfg.Billing.Dunning.Grace, Log: a.Log, Now: opts.Now})
+		apDeps.Dunning = a.Dunning
+	}
+	a.Autopilot = autopilot.New(apDeps)
 	if cfg.Billing.AllowClockOverride {
 		a.Log.Warn("billing.allow_clock_override is on: POST /internal/v1/billing/run may bill as of any time; never use it in production")
 	}
@@ -150,13 +179,6 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
 	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
 	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
-	hook, err := provisioningHook(cfg)
-	if err != nil {
-		cancel()
-		return err
-	}
-	res := resources.New(resources.Deps{Installations: a.Installations, Resources: a.Resources, Tx: a.DB.InTx,
-		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, Log: a.Log})
 	moves := transfers.New(transfers.Deps{Installations: a.Installations, Resources: a.Resources,
 		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log, Now: opts.Now})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
@@ -186,10 +208,15 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
 		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Experimentation: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Pushes: a.Pushes, Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
+		Deliveries: a.Deliveries, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
+		Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
-	r.Mount("/webhooks", webhooks.New(webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret,
-		Store: a.Webhooks, Catalog: cfg.Catalog(), MaxBody: cfg.MaxBodyBytes}))
+	wh := webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret, Store: a.Webhooks, Catalog: cfg.Catalog(),
+		MaxBody: cfg.MaxBodyBytes}
+	if a.Dunning != nil {
+		wh.Dunning = a.Dunning
+	}
+	r.Mount("/webhooks", webhooks.New(wh))
 	if staffConsole != nil {
 		r.Mount("/console", staffConsole)
 	}
@@ -255,8 +282,10 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Deliveries:      a.Deliveries,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
-		Usage: a.Billing,
-		Now:   now,
+		Usage:    a.Billing,
+		Billing:  a.Billing,
+		Projects: a.Webhooks,
+		Now:      now,
 	})
 }
 
@@ -281,7 +310,15 @@ func (a *App) Start() {
 		a.wg.Go(func() { a.staffLife.Run(ctx, time.Minute) })
 	}
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
+	a.wg.Go(func() { a.Credentials.Run(ctx, time.Minute) })
+	if a.Dunning != nil {
+		a.wg.Go(func() { a.Dunning.Run(ctx) })
+	}
 }
+
+// tokenGraceMargin is added to the longest call to Vercel before an old
+// installation token is revoked (see credentials.Deps.Grace).
+const tokenGraceMargin = 2 * time.Second
 
 // Close stops background work and closes the database. Pending
 // deliveries stay in the database for the next start.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/dunning"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
 )
@@ -32,6 +33,23 @@ type Deps struct {
 	// Grace is how long after a period ends its late usage is still
 	// accepted (billing.late_usage_grace); its invoice waits until then.
 	Grace time.Duration
+	// Dunning, when set, applies the grace of unpaid invoices as of each
+	// cycle's time (dunning.Service).
+	Dunning Dunning
+	// Suspender, when set, suspends a resource whose prepaid plan says
+	// suspend once its balance runs out (resources.Service).
+	Suspender Suspender
+}
+
+// Dunning acts on unpaid invoices as of a time (dunning.Service).
+type Dunning interface {
+	Cycle(ctx context.Context, now time.Time) ([]dunning.Action, error)
+}
+
+// Suspender suspends a resource (resources.Service).
+type Suspender interface {
+	Suspend(ctx context.Context, key, installationID, resourceID string,
+		also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
 }
 
 // Autopilot runs billing cycles.
@@ -58,7 +76,12 @@ type Report struct {
 	Invoices      []string  `json:"invoices"`
 	Balances      []string  `json:"balances"`
 	Finalizations []string  `json:"finalizations"`
-	Failed        int       `json:"failed"` // installations whose cycle failed (logged)
+	// Suspended lists the resources suspended because their prepaid
+	// balance ran out (prepaid_exhausted: suspend).
+	Suspended []string `json:"suspended"`
+	// Dunning is what unpaid invoices led to in this cycle.
+	Dunning []dunning.Action `json:"dunning"`
+	Failed  int              `json:"failed"` // installations whose cycle failed (logged)
 }
 
 // firstDelay is how soon after start the first cycle runs: soon, so
@@ -95,7 +118,8 @@ func (a *Autopilot) Cycle(ctx context.Context, now time.Time) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Now: now, BillingData: []string{}, Invoices: []string{}, Balances: []string{}, Finalizations: []string{}}
+	rep := Report{Now: now, BillingData: []string{}, Invoices: []string{}, Balances: []string{}, Finalizations: []string{},
+		Suspended: []string{}, Dunning: []dunning.Action{}}
 	var mu sync.Mutex
 	work := make(chan installations.Installation)
 	var wg sync.WaitGroup
@@ -124,6 +148,13 @@ func (a *Autopilot) Cycle(ctx context.Context, now time.Time) (Report, error) {
 	}
 	close(work)
 	wg.Wait()
+	if a.Dunning != nil && ctx.Err() == nil {
+		acts, err := a.Dunning.Cycle(ctx, now)
+		rep.Dunning = append(rep.Dunning, acts...)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("dunning cycle", "err", err)
+		}
+	}
 	return rep, ctx.Err()
 }
 
@@ -133,6 +164,7 @@ func (r *Report) merge(o Report, failed bool) {
 	r.Invoices = append(r.Invoices, o.Invoices...)
 	r.Balances = append(r.Balances, o.Balances...)
 	r.Finalizations = append(r.Finalizations, o.Finalizations...)
+	r.Suspended = append(r.Suspended, o.Suspended...)
 	if failed {
 		r.Failed++
 	}

@@ -47,7 +47,8 @@ func TestTwoMonthsOfUsageMakeOneInvoicePerMonth(t *testing.T) {
 		t.Fatalf("January invoices = %+v, want one of 29.26", invoices)
 	}
 	for _, want := range []string{`"quantity":32.5,`, `"quantity":3002.5,`, `"total":"6.01"`, `"externalId":"icfg_a-2027-01"`,
-		`"invoiceDate":"2027-01-31T12:00:00.000Z"`, `"details":"42.5 GB used, 10 included"`} {
+		`"invoiceDate":"2027-01-31T12:00:00.000Z"`, `"details":"42.5 GB used, 10 included"`,
+		`"resourceId":"db_1","name":"Pro plan · db_1"`, `"resourceId":"db_1","name":"queries · db_1"`} {
 		if !strings.Contains(string(invoices[0].Submitted), want) {
 			t.Errorf("January invoice %s lacks %s", invoices[0].Submitted, want)
 		}

@@ -17,6 +17,7 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	if err != nil || res.Balances == nil {
 		return err
 	}
+	a.suspendExhausted(ctx, r, id, st, res)
 	body := &vercelapi.PrepaymentBalances{Timestamp: vercelapi.NewTime(now), Balances: make([]vercelapi.Balance, len(res.Balances))}
 	for i, b := range res.Balances {
 		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
@@ -73,4 +74,29 @@ func uncovered(res installations.DrawResult) []billing.Draw {
 		}
 	}
 	return out
+}
+
+// suspendExhausted suspends each resource whose plan says suspend on the
+// draw that first left its usage uncovered in the period (the feed has
+// resource.prepaid_exhausted already). A suspension that fails is logged;
+// the resource's service hears of the shortfall from the feed all the same.
+func (a *Autopilot) suspendExhausted(ctx context.Context, r *Report, id string, st billing.Statement, res installations.DrawResult) {
+	if a.Suspender == nil {
+		return
+	}
+	for _, d := range res.Drawn {
+		sub, ok := st.Subject(d.ResourceID)
+		if !d.Exhausted || !ok || d.ResourceID == "" || !sub.Plan.Suspends() {
+			continue
+		}
+		_, dl, err := a.Suspender.Suspend(ctx, "", id, d.ResourceID)
+		if err != nil {
+			a.Log.Error("could not suspend a resource whose prepaid balance ran out", "installation_id", id,
+				"resource_id", d.ResourceID, "err", err)
+			continue
+		}
+		if dl.ID != "" {
+			r.Suspended = append(r.Suspended, d.ResourceID)
+		}
+	}
 }

@@ -235,7 +235,8 @@ func TestRefusedInvoiceIsVisibleAndCanBeRequeued(t *testing.T) {
 // TestPrepaidBalanceNeverGoesBelowZero: a 95.10 balance meets 30,000.00 of
 // usage (120,000k tokens at 0.25). The balance Vercel sees stops at 0, and
 // the 29,904.90 it could not cover is invoiced after the period, once. On
-// a plan that suspends instead, nothing is invoiced and the feed says so.
+// a plan that suspends instead, nothing is invoiced, the feed says so and
+// the resource is suspended, once.
 func TestPrepaidBalanceNeverGoesBelowZero(t *testing.T) {
 	eachStore(t, date("2027-01-02T09:00:00Z"), func(t *testing.T, e *env) {
 		e.install(t, "icfg_p", "db_bill", "credits")
@@ -243,6 +244,7 @@ func TestPrepaidBalanceNeverGoesBelowZero(t *testing.T) {
 			ProductID: "db", Name: "db_stop", Status: "ready", BillingPlanID: "credits-stop"}); err != nil {
 			t.Fatal(err)
 		}
+		e.Sim.SetResource("icfg_p", "db_stop", vercelsim.Resource{ProductID: "db", Name: "db_stop", BillingPlanID: "credits-stop"})
 		for _, rid := range []string{"db_bill", "db_stop"} {
 			if _, err := e.App.Balances.CreditInvoice(t.Context(), "icfg_p", "inv_"+rid, []installations.Credit{{ResourceID: rid, Cents: 9510}}); err != nil {
 				t.Fatal(err)
@@ -251,8 +253,20 @@ func TestPrepaidBalanceNeverGoesBelowZero(t *testing.T) {
 		e.usage(t, "icfg_p",
 			`{"id":"t1","resourceId":"db_bill","meter":"tokens","value":120000,"at":"2027-01-05T10:00:00Z"}`,
 			`{"id":"t2","resourceId":"db_stop","meter":"tokens","value":120000,"at":"2027-01-05T10:00:00Z"}`)
-		e.run(t, date("2027-01-05T11:00:00Z"))
-		e.run(t, date("2027-01-05T12:00:00Z"))
+		if run := e.run(t, date("2027-01-05T11:00:00Z")); fmt.Sprint(run["suspended"]) != "[db_stop]" {
+			t.Errorf("the run suspended %v, want db_stop (its plan suspends when the balance runs out)", run["suspended"])
+		}
+		if run := e.run(t, date("2027-01-05T12:00:00Z")); fmt.Sprint(run["suspended"]) != "[]" {
+			t.Errorf("the next run suspended %v again", run["suspended"])
+		}
+		if r, _ := e.Sim.Resource("icfg_p", "db_stop"); r.Status != "suspended" {
+			t.Errorf("Vercel has db_stop %s, want suspended", r.Status)
+		}
+		for id, want := range map[string]string{"db_stop": "suspended", "db_bill": "ready"} {
+			if r, _ := e.App.Resources.GetResource(t.Context(), "icfg_p", id); r.Status != want {
+				t.Errorf("we have %s %s, want %s", id, r.Status, want)
+			}
+		}
 		for _, b := range e.Sim.Balances("icfg_p") {
 			if b.CurrencyValueInCents.String() != "0" {
 				t.Errorf("balance of %s at Vercel = %s cents, want 0", b.ResourceID, b.CurrencyValueInCents)

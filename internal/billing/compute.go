@@ -15,6 +15,7 @@ type Line struct {
 	PlanType   string
 	Flat       bool   // the plan's flat fee rather than a meter
 	Name       string // the meter's name, or the plan's for the flat fee
+	Subject    string // the resource's name; "" for the installation
 	Units      string
 	Type       string // the meter type; "" for the flat fee
 
@@ -120,6 +121,9 @@ func appendLines(lines []Line, s Subject, groups map[groupKey][]Record, day time
 		return nil, err
 	}
 	base := Line{ResourceID: s.ResourceID, PlanID: s.Plan.ID, PlanType: s.Plan.Type}
+	if s.ResourceID != "" {
+		base.Subject = s.Name
+	}
 	if p := s.Plan.Price; p != nil {
 		l := base
 		l.Flat, l.Name, l.Units = true, s.Plan.Name, flatUnits

@@ -52,11 +52,20 @@ func (s Statement) Invoice(uncovered []Draw) ([]Item, money.Decimal) {
 		}
 		amount := money.FromCents(u.Cents)
 		items = append(items, Item{BillingPlanID: sub.Plan.ID, ResourceID: u.ResourceID,
-			Name: sub.Plan.Name + ": usage beyond the prepaid balance", Details: "usage the prepaid balance did not cover",
+			Name: withSubject(sub.Plan.Name+": usage beyond the prepaid balance", subjectName(sub)), Details: "usage the prepaid balance did not cover",
 			Price: amount.StringFixed(2), Quantity: money.FromInt(1), Units: flatUnits, Total: amount.StringFixed(2)})
 		total = total.Add(amount)
 	}
 	return items, total
+}
+
+// subjectName is how an item names its subject: the resource's name, or
+// nothing for the installation.
+func subjectName(s Subject) string {
+	if s.ResourceID == "" {
+		return ""
+	}
+	return s.Name
 }
 
 // Subject returns the statement's subject for a resource ("" the

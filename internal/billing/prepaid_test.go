@@ -37,7 +37,7 @@ func TestInvoiceBillsUncoveredPrepaidUsage(t *testing.T) {
 	for _, it := range items {
 		names = append(names, it.Name)
 	}
-	if want := []string{"Pro", "Storage", "Queries", "Credits: usage beyond the prepaid balance"}; !slices.Equal(names, want) {
+	if want := []string{"Pro plan", "Storage", "Queries", "Credits: usage beyond the prepaid balance · ai-tokens"}; !slices.Equal(names, want) {
 		t.Fatalf("items = %v, want %v", names, want)
 	}
 	last := items[len(items)-1]

@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"strings"
+
 	"github.com/vercel-partner/partner-server/internal/money"
 )
 
@@ -70,7 +72,7 @@ func (l Line) item() Item {
 	it := Item{
 		BillingPlanID: l.PlanID,
 		ResourceID:    l.ResourceID,
-		Name:          l.Name,
+		Name:          l.ItemName(),
 		Price:         l.Price.StringFixed(max(2, l.Price.Scale())),
 		Quantity:      l.Quantity,
 		Units:         l.Units,
@@ -80,6 +82,35 @@ func (l Line) item() Item {
 		it.Details = l.PeriodValue.String() + " " + l.Units + " used, " + l.Included.String() + " included"
 	}
 	return it
+}
+
+// ItemName is the line's name on an invoice or in billing data: what is
+// charged and for which resource ("Pro plan · main-db", "queries ·
+// main-db"), so that one plan on three resources is not three identical
+// lines. Vercel takes the name as free text; resourceId still says which
+// resource it is.
+func (l Line) ItemName() string {
+	name := l.Name
+	if l.Flat {
+		name = PlanLabel(name)
+	}
+	return withSubject(name, l.Subject)
+}
+
+// PlanLabel names a plan's flat fee: "Pro plan" for the plan "Pro".
+func PlanLabel(plan string) string {
+	if strings.HasSuffix(strings.ToLower(plan), "plan") {
+		return plan
+	}
+	return plan + " plan"
+}
+
+// withSubject appends the resource's name, when there is one.
+func withSubject(name, subject string) string {
+	if subject == "" {
+		return name
+	}
+	return name + " · " + subject
 }
 
 // Usage returns one Usage per meter line. PlanValue is the meter's included

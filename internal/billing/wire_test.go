@@ -27,7 +27,7 @@ func mixed(t *testing.T) Statement {
 		resRec("db_1", "Tokens", "3", "2027-02-15T10:00:00Z"),
 		resRec("db_1", "Tokens", "0.02", "2027-02-15T11:00:00Z"),
 	}
-	st, err := Compute([]Subject{{Plan: sub}, {ResourceID: "db_1", Plan: pre}}, records, febStart, febEnd, febNow)
+	st, err := Compute([]Subject{{Name: "Acme", Plan: sub}, {ResourceID: "db_1", Name: "ai-tokens", Plan: pre}}, records, febStart, febEnd, febNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +41,11 @@ func TestBillingItemsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `[` +
-		`{"billingPlanId":"pro200","name":"Pro","price":"20.00","quantity":1,"units":"month","total":"20.00"},` +
+		`{"billingPlanId":"pro200","name":"Pro plan","price":"20.00","quantity":1,"units":"month","total":"20.00"},` +
 		`{"billingPlanId":"pro200","name":"Storage","details":"52.5 GB used, 10 included","price":"0.10","quantity":42.5,"units":"GB","total":"4.25"},` +
 		`{"billingPlanId":"pro200","name":"Queries","price":"0.000001","quantity":1000000000001000,"units":"1k queries","total":"1000000000.00"},` +
 		`{"billingPlanId":"pro200","name":"Idle","price":"1.00","quantity":0,"units":"h","total":"0.00"},` +
-		`{"billingPlanId":"credits","resourceId":"db_1","name":"Tokens","price":"0.125","quantity":3.02,"units":"1M tokens","total":"0.38"}]`
+		`{"billingPlanId":"credits","resourceId":"db_1","name":"Tokens · ai-tokens","price":"0.125","quantity":3.02,"units":"1M tokens","total":"0.38"}]`
 	if string(b) != want {
 		t.Errorf("items:\n got  %s\n want %s", b, want)
 	}
@@ -78,7 +78,7 @@ func TestInvoiceItems(t *testing.T) {
 		names = append(names, it.Name)
 	}
 	// Idle is zero and Tokens is prepaid: neither is invoiced.
-	if want := []string{"Pro", "Storage", "Queries"}; !slices.Equal(names, want) {
+	if want := []string{"Pro plan", "Storage", "Queries"}; !slices.Equal(names, want) {
 		t.Errorf("invoice items = %v, want %v", names, want)
 	}
 	if got := st.InvoiceTotal().StringFixed(2); got != "1000000024.25" {
@@ -86,6 +86,31 @@ func TestInvoiceItems(t *testing.T) {
 	}
 	if got := st.Total.StringFixed(2); got != "1000000024.63" {
 		t.Errorf("statement total = %s", got)
+	}
+}
+
+// TestItemsNameTheirResource: one plan on three resources gives three
+// lines a reader can tell apart, each still carrying its resourceId; an
+// installation's lines name no resource.
+func TestItemsNameTheirResource(t *testing.T) {
+	t.Parallel()
+	pro := Plan{ID: "pro200", Name: "Pro", Type: Subscription, Price: new(money.MustParse("20.00")),
+		Meters: []Meter{meter("queries", Interval, "0.01", "0")}}
+	team := Plan{ID: "team", Name: "Team plan", Type: Subscription, Price: new(money.MustParse("5.00"))}
+	subjects := []Subject{{Name: "Acme", Plan: team},
+		{ResourceID: "db_1", Name: "main-db", Plan: pro}, {ResourceID: "db_2", Name: "preview-db", Plan: pro}, {ResourceID: "db_3", Name: "", Plan: pro}}
+	records := []Record{resRec("db_1", "queries", "100", "2027-02-15T10:00:00Z")}
+	st, err := Compute(subjects, records, febStart, febEnd, febNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range st.InvoiceItems() {
+		got = append(got, it.ResourceID+"|"+it.Name)
+	}
+	want := []string{"|Team plan", "db_1|Pro plan · main-db", "db_1|queries · main-db", "db_2|Pro plan · preview-db", "db_3|Pro plan"}
+	if !slices.Equal(got, want) {
+		t.Errorf("items:\n got  %q\n want %q", got, want)
 	}
 }
 

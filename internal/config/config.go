@@ -44,6 +44,9 @@ type Config struct {
 
 	// catalog is Products in the domain's terms, built once by Load.
 	catalog installations.Catalog
+	// defaultDSN is set when neither the file nor the environment named
+	// the database, so database.dsn is the default.
+	defaultDSN bool
 }
 
 // HTTP configures how requests are read.
@@ -140,7 +143,20 @@ type Billing struct {
 	// LateUsageGrace is how long after a period ends its usage is still
 	// accepted; the period's invoice waits until then.
 	LateUsageGrace time.Duration `yaml:"late_usage_grace"`
+	Dunning        Dunning       `yaml:"dunning"`
 }
+
+// Dunning configures what unpaid invoices lead to.
+type Dunning struct {
+	// Grace is how long after an invoice's first failed payment it
+	// suspends the installation's paid resources.
+	Grace time.Duration `yaml:"grace"`
+	// Enabled is on unless set to false.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// On reports whether dunning acts (billing.dunning.enabled, default true).
+func (d Dunning) On() bool { return d.Enabled == nil || *d.Enabled }
 
 // Load reads the YAML file at path (optional when ""), applies environment
 // overrides from getenv, fills defaults and validates.
@@ -197,6 +213,10 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.Listen, "127.0.0.1:8080")
 	def(&c.PublicURL, publicURLFor(c.Listen))
+	if strings.HasSuffix(c.PublicURL, "/") && strings.Count(c.PublicURL, "/") == 3 {
+		c.PublicURL = trimSlash(c.PublicURL) // "https://host/" is the origin
+	}
+	c.defaultDSN = c.Database.DSN == ""
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.DSN, "data/partner.db")
 	def(&c.Vercel.APIURL, "https://api.vercel.com")
@@ -221,6 +241,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
+	durDef(&c.Billing.Dunning.Grace, 360*time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8
 	}
@@ -249,6 +270,10 @@ func trimSlash(s string) string {
 	}
 	return s
 }
+
+// DefaultDatabase reports whether database.dsn is the default because
+// neither the file nor the environment set it.
+func (c *Config) DefaultDatabase() bool { return c.defaultDSN }
 
 // Catalog returns the configured products, as Load converted them.
 func (c *Config) Catalog() installations.Catalog { return c.catalog }

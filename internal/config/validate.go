@@ -33,7 +33,7 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		add("listen: %q is not host:port", c.Listen)
 	}
-	checkURL(&p, "public_url", c.PublicURL)
+	checkPublicURL(add, c.PublicURL)
 	c.validateDatabase(add)
 	if required("encryption_key", c.EncryptionKey) {
 		if _, err := DecodeKey(c.EncryptionKey); err != nil {
@@ -60,6 +60,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Billing.LateUsageGrace < time.Second || c.Billing.LateUsageGrace > 23*time.Hour {
 		add("billing.late_usage_grace: must be 1s..23h (an ended period's last usage goes to Vercel after it, and Vercel takes it for 24h)")
+	}
+	if c.Billing.Dunning.Grace < time.Minute {
+		add("billing.dunning.grace: must be at least 1m (Vercel retries a failed payment for days; 360h is advised)")
 	}
 	if c.Deliveries.AttemptTimeout < time.Second {
 		add("deliveries.attempt_timeout: must be at least 1s")
@@ -107,6 +110,24 @@ func checkURL(p *[]string, key, v string) {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		*p = append(*p, fmt.Sprintf("%s: %q is not an http(s) URL", key, v))
+	}
+}
+
+// checkPublicURL wants an origin: the server answers at the root of
+// public_url (Vercel calls <public_url>/v1/..., the SSO callback and the
+// dashboard links are built on it), so a path would send them to pages
+// that do not exist. A trailing "/" is fine; setDefaults drops it.
+func checkPublicURL(add func(string, ...any), v string) {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		add("public_url: %q is not an http(s) URL", v)
+	case u.User != nil:
+		add("public_url: %q must not carry a user or password", u.Redacted())
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.ForceQuery:
+		add("public_url: %q must be an origin only, like %s://%s: the server is served at the root of its URL "+
+			"(a path, query or fragment is not supported; give it its own host name or strip the prefix at the proxy)",
+			v, u.Scheme, u.Host)
 	}
 }
 

@@ -190,6 +190,14 @@ func TestRetryBringsADeadDeliveryBackUnlessOvertaken(t *testing.T) {
 		if _, err := s.RetryDelivery(ctx, "d_dead2", later); apperr.KindOf(err) != apperr.Conflict || !strings.Contains(err.Error(), "undo") {
 			t.Errorf("a dead delivery overtaken by a delivered one: %v, want Conflict", err)
 		}
+		wiped := put("d_wiped", "k5", installations.DeliveryPending)
+		wiped.Status, wiped.Body, wiped.UpdatedAt, wiped.FinishedAt = installations.DeliveryDead, "", now, &now
+		if ok, err := s.FinishDelivery(ctx, wiped, "o-d_wiped", nil); !ok || err != nil {
+			t.Fatalf("finish d_wiped: %v %v", ok, err)
+		}
+		if _, err := s.RetryDelivery(ctx, "d_wiped", later); apperr.KindOf(err) != apperr.Conflict || !strings.Contains(err.Error(), "wiped") {
+			t.Errorf("a dead delivery whose secret values were wiped: %v, want Conflict", err)
+		}
 		put("d_rejected", "k3", installations.DeliveryRejected)
 		if _, err := s.RetryDelivery(ctx, "d_rejected", later); apperr.KindOf(err) != apperr.Conflict {
 			t.Errorf("a rejected delivery: %v, want Conflict", err)
@@ -216,7 +224,7 @@ func TestRetryBringsADeadDeliveryBackUnlessOvertaken(t *testing.T) {
 				t.Errorf("%s listed with its body", dl.ID)
 			}
 		}
-		if !slices.Equal(ids, []string{"d_dead3", "d_dead2"}) {
+		if !slices.Equal(ids, []string{"d_dead3", "d_wiped", "d_dead2"}) {
 			t.Errorf("dead deliveries %q", ids)
 		}
 		list, _ = s.ListDeliveries(ctx, installations.DeliveryFilter{InstallationID: "icfg_1", Before: list[0].Seq, Limit: 2})

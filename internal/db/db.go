@@ -75,7 +75,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("db: unknown driver %q", driver)
 	}
-	where := describe(driver, dsn)
+	where := Describe(driver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", where, err)
 	}
@@ -124,17 +124,22 @@ func (d *DB) Close() error {
 	return d.DB.Close()
 }
 
-// describe names the database for an error message: the SQLite file, or
+// Describe names the database for people: the SQLite file, or
 // PostgreSQL's host and database without credentials.
-func describe(driver, dsn string) string {
+func Describe(driver, dsn string) string {
 	if driver != "postgres" {
-		return strings.SplitN(strings.TrimPrefix(dsn, "file:"), "?", 2)[0]
+		return SQLiteFile(dsn)
 	}
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" {
 		return "postgres"
 	}
 	return "postgres://" + u.Host + u.Path
+}
+
+// SQLiteFile is the file a SQLite DSN opens (a path, or a file: URI).
+func SQLiteFile(dsn string) string {
+	return strings.SplitN(strings.TrimPrefix(dsn, "file:"), "?", 2)[0]
 }
 
 // CheckWrite proves that a write can commit (readiness): it rewrites one

@@ -31,6 +31,7 @@ type deliveryRow struct {
 	Operation      string        `db:"operation"`
 	Target         string        `db:"target"`
 	OrderKey       string        `db:"order_key"`
+	LatestKey      string        `db:"latest_key"`
 	Body           string        `db:"body"`
 	BodyKeyID      string        `db:"body_key_id"`
 	Status         string        `db:"status"`
@@ -47,13 +48,13 @@ type deliveryRow struct {
 	RetriedAt      int64         `db:"retried_at"`
 }
 
-const deliveryCols = `id, seq, installation_id, operation, target, order_key, body, body_key_id,
+const deliveryCols = `id, seq, installation_id, operation, target, order_key, latest_key, body, body_key_id,
 	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at, retried_at`
 
 func (r deliveryRow) domain() installations.Delivery {
 	d := installations.Delivery{
 		ID: r.ID, Seq: r.Seq, InstallationID: r.InstallationID, Operation: r.Operation, Target: r.Target,
-		OrderKey: r.OrderKey, Status: r.Status, Attempts: r.Attempts, NextAttemptAt: FromMillis(r.NextAttemptAt),
+		OrderKey: r.OrderKey, LatestKey: r.LatestKey, Status: r.Status, Attempts: r.Attempts, NextAttemptAt: FromMillis(r.NextAttemptAt),
 		LastError: r.LastError, Leases: r.Leases, Repeats: r.Repeats, ResultStatus: r.ResultStatus, CreatedAt: FromMillis(r.CreatedAt),
 		UpdatedAt: FromMillis(r.UpdatedAt), Body: r.Body, BodyKeyID: r.BodyKeyID,
 	}
@@ -120,6 +121,9 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 				return err
 			}
 		}
+		if err := supersede(ctx, x, d); err != nil {
+			return err
+		}
 		lease, leases := int64(0), 0 // a delivery for the worker carries no lease
 		if owner != "" {
 			lease, leases = Millis(leaseUntil), 1
@@ -136,13 +140,13 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 			Owner string `db:"lease_owner"`
 		}
 		err := x.GetContext(ctx, &row, x.Rebind(`INSERT INTO deliveries (id, seq, installation_id, operation, target,
-			order_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner, lease_until, leases,
-			created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, CAST(? AS BIGINT),
+			order_key, latest_key, body, body_key_id, idem_key, status, attempts, next_attempt_at, lease_owner, lease_until, leases,
+			created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, CAST(? AS BIGINT),
 			CASE WHEN e.pending THEN '' ELSE CAST(? AS TEXT) END, CASE WHEN e.pending THEN 0 ELSE CAST(? AS BIGINT) END,
 			CASE WHEN e.pending THEN 0 ELSE CAST(? AS INTEGER) END, CAST(? AS BIGINT), CAST(? AS BIGINT)
 			FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE order_key = ? AND status = ?) AS pending) e
 			RETURNING seq, lease_owner`),
-			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.Body, d.BodyKeyID, idem,
+			d.ID, seq, d.InstallationID, d.Operation, d.Target, d.OrderKey, d.LatestKey, d.Body, d.BodyKeyID, idem,
 			installations.DeliveryPending, Millis(d.NextAttemptAt), owner, lease, leases, now, now,
 			d.OrderKey, installations.DeliveryPending)
 		if err != nil {
@@ -159,6 +163,25 @@ func (s *Deliveries) InsertDelivery(ctx context.Context, d installations.Deliver
 		return d, false, err
 	}
 	return d, leased, err
+}
+
+// supersede ends the pending deliveries d makes obsolete: those with d's
+// latest key that no attempt holds (an attempt in flight keeps its
+// delivery, which then goes before d). They share d's order key, whose
+// lock (PostgreSQL) or the single writer (SQLite) keeps a claim from
+// racing this.
+func supersede(ctx context.Context, x *sqlx.Tx, d installations.Delivery) error {
+	if d.LatestKey == "" {
+		return nil
+	}
+	now := Millis(d.CreatedAt)
+	_, err := x.ExecContext(ctx, x.Rebind(`UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?, finished_at = ?
+		WHERE status = ? AND order_key = ? AND latest_key = ? AND lease_until < ?`),
+		installations.DeliverySuperseded, "superseded by "+d.ID, now, now, installations.DeliveryPending, d.OrderKey, d.LatestKey, now)
+	if err != nil {
+		return fmt.Errorf("supersede deliveries: %w", err)
+	}
+	return nil
 }
 
 // installationKnown is NotFound for an installation we do not have.

@@ -21,13 +21,17 @@ var (
 		"only a pending or dead delivery can be retried; this one is final")
 	errOvertaken = apperr.New(apperr.Conflict, "delivery_overtaken",
 		"a later write to the same thing has reached Vercel since; sending this one now would undo it")
+	errBodyWiped = apperr.New(apperr.Conflict, "delivery_wiped",
+		"the secret values this delivery carried were wiped when it died; send the write again instead")
 )
 
 // RetryDelivery is an operator's retry. A pending delivery becomes due
 // now. A dead one is brought back, due now, with a fresh age
-// (retried_at), unless its installation takes nothing more or a later
-// delivery of its ordering key was delivered since: an older write never
-// overtakes a newer one. Rejected and delivered ones are final (Conflict).
+// (retried_at), unless its installation takes nothing more, a later
+// delivery of its ordering key was delivered since (an older write never
+// overtakes a newer one), or its body is gone (the queue wipes sealed
+// secret values once a delivery is final; every other body is JSON, never
+// empty). Rejected, superseded and delivered ones are final (Conflict).
 func (s *Deliveries) RetryDelivery(ctx context.Context, id string, now time.Time) (installations.Delivery, error) {
 	err := s.db.Tx(ctx, func(x *sqlx.Tx) error {
 		var r deliveryRow
@@ -56,6 +60,9 @@ func (s *Deliveries) RetryDelivery(ctx context.Context, id string, now time.Time
 
 // revive makes a dead delivery pending again, due now.
 func revive(ctx context.Context, x *sqlx.Tx, r deliveryRow, now time.Time) error {
+	if r.Body == "" {
+		return errBodyWiped
+	}
 	in, err := getInstallation(ctx, x, x.Rebind, r.InstallationID)
 	if err != nil {
 		return err

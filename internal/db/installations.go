@@ -33,6 +33,10 @@ type installationRow struct {
 	AccountURL       string        `db:"account_url"`
 	ContactEmail     string        `db:"contact_email"`
 	ContactName      string        `db:"contact_name"`
+	TeamID           string        `db:"team_id"`
+	AccountID        string        `db:"account_id"`
+	ProjectSelection string        `db:"project_selection"`
+	Projects         string        `db:"projects"`
 	BillingPlanID    string        `db:"billing_plan_id"`
 	Notification     string        `db:"notification"`
 	Status           string        `db:"status"`
@@ -42,16 +46,21 @@ type installationRow struct {
 }
 
 const installationCols = `id, scopes, accepted_policies, account_name, account_url, contact_email,
-	contact_name, billing_plan_id, notification, status, created_at, updated_at, deleted_at`
+	contact_name, team_id, account_id, project_selection, projects, billing_plan_id, notification, status,
+	created_at, updated_at, deleted_at`
 
 func (r installationRow) domain() installations.Installation {
 	in := installations.Installation{
-		ID:            r.ID,
-		Account:       installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
-		BillingPlanID: r.BillingPlanID,
-		Status:        r.Status,
-		CreatedAt:     FromMillis(r.CreatedAt),
-		UpdatedAt:     FromMillis(r.UpdatedAt),
+		ID:               r.ID,
+		Account:          installations.Account{Name: r.AccountName, URL: r.AccountURL, ContactEmail: r.ContactEmail, ContactName: r.ContactName},
+		TeamID:           r.TeamID,
+		AccountID:        r.AccountID,
+		ProjectSelection: r.ProjectSelection,
+		Projects:         []string{},
+		BillingPlanID:    r.BillingPlanID,
+		Status:           r.Status,
+		CreatedAt:        FromMillis(r.CreatedAt),
+		UpdatedAt:        FromMillis(r.UpdatedAt),
 	}
 	if r.Scopes != "" {
 		json.Unmarshal([]byte(r.Scopes), &in.Scopes)
@@ -61,6 +70,9 @@ func (r installationRow) domain() installations.Installation {
 	}
 	if r.Notification != "" {
 		in.Notification = json.RawMessage(r.Notification)
+	}
+	if r.Projects != "" {
+		json.Unmarshal([]byte(r.Projects), &in.Projects)
 	}
 	if r.DeletedAt.Valid {
 		t := FromMillis(r.DeletedAt.Int64)
@@ -122,11 +134,13 @@ func (s *Installations) Upsert(ctx context.Context, u installations.Upsert) (ins
 // restartFinalized makes an upsert of a finalized installation a fresh
 // install: its old resources (with their projects and prepaid balances,
 // and what billing kept of deleted ones) are deleted, so no surface shows
-// or bills them again, and its plan, notification and creation time start
-// over (billing starts at the new creation). Its history stays: invoices,
+// or bills them again, and its plan, notification, team, projects, unpaid
+// invoices' dunning and creation time start over (billing starts at the
+// new creation). Its history stays: invoices,
 // usage records, the feed.
 func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) error {
 	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE installations SET billing_plan_id = '', notification = '',
+		team_id = '', account_id = '', project_selection = '', projects = '[]',
 		created_at = ? WHERE id = ? AND status = ?`), now, id, installations.StatusDeleted)
 	if err != nil {
 		return fmt.Errorf("restart finalized installation: %w", err)
@@ -141,6 +155,11 @@ func restartFinalized(ctx context.Context, tx *sqlx.Tx, id string, now int64) er
 		`DELETE FROM resources WHERE installation_id = ?`,
 		// Kept for billing the old installation, which is settled.
 		`DELETE FROM deleted_resources WHERE installation_id = ?`,
+		// What dunning and a token rotation kept of the old installation.
+		`DELETE FROM dunning_cases WHERE installation_id = ? AND paid_at IS NULL`,
+		`DELETE FROM dunning_suspensions WHERE installation_id = ?`,
+		`DELETE FROM dunning_notices WHERE installation_id = ?`,
+		`DELETE FROM credential_rotations WHERE installation_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
 			return fmt.Errorf("restart finalized installation: %w", err)

@@ -117,6 +117,17 @@ func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 			if err := d.InTx(ctx, func(tx installations.Tx) error { return tx.DeleteResource(ctx, "icfg_1", "res_gone") }); err != nil {
 				t.Fatal(err)
 			}
+			if err := d.InTx(ctx, func(tx installations.Tx) error {
+				if err := tx.MoveInstallation(ctx, "icfg_1", "team_old", "acc_old"); err != nil {
+					return err
+				}
+				if err := tx.InvoiceFailed(ctx, "icfg_1", "inv_unpaid", "notpaid", clock); err != nil {
+					return err
+				}
+				return tx.SetDunningNotice(ctx, "icfg_1", []byte(`{"level":"warn","title":"t"}`))
+			}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := s.MarkDeleted(ctx, "icfg_1", wipe); err != nil {
 				t.Fatal(err)
 			}
@@ -138,8 +149,11 @@ func TestUpsertOfAFinalizedInstallationStartsOver(t *testing.T) {
 		if in, err = s.Upsert(ctx, upsert); err != nil {
 			t.Fatal(err)
 		}
-		if in.BillingPlanID != "" || in.Status != installations.StatusActive || !in.CreatedAt.Equal(clock) {
-			t.Errorf("reinstalled %+v, want active, created now, with no plan", in)
+		if in.BillingPlanID != "" || in.Status != installations.StatusActive || !in.CreatedAt.Equal(clock) || in.TeamID != "" {
+			t.Errorf("reinstalled %+v, want active, created now, with no plan and no team", in)
+		}
+		if ids, _ := db.NewDunning(d).InstallationsInDunning(ctx); len(ids) != 0 {
+			t.Errorf("the old installation's dunning goes on for %q", ids)
 		}
 		if list, _ := res.ListResources(ctx, "icfg_1"); len(list) != 0 {
 			t.Errorf("resources %+v, want none", list)

@@ -30,6 +30,7 @@ type resourceRow struct {
 	Metadata       string `db:"metadata"`
 	BillingPlanID  string `db:"billing_plan_id"`
 	Status         string `db:"status"`
+	Notification   string `db:"notification"`
 	Protocol       string `db:"protocol_settings"`
 	CreatedAt      int64  `db:"created_at"`
 	UpdatedAt      int64  `db:"updated_at"`
@@ -37,8 +38,8 @@ type resourceRow struct {
 	ArrivedAt      *int64 `db:"arrived_at"`
 }
 
-const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, protocol_settings,
-	created_at, updated_at, ownership, arrived_at`
+const resourceCols = `installation_id, id, product_id, name, metadata, billing_plan_id, status, notification,
+	protocol_settings, created_at, updated_at, ownership, arrived_at`
 
 func (r resourceRow) domain() installations.Resource {
 	res := installations.Resource{
@@ -46,6 +47,9 @@ func (r resourceRow) domain() installations.Resource {
 		Metadata: json.RawMessage(r.Metadata), BillingPlanID: r.BillingPlanID, Status: r.Status,
 		CreatedAt: FromMillis(r.CreatedAt), UpdatedAt: FromMillis(r.UpdatedAt),
 		Ownership: r.Ownership, ArrivedAt: fromOptionalMillis(r.ArrivedAt),
+	}
+	if r.Notification != "" {
+		res.Notification = json.RawMessage(r.Notification)
 	}
 	if r.Protocol != "" {
 		res.ProtocolSettings = json.RawMessage(r.Protocol)
@@ -62,7 +66,9 @@ func fromOptionalMillis(ms *int64) *time.Time {
 	return &t
 }
 
-// PutResource creates or replaces our copy of a resource.
+// PutResource creates or replaces our copy of a resource. A new one
+// takes r's notification; an existing one keeps its own (only
+// SetResourceNotification changes it).
 func (s *Resources) PutResource(ctx context.Context, r installations.Resource) (installations.Resource, error) {
 	var out installations.Resource
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
@@ -79,12 +85,12 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 	}
 	now := Millis(at)
 	q := tx.Rebind(`INSERT INTO resources (installation_id, id, product_id, name, metadata, billing_plan_id, status,
-		protocol_settings, ownership, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		notification, protocol_settings, ownership, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (installation_id, id) DO UPDATE SET product_id = excluded.product_id, name = excluded.name,
 		metadata = excluded.metadata, billing_plan_id = excluded.billing_plan_id, status = excluded.status,
 		protocol_settings = excluded.protocol_settings, ownership = excluded.ownership, updated_at = excluded.updated_at`)
 	if _, err := tx.ExecContext(ctx, q, r.InstallationID, r.ID, r.ProductID, r.Name, string(r.Metadata),
-		r.BillingPlanID, r.Status, string(r.ProtocolSettings), r.Ownership, now, now); err != nil {
+		r.BillingPlanID, r.Status, string(r.Notification), string(r.ProtocolSettings), r.Ownership, now, now); err != nil {
 		return installations.Resource{}, fmt.Errorf("put resource: %w", err)
 	}
 	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)

@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -79,6 +81,54 @@ func (t tx) DeleteResourceProject(ctx context.Context, installationID, resourceI
 // InTx runs fn in one transaction as an installations.Tx.
 func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
 	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })
+}
+
+func (t tx) SetInstallationNotification(ctx context.Context, id string, n json.RawMessage) error {
+	return setInstallationColumn(ctx, t.x, id, "notification", string(n), t.d.now())
+}
+
+func (t tx) SetResourceNotification(ctx context.Context, installationID, resourceID string, n json.RawMessage) error {
+	return setResourceNotification(ctx, t.x, installationID, resourceID, n, t.d.now())
+}
+
+func (t tx) MoveInstallation(ctx context.Context, id, teamID, accountID string) error {
+	return moveInstallation(ctx, t.x, id, teamID, accountID, t.d.now())
+}
+
+func (t tx) SetInstallationScopes(ctx context.Context, id string, scopes []string) error {
+	if scopes == nil {
+		scopes = []string{}
+	}
+	list, _ := json.Marshal(scopes)
+	return setInstallationColumn(ctx, t.x, id, "scopes", string(list), t.d.now())
+}
+
+func (t tx) SetInstallationProjects(ctx context.Context, id, selection string, added, removed []string) error {
+	return setInstallationProjects(ctx, t.x, id, selection, added, removed, t.d.now())
+}
+
+func (t tx) InvoiceFailed(ctx context.Context, installationID, invoiceID, kind string, at time.Time) error {
+	return invoiceFailed(ctx, t.x, installationID, invoiceID, kind, at)
+}
+
+func (t tx) InvoicePaid(ctx context.Context, installationID, invoiceID string, at time.Time) error {
+	return invoicePaid(ctx, t.x, installationID, invoiceID, at)
+}
+
+func (t tx) EscalateDunning(ctx context.Context, installationID, invoiceID string, at time.Time) error {
+	return escalateDunning(ctx, t.x, installationID, invoiceID, at)
+}
+
+func (t tx) PutDunningSuspension(ctx context.Context, s installations.DunningSuspension) error {
+	return putDunningSuspension(ctx, t.x, s)
+}
+
+func (t tx) DeleteDunningSuspension(ctx context.Context, installationID, resourceID string) error {
+	return deleteDunningSuspension(ctx, t.x, installationID, resourceID)
+}
+
+func (t tx) SetDunningNotice(ctx context.Context, installationID string, n json.RawMessage) error {
+	return setDunningNotice(ctx, t.x, installationID, n)
 }
 
 func (t tx) PutExperimentationItem(ctx context.Context, it installations.ExperimentationItem) error {

@@ -71,7 +71,7 @@ func (r resourceProjectRow) domain() installations.ResourceProject {
 // oldest connection first.
 func (s *Webhooks) ListResourceProjects(ctx context.Context, installationID, resourceID string) ([]installations.ResourceProject, error) {
 	var rows []resourceProjectRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT installation_id, resource_id, project_id, name, targets, connected_at
+	if err := s.db.Read.SelectContext(ctx, &rows, s.db.Rebind(`SELECT installation_id, resource_id, project_id, name, targets, connected_at
 		FROM resource_projects WHERE installation_id = ? AND resource_id = ? ORDER BY connected_at, project_id`),
 		installationID, resourceID); err != nil {
 		return nil, fmt.Errorf("list resource projects: %w", err)

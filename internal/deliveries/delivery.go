@@ -26,6 +26,9 @@ const (
 	StatusDelivered = installations.DeliveryDelivered
 	StatusRejected  = installations.DeliveryRejected
 	StatusDead      = installations.DeliveryDead
+	// StatusSuperseded: a newer write of the same thing was recorded
+	// before this one was sent; it never will be.
+	StatusSuperseded = installations.DeliverySuperseded
 )
 
 // Store is what the queue needs of the database.

@@ -14,15 +14,17 @@ import (
 
 // Operations: the Vercel call a delivery makes, as stored and shown.
 const (
-	OpCreateEvent       = "createEvent"
-	OpUpdateSecrets     = "updateResourceSecretsById"
-	OpSubmitBillingData = "submitBillingData"
-	OpSubmitInvoice     = "submitInvoice"
-	OpUpdateInvoice     = "updateInvoice"
-	OpSubmitBalances    = "submitPrepaymentBalances"
-	OpFinalize          = "finalizeInstallation"
-	OpImportResource    = "importResource"
-	OpDeleteResource    = "deleteIntegrationResource"
+	OpCreateEvent        = "createEvent"
+	OpUpdateSecrets      = "updateResourceSecretsById"
+	OpSubmitBillingData  = "submitBillingData"
+	OpSubmitInvoice      = "submitInvoice"
+	OpUpdateInvoice      = "updateInvoice"
+	OpSubmitBalances     = "submitPrepaymentBalances"
+	OpFinalize           = "finalizeInstallation"
+	OpUpdateInstallation = "updateInstallation"
+	OpUpdateResource     = "updateResource"
+	OpImportResource     = "importResource"
+	OpDeleteResource     = "deleteIntegrationResource"
 	// Experimentation items and the global config of one resource.
 	OpCreateItems     = "createExperimentationItems"
 	OpUpdateItem      = "updateExperimentationItem"
@@ -54,6 +56,11 @@ type op struct {
 	// sealed: the body holds secret values; it is sealed at rest and
 	// wiped once the delivery is final.
 	sealed bool
+	// latestWins: only the newest of the pending writes that change the
+	// same thing (the write's latest key: one notification, one status)
+	// is worth sending; recording it supersedes the older ones no
+	// attempt holds.
+	latestWins bool
 	// delivered, when set, is what a delivered write changes here; it
 	// runs in the transaction that records the outcome.
 	delivered func(ctx context.Context, tx installations.Tx, d Delivery, body []byte) error
@@ -78,6 +85,12 @@ var ops = map[string]op{
 	})},
 	OpSubmitBalances: {key: billingKey, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.PrepaymentBalances) error {
 		return v.SubmitPrepaymentBalances(ctx, req)
+	})},
+	OpUpdateInstallation: {key: eventKey, latestWins: true, send: call(func(ctx context.Context, v vercelcall.Installation, _ Delivery, req *vercelapi.InstallationUpdate) error {
+		return v.UpdateInstallation(ctx, req)
+	})},
+	OpUpdateResource: {key: eventKey, latestWins: true, send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+		return v.UpdateResource(ctx, d.Target, req)
 	})},
 	OpCreateItems: {key: experimentationKey, send: call(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ExperimentationItems) error {
 		return v.CreateExperimentationItems(ctx, d.Target, req)
@@ -120,10 +133,11 @@ func opOf(name string) op {
 	}}
 }
 
-// Ordering keys: the same resource's events (and its import and
-// deletion: byTarget("resource") is eventKey's key for a resource), the
-// installation's own events, the same resource's secrets, the actions on one invoice, and
-// the installation's billing data, balances and finalization. An invoice
+// Ordering keys: the same resource's events, state (notification,
+// status), import and deletion (byTarget("resource") is eventKey's key
+// for a resource), the installation's own events and state, the same
+// resource's secrets, the actions on one invoice, and the installation's
+// billing data, balances and finalization. An invoice
 // submission waits for nothing (its key is its own).
 func eventKey(d Delivery) string {
 	if d.Target == "" {

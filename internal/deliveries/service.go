@@ -80,10 +80,11 @@ func (s *Service) Enqueue(ctx context.Context, w Write) (Delivery, error) {
 // the delivery starts before it ends, and the caller hears "pending".
 func (s *Service) firstAttempt(ctx context.Context, d Delivery, owner string) (Delivery, error) {
 	done := make(chan Delivery, 1)
+	leased := d // the attempt's own copy: d changes below if it outlives the wait
 	s.inflight.Go(func() {
 		actx, cancel := context.WithTimeout(s.base, s.opts.AttemptTimeout)
 		defer cancel()
-		done <- s.attempt(actx, d, owner)
+		done <- s.attempt(actx, leased, owner)
 	})
 	t := time.NewTimer(s.opts.FirstAttemptTimeout)
 	defer t.Stop()
@@ -144,6 +145,9 @@ func (s *Service) record(ctx context.Context, w Write) (Delivery, string, error)
 		Status: StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, Body: string(w.body), IdemKey: w.IdemKey}
 	o := opOf(w.op)
 	d.OrderKey = o.key(d)
+	if o.latestWins && w.latest != "" {
+		d.LatestKey = d.OrderKey + "|" + w.latest
+	}
 	if o.sealed && s.Vault != nil {
 		// Secret values are sealed at rest, bound to the delivery id.
 		var err error

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -19,6 +22,9 @@ type Write struct {
 	target         string
 	body           []byte
 	err            error
+	// latest names what the write changes, for operations whose newest
+	// pending write supersedes older ones ("" for none).
+	latest string
 
 	// IdemKey is the Idempotency-Key (scoped to its surface and
 	// installation) of the request that asks for the write, "" for none:
@@ -87,6 +93,38 @@ func SubmitBalances(installationID string, req *vercelapi.PrepaymentBalances) Wr
 // Vercel accepts it the installation's token is wiped.
 func Finalize(installationID string) Write {
 	return newWrite(OpFinalize, installationID, "", finalizeBody{})
+}
+
+// UpdateInstallation is updateInstallation: the installation's status,
+// plan or notification at Vercel. Of the pending writes that change the
+// same keys, only the newest is sent.
+func UpdateInstallation(installationID string, req *vercelapi.InstallationUpdate) Write {
+	w := newWrite(OpUpdateInstallation, installationID, "", req)
+	if w.err == nil {
+		w.latest = changedKeys(w.body)
+	}
+	return w
+}
+
+// UpdateResource is updateResource: a resource's status, notification or
+// other fields at Vercel. Of the pending writes that change the same
+// keys of one resource, only the newest is sent.
+func UpdateResource(installationID, resourceID string, req *vercelapi.UpdateResourceRequest) Write {
+	w := newWrite(OpUpdateResource, installationID, resourceID, req)
+	if w.err == nil {
+		w.latest = changedKeys(w.body)
+	}
+	return w
+}
+
+// changedKeys names the keys an encoded PATCH body sets, sorted: two
+// writes with the same keys change the same thing, and the newer wins.
+func changedKeys(body []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	return strings.Join(slices.Sorted(maps.Keys(m)), ",")
 }
 
 // ImportResource is importResource: a resource the partner created,

@@ -6,12 +6,15 @@ import (
 )
 
 // Delivery states. A pending delivery is still being tried; delivered,
-// rejected (Vercel refused it for good) and dead (given up) are final.
+// rejected (Vercel refused it for good), dead (given up) and superseded
+// (a newer change of the same thing was queued before it was sent) are
+// final.
 const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered"
-	DeliveryRejected  = "rejected"
-	DeliveryDead      = "dead"
+	DeliveryPending    = "pending"
+	DeliveryDelivered  = "delivered"
+	DeliveryRejected   = "rejected"
+	DeliveryDead       = "dead"
+	DeliverySuperseded = "superseded"
 )
 
 // Delivery is one write forwarded to Vercel and what became of it.
@@ -22,10 +25,14 @@ type Delivery struct {
 	Operation      string
 	Target         string // the resource or invoice the call names, if any
 	OrderKey       string // writes sharing it reach Vercel in Seq order
-	Status         string
-	Attempts       int
-	NextAttemptAt  time.Time
-	LastError      string
+	// LatestKey, when set, names the thing only the newest pending write
+	// of which is worth sending: recording a newer one supersedes the
+	// older ones no attempt holds.
+	LatestKey     string
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
 	// Leases counts the attempts started; more than the attempts recorded
 	// means an earlier attempt's outcome is unknown (it may have landed).
 	Leases int

@@ -18,7 +18,12 @@ const (
 	EventResourceUpdateRequested      = "resource.update_requested"
 	EventResourceDeleted              = "resource.deleted"
 	EventResourceSecretsRotationAsked = "resource.secrets_rotation_requested"
+	EventResourceSuspendRequested     = "resource.suspend_requested"
+	EventResourceResumeRequested      = "resource.resume_requested"
 	EventDeliveryDead                 = "delivery.dead"
+	// EventCredentialRotated: the installation's access token was
+	// replaced (and the old one revoked, or given up).
+	EventCredentialRotated = "installation.credential_rotated"
 	// EventPrepaidExhausted: a resource whose plan suspends on an empty
 	// balance used more than its balance held in a period.
 	EventPrepaidExhausted = "resource.prepaid_exhausted"

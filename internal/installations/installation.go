@@ -77,12 +77,21 @@ type Installation struct {
 	Scopes           []string          `json:"scopes"`
 	AcceptedPolicies map[string]string `json:"acceptedPolicies"`
 	Account          Account           `json:"account"`
-	BillingPlanID    string            `json:"billingPlanId,omitempty"`
-	Notification     json.RawMessage   `json:"notification,omitempty"`
-	Status           string            `json:"status"`
-	CreatedAt        time.Time         `json:"createdAt"`
-	UpdatedAt        time.Time         `json:"updatedAt"`
-	DeletedAt        *time.Time        `json:"deletedAt,omitempty"`
+	// TeamID and AccountID are the Vercel team and account the
+	// installation belongs to, as its transfer told us ("" until then).
+	TeamID    string `json:"teamId"`
+	AccountID string `json:"accountId"`
+	// ProjectSelection ("all" or "selected") and Projects are the
+	// projects the installation may reach, as Vercel's permission
+	// upgrades told us.
+	ProjectSelection string          `json:"projectSelection,omitempty"`
+	Projects         []string        `json:"projects"`
+	BillingPlanID    string          `json:"billingPlanId,omitempty"`
+	Notification     json.RawMessage `json:"notification,omitempty"`
+	Status           string          `json:"status"`
+	CreatedAt        time.Time       `json:"createdAt"`
+	UpdatedAt        time.Time       `json:"updatedAt"`
+	DeletedAt        *time.Time      `json:"deletedAt,omitempty"`
 }
 
 // Account is what Vercel told us about the installing account.

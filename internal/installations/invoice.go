@@ -1,6 +1,7 @@
 package installations
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -24,6 +25,13 @@ type Invoice struct {
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
+
+// Name is how every page names the invoice, the same before and after
+// Vercel's webhooks: our externalId when we submitted it, else Vercel's
+// invoiceId (an invoice Vercel made itself, such as a credit purchase).
+// Vercel's invoice number is learned only later, so it is shown beside
+// the name, never as it.
+func (i Invoice) Name() string { return cmp.Or(i.ExternalID, i.ID) }
 
 // InvoiceStore keeps our record of invoices.
 type InvoiceStore interface {

@@ -15,6 +15,8 @@ type Resource struct {
 	Metadata       json.RawMessage `json:"metadata"`
 	BillingPlanID  string          `json:"billingPlanId,omitempty"`
 	Status         string          `json:"status"`
+	// Notification is what Vercel shows on the resource (nil: none).
+	Notification json.RawMessage `json:"notification,omitempty"`
 	// ProtocolSettings is Vercel's protocolSettings, kept as sent.
 	ProtocolSettings json.RawMessage `json:"protocolSettings,omitempty"`
 	// Ownership is what the partner said of a resource it created itself

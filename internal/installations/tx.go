@@ -1,6 +1,9 @@
 package installations
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Tx is a unit of work in one database transaction: what is changed
 // through it commits together with the write that caused it, or not at all.
@@ -26,6 +29,21 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// SetInstallationNotification replaces the installation's
+	// notification; nil clears it.
+	SetInstallationNotification(ctx context.Context, id string, n json.RawMessage) error
+	// SetResourceNotification replaces a resource's notification; nil
+	// clears it.
+	SetResourceNotification(ctx context.Context, installationID, resourceID string, n json.RawMessage) error
+	// MoveInstallation records the team and account an installation was
+	// transferred to.
+	MoveInstallation(ctx context.Context, id, teamID, accountID string) error
+	// SetInstallationScopes replaces the installation's scopes.
+	SetInstallationScopes(ctx context.Context, id string, scopes []string) error
+	// SetInstallationProjects records the projects the installation may
+	// reach: selection ("" keeps it), plus added, minus removed.
+	SetInstallationProjects(ctx context.Context, id, selection string, added, removed []string) error
+	DunningTx
 	// PutExperimentationItem keeps (or replaces) our copy of an item.
 	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
 	// DeleteExperimentationItem forgets our copy of an item.

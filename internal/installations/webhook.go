@@ -22,6 +22,9 @@ const (
 	WebhookMemberChanged        = "marketplace.member.changed"
 	WebhookProjectConnected     = "integration-resource.project-connected"
 	WebhookProjectDisconnected  = "integration-resource.project-disconnected"
+	WebhookTransferred          = "integration-configuration.transferred"
+	WebhookScopeChangeConfirmed = "integration-configuration.scope-change-confirmed"
+	WebhookPermissionUpgraded   = "integration-configuration.permission-upgraded"
 )
 
 // MaxWebhookID bounds the id and type of a stored webhook event.
@@ -176,4 +179,57 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// TransferWebhook is the payload of integration-configuration.transferred.
+type TransferWebhook struct {
+	PreviousTeamID    string `json:"previousTeamId"`
+	PreviousAccountID string `json:"previousAccountId"`
+	NewTeamID         string `json:"newTeamId"`
+	NewAccountID      string `json:"newAccountId"`
+}
+
+// ScopeWebhook is the payload of
+// integration-configuration.scope-change-confirmed.
+type ScopeWebhook struct {
+	Configuration struct {
+		Scopes *[]string `json:"scopes"`
+	} `json:"configuration"`
+}
+
+// PermissionWebhook is the payload of
+// integration-configuration.permission-upgraded.
+type PermissionWebhook struct {
+	Configuration struct {
+		ProjectSelection string `json:"projectSelection"`
+	} `json:"configuration"`
+	Projects struct {
+		Added   []string `json:"added"`
+		Removed []string `json:"removed"`
+	} `json:"projects"`
+}
+
+// MaxProjects bounds the projects recorded of one installation.
+const MaxProjects = 1000
+
+// Check names what the payload carries that we cannot record: project
+// ids must be ids, at most MaxProjects of each list.
+func (p PermissionWebhook) Check() []apperr.Field {
+	var fields []apperr.Field
+	if s := p.Configuration.ProjectSelection; s != "" && s != "all" && s != "selected" {
+		fields = append(fields, apperr.Field{Key: "configuration.projectSelection", Message: "must be all or selected"})
+	}
+	for key, list := range map[string][]string{"projects.added": p.Projects.Added, "projects.removed": p.Projects.Removed} {
+		if len(list) > MaxProjects {
+			fields = append(fields, apperr.Field{Key: key, Message: "too many projects"})
+			continue
+		}
+		for _, id := range list {
+			if CheckID(key, id) != nil {
+				fields = append(fields, apperr.Field{Key: key, Message: "holds an id that is not an id"})
+				break
+			}
+		}
+	}
+	return fields
 }

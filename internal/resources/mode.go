@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
@@ -25,14 +26,18 @@ type mode interface {
 	remove(ctx context.Context, res installations.Resource) error
 	// rotate asks for new secrets; hours is how long the old ones stay valid.
 	rotate(ctx context.Context, res installations.Resource, reason string, hours *json.Number) (Rotation, error)
+	// status tells the partner's side that res (as it will be) is
+	// suspended or resumed: the hook at once, or the feed through the
+	// change it returns, recorded with the new status.
+	status(ctx context.Context, res installations.Resource) (deliveries.Local, error)
 }
 
-// Provisioned is what a provision led to: the resource as kept and, from
-// the hook, its secrets (passed on, never stored) and a notification.
+// Provisioned is what a provision led to: the resource as kept (with
+// the hook's notification, when it sent a valid one) and, from the hook,
+// its secrets (passed on, never stored).
 type Provisioned struct {
-	Resource     installations.Resource
-	Secrets      []provisioning.Secret // never nil
-	Notification json.RawMessage
+	Resource installations.Resource
+	Secrets  []provisioning.Secret // never nil
 }
 
 // Rotation is what a rotation request led to.
@@ -54,6 +59,9 @@ func (h hook) provision(ctx context.Context, res installations.Resource, _ strin
 		return Provisioned{}, err
 	}
 	res.Status = cmp.Or(ans.Status, vercelapi.StatusReady)
+	if n, ok := installations.NotificationOf(ans.Notification); ok && n.Check() == nil {
+		res.Notification = n.JSON() // kept, so the partner API's GET shows it too
+	}
 	out, err := h.s.Resources.PutResource(ctx, res)
 	if err != nil {
 		// Vercel will retry with a new id: undo the hook's resource, best effort.
@@ -61,7 +69,7 @@ func (h hook) provision(ctx context.Context, res installations.Resource, _ strin
 			InstallationID: res.InstallationID, Resource: h.s.view(res)})
 		return Provisioned{}, err
 	}
-	return Provisioned{Resource: out, Secrets: nonNil(ans.Secrets), Notification: ans.Notification}, nil
+	return Provisioned{Resource: out, Secrets: nonNil(ans.Secrets)}, nil
 }
 
 func (h hook) update(ctx context.Context, next installations.Resource) (installations.Resource, error) {
@@ -85,6 +93,12 @@ func (h hook) rotate(ctx context.Context, res installations.Resource, reason str
 		return Rotation{}, err
 	}
 	return Rotation{Sync: true, Secrets: nonNil(ans.Secrets)}, nil
+}
+
+func (h hook) status(ctx context.Context, res installations.Resource) (deliveries.Local, error) {
+	_, err := h.call(ctx, provisioning.Request{Type: statusRequests[res.Status].hook, InstallationID: res.InstallationID,
+		Resource: h.s.view(res)})
+	return nil, err
 }
 
 // call calls the hook; any failure is the one 409 the user sees, with
@@ -132,6 +146,13 @@ func (f feed) rotate(ctx context.Context, res installations.Resource, reason str
 			InstallationID: res.InstallationID, Subject: res.ID, Data: data})
 	})
 	return Rotation{}, err
+}
+
+func (f feed) status(_ context.Context, res installations.Resource) (deliveries.Local, error) {
+	return func(ctx context.Context, tx installations.Tx, _ string) error {
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: statusRequests[res.Status].event,
+			InstallationID: res.InstallationID, Subject: res.ID, Data: map[string]any{"resource": f.s.view(res)}})
+	}, nil
 }
 
 // put keeps res and appends the event ev makes of the kept resource.

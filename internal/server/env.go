@@ -42,3 +42,14 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
+
+// WarnPlaceholders names each key whose value looks copied from an
+// example (the README's oac_yourClientId, a "<...>" or "example" host):
+// such a server starts and reports ready, then fails at Vercel's first
+// call. Secret values are never shown.
+func WarnPlaceholders(log *slog.Logger, cfg *config.Config) {
+	for _, p := range cfg.Placeholders() {
+		log.Warn("configuration value looks like a placeholder; set the real one", "key", p.Key,
+			"env", config.EnvName(p.Key), "contains", p.Mark)
+	}
+}

@@ -81,6 +81,11 @@ type Identity struct {
 	RoleFromToken bool
 }
 
+// ErrUninstalled refuses a sign-in to an installation Vercel uninstalled:
+// its dashboard is closed until the team installs the integration again.
+var ErrUninstalled = apperr.New(apperr.Forbidden, "installation_uninstalled",
+	"This integration was uninstalled from your Vercel team, so its dashboard is closed. Install the integration again from Vercel to use it.")
+
 // SignIn exchanges code and state for Vercel's id_token, verifies it,
 // checks that we hold its installation and looks the member's role up.
 // The id_token and the code live only in this call: never stored, logged,
@@ -96,11 +101,14 @@ func (f *Flow) SignIn(ctx context.Context, code, state string) (*Identity, error
 		return nil, err
 	}
 	inst, err := f.Installations.Get(ctx, claims.InstallationID)
-	if apperr.KindOf(err) == apperr.NotFound || (err == nil && inst.Status != installations.StatusActive) {
+	switch {
+	case err == nil && inst.Uninstalled():
+		f.Log.InfoContext(ctx, "sso: sign-in to an uninstalled installation", "installation_id", claims.InstallationID)
+		return nil, ErrUninstalled
+	case apperr.KindOf(err) == apperr.NotFound || (err == nil && inst.Status != installations.StatusActive):
 		f.Log.WarnContext(ctx, "sso: id_token for an installation we do not hold", "installation_id", claims.InstallationID)
 		return nil, apperr.New(apperr.Forbidden, "unknown_installation", "This installation is not connected to our service.")
-	}
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	id := &Identity{

@@ -132,11 +132,11 @@ func TestAClaimMovesResourcesUsageBalancesAndConnections(t *testing.T) {
 		}
 
 		e.run(t, date("2026-04-01T02:00:00Z"))
-		wantSource := []string{"db_main Pro 20.00", "db_main queries 1.00", "db_main storage 2.00"}
+		wantSource := []string{"db_main Pro plan · db_main 20.00", "db_main queries · db_main 1.00", "db_main storage · db_main 2.00"}
 		if got := invoiceLines(t, e, source); !slices.Equal(got, wantSource) {
 			t.Errorf("source's March invoice %q, want %q", got, wantSource)
 		}
-		wantTarget := []string{"db_main queries 0.50", "db_main storage 0.20"}
+		wantTarget := []string{"db_main queries · db_main 0.50", "db_main storage · db_main 0.20"}
 		if got := invoiceLines(t, e, target); !slices.Equal(got, wantTarget) {
 			t.Errorf("target's March invoice %q, want %q (usage after the accept, no second flat fee)", got, wantTarget)
 		}

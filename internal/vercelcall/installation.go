@@ -94,6 +94,39 @@ func (v Installation) FinalizeInstallation(ctx context.Context) error {
 	return err
 }
 
+// UpdateInstallation is updateInstallation.
+func (v Installation) UpdateInstallation(ctx context.Context, u *vercelapi.InstallationUpdate) error {
+	_, err := call(ctx, v, none(func(ctx context.Context, c *vercelapi.Client, token string) error {
+		return c.UpdateInstallation(ctx, token, v.id, u)
+	}))
+	return err
+}
+
+// UpdateResource is updateResource.
+func (v Installation) UpdateResource(ctx context.Context, resourceID string, r *vercelapi.UpdateResourceRequest) (*vercelapi.ResourceWriteResult, error) {
+	return call(ctx, v, func(ctx context.Context, c *vercelapi.Client, token string) (*vercelapi.ResourceWriteResult, error) {
+		return c.UpdateResource(ctx, token, v.id, resourceID, r)
+	})
+}
+
+// RotateCredential is rotateInstallationCredential with the current
+// token. It is made once, never retried: a repeat would issue another
+// token.
+func (v Installation) RotateCredential(ctx context.Context, r *vercelapi.CredentialRotation) (*vercelapi.NewCredential, error) {
+	once := v.c.WithRetry(vercelapi.RetryPolicy{MaxAttempts: 1})
+	return call(ctx, Installation{c: once, id: v.id}, func(ctx context.Context, c *vercelapi.Client, token string) (*vercelapi.NewCredential, error) {
+		return c.RotateInstallationCredential(ctx, token, v.id, r)
+	})
+}
+
+// RevokeCredential is revokeInstallationCredential of r.Token, with the
+// token in use as the bearer.
+func (v Installation) RevokeCredential(ctx context.Context, r *vercelapi.CredentialRevocation) (*vercelapi.Revocation, error) {
+	return call(ctx, v, func(ctx context.Context, c *vercelapi.Client, token string) (*vercelapi.Revocation, error) {
+		return c.RevokeInstallationCredential(ctx, token, v.id, r)
+	})
+}
+
 // ImportResource is importResource.
 func (v Installation) ImportResource(ctx context.Context, resourceID string, req *vercelapi.ImportResourceRequest) (*vercelapi.ResourceWriteResult, error) {
 	return call(ctx, v, func(ctx context.Context, c *vercelapi.Client, token string) (*vercelapi.ResourceWriteResult, error) {

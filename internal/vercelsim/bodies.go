@@ -167,3 +167,14 @@ var ssoTokenBody = object(map[string]prop{
 	"grant_type":    opt(enum("authorization_code", "refresh_token")),
 	"refresh_token": opt(str),
 })
+
+var rotateCredentialBody = object(map[string]prop{
+	"client_secret": req(str),
+	"client_id":     opt(str),
+})
+
+var revokeCredentialBody = object(map[string]prop{
+	"token":         req(str),
+	"client_secret": req(str),
+	"client_id":     opt(str),
+})

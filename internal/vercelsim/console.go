@@ -26,6 +26,10 @@ type Console struct {
 	// Notes, when set, gives text shown for an installation (e.g. commands
 	// to copy); it is called on every page view.
 	Notes func(installationID string) []ConsoleNote
+	// StartOver, when set, is shown beside "Install again" once an
+	// installation is uninstalled: how to start everything from scratch
+	// (the demo: its -reset flag).
+	StartOver string
 }
 
 // ConsoleLink is a link shown at the top of the console.
@@ -93,6 +97,7 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/return", s.handleImportReturn)
 	post("/console/{id}/resources/{rid}/repl", s.postREPL)
 	post("/console/{id}/uninstall", s.postUninstall)
+	post("/console/{id}/install", s.postInstallAgain)
 	post("/console/{id}/webhooks/invoice", s.postInvoiceWebhook)
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)
 	post("/console/{id}/webhooks/project", s.postProjectWebhook)
@@ -234,9 +239,38 @@ func (s *Sim) postUninstall(r *http.Request) (flash, string) {
 		text, detail := splitAnswer(err.Error())
 		return flash{Text: "Could not uninstall: " + text + ".", Detail: detail, Failed: true}, "installation"
 	case finalized:
-		return note("Uninstalled; the partner finalized the installation at once."), "installation"
+		return note("Uninstalled; the partner finalized the installation at once. Open in Provider now shows that it is uninstalled; " +
+			"\"Install again\" installs the integration afresh."), "installation"
 	}
-	return note("Uninstalled; the partner may still send final invoices, then finalizes."), "installation"
+	return note("Uninstalled; the partner may still send final invoices, then finalizes. Open in Provider now shows that it is " +
+		"uninstalled; \"Install again\" installs the integration once more."), "installation"
+}
+
+// postInstallAgain is what installing the integration again from the
+// Marketplace does: a fresh Upsert Installation with a new access token.
+// A finalized installation starts over without its old resources, as a
+// new installation; one still pending finalization keeps them.
+func (s *Sim) postInstallAgain(r *http.Request) (flash, string) {
+	id := r.PathValue("id")
+	base, err := s.partner()
+	if err != nil {
+		return problem("Could not install again: %v.", err), "installation"
+	}
+	st, _ := s.Installation(id)
+	if st.AccessToken != "" && !st.PendingDeletion && !st.Finalized {
+		return problem("The integration is installed already."), "installation"
+	}
+	if _, err := s.Install(r.Context(), base, id); err != nil {
+		text, detail := splitAnswer(err.Error())
+		return flash{Text: "Could not install again: " + text + ".", Detail: detail, Failed: true}, "installation"
+	}
+	if st.Finalized {
+		s.forgetResources(id)
+		return note("Installed again: Vercel sent PUT /v1/installations/%s with a new access token. The old installation was finalized, "+
+			"so this one starts with no resources.", id), "installation"
+	}
+	return note("Installed again: Vercel sent PUT /v1/installations/%s with a new access token. It was not finalized yet, "+
+		"so its resources are kept.", id), "installation"
 }
 
 // invoiceEvents names the invoice webhooks the page can send.

@@ -31,21 +31,33 @@ type headerView struct {
 type instView struct {
 	ID, Account, Status string
 	Live                bool
-	PlanName            string // the installation-level plan, when it has one
-	Notification        *notificationView
-	Resources           []resourceView
-	Members             []memberView
-	Invoices            []invoiceView
-	Plans               []planOption
-	PlansError          string
-	Actions             []actionView
-	Notes               []ConsoleNote
-	Open                string // Open in Provider as the default admin
-	ImportLink          string // the partner's Import Resource URL, when it has one
-	UninstallURL        string
-	CreateURL           string
-	MemberURL           string
-	InvoiceURL          string
+	// VercelStatus is the status the partner last sent with
+	// updateInstallation ("" none).
+	VercelStatus string
+	Token        tokenView
+	PlanName     string // the installation-level plan, when it has one
+	Notification *notificationView
+	Resources    []resourceView
+	Members      []memberView
+	Invoices     []invoiceView
+	Plans        []planOption
+	PlansError   string
+	Actions      []actionView
+	Notes        []ConsoleNote
+	Open         string // Open in Provider as the default admin
+	ImportLink   string // the partner's Import Resource URL, when it has one
+	UninstallURL string
+	InstallURL   string // "Install again", once uninstalled
+	StartOver    string
+	CreateURL    string
+	MemberURL    string
+	InvoiceURL   string
+}
+
+// tokenView is what the page shows of the installation's access
+// tokens: how many were replaced and revoked, never a token.
+type tokenView struct {
+	Rotations, Live, Revoked, RevokedUses int
 }
 
 type resourceView struct {
@@ -113,7 +125,11 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 	v := instView{ID: id, Account: st.Account.Name, Status: "installed", Live: st.AccessToken != "" && !st.PendingDeletion,
 		PlanName: planNameOf(st.BillingPlan), Notification: notificationOf(st.Notification),
 		Open: s.OpenInProviderURL(id, DefaultAdminUserID, nil), UninstallURL: consoleURL(id, "uninstall"),
+		InstallURL: consoleURL(id, "install"), StartOver: cfg.StartOver,
 		CreateURL: consoleURL(id, "resources"), MemberURL: consoleURL(id, "webhooks", "member"), InvoiceURL: consoleURL(id, "webhooks", "invoice")}
+	v.VercelStatus = st.Status
+	v.Token = tokenView{Rotations: len(st.OldTokens) + len(st.RevokedTokens), Live: len(st.OldTokens) + 1,
+		Revoked: len(st.RevokedTokens), RevokedUses: st.RevokedUses}
 	switch {
 	case st.Finalized:
 		v.Status = "uninstalled (finalized)"

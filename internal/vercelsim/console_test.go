@@ -230,3 +230,54 @@ func TestFormatPeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleInstallsAgainAfterUninstall: once uninstalled, the page
+// offers "Install again" (and the embedder's way to start over), which
+// sends a fresh PUT with a new token; a finalized installation comes
+// back without its old resources, one pending finalization with them.
+func TestConsoleInstallsAgainAfterUninstall(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		finalized bool
+		want      string
+		resources int
+	}{
+		{true, "The old installation was finalized, so this one starts with no resources.", 0},
+		{false, "It was not finalized yet, so its resources are kept.", 1},
+	} {
+		s := startSim(t, Options{})
+		id, _, _ := newInstallation(t, s)
+		s.SetResource(id, "db_1", Resource{ProductID: "postgres", Name: "main-db"})
+		p := newReadPartner(t, map[string]partnerAnswer{
+			"DELETE /v1/installations/" + id: {200, fmt.Sprintf(`{"finalized":%v}`, tt.finalized)},
+			"PUT /v1/installations/" + id:    {200, `{}`},
+		})
+		s.SetConsole(Console{PartnerURL: p.URL, StartOver: "Or start from scratch with -reset."})
+		if got := flashOf(t, postForm(t, s, "/console/"+id+"/install", nil)); got != "The integration is installed already." {
+			t.Errorf("install while installed: %q", got)
+		}
+		before, _ := s.Installation(id)
+		page := postForm(t, s, "/console/"+id+"/uninstall", nil)
+		if f := flashOf(t, page); !strings.Contains(f, "Open in Provider now shows that it is") || !strings.Contains(f, "&#34;Install again&#34;") {
+			t.Errorf("uninstall flash: %q", f)
+		}
+		if !strings.Contains(page, `<button id="install-again">Install again</button>`) || strings.Contains(page, `id="uninstall"`) ||
+			!strings.Contains(page, "with a new token). Or start from scratch with -reset.</p>") {
+			t.Errorf("uninstalled page:\n%.3000s", regexp.MustCompile(`(?s)<section id="installation">.*?</section>`).FindString(page))
+		}
+		page = postForm(t, s, "/console/"+id+"/install", nil)
+		if f := flashOf(t, page); !strings.HasSuffix(f, tt.want) || !strings.HasPrefix(f, "Installed again: Vercel sent PUT /v1/installations/"+id) {
+			t.Errorf("finalized %v: install again flash %q, want it to end %q", tt.finalized, f, tt.want)
+		}
+		after, _ := s.Installation(id)
+		if after.AccessToken == "" || after.AccessToken == before.AccessToken || after.PendingDeletion || after.Finalized {
+			t.Errorf("finalized %v: after install again %+v", tt.finalized, after)
+		}
+		if n := len(s.Resources(id)); n != tt.resources {
+			t.Errorf("finalized %v: %d resources, want %d", tt.finalized, n, tt.resources)
+		}
+		if !strings.Contains(page, `id="uninstall"`) {
+			t.Errorf("finalized %v: no uninstall button once installed again", tt.finalized)
+		}
+	}
+}

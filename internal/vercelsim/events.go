@@ -22,6 +22,9 @@ const (
 	EventMemberChanged        = "marketplace.member.changed"
 	EventProjectConnected     = "integration-resource.project-connected"
 	EventProjectDisconnected  = "integration-resource.project-disconnected"
+	EventTransferred          = "integration-configuration.transferred"
+	EventScopeChangeConfirmed = "integration-configuration.scope-change-confirmed"
+	EventPermissionUpgraded   = "integration-configuration.permission-upgraded"
 )
 
 // WebhookEvent is Vercel's webhook envelope. Payload may be edited before
@@ -98,6 +101,41 @@ func (s *Sim) InvoiceEvent(kind, installationID, invoiceID, externalID, total st
 		payload["invoiceDate"], payload["invoiceTotal"] = date, total
 	}
 	return s.CustomEvent(typ, payload)
+}
+
+// TransferredEvent is integration-configuration.transferred: the
+// installation moved from one team and account to another.
+func (s *Sim) TransferredEvent(installationID, previousTeam, previousAccount, newTeam, newAccount string) WebhookEvent {
+	return s.CustomEvent(EventTransferred, map[string]any{
+		"configuration": map[string]any{"id": installationID}, "installationId": installationID,
+		"previousTeamId": previousTeam, "previousAccountId": previousAccount, "newTeamId": newTeam, "newAccountId": newAccount,
+	})
+}
+
+// ScopeChangeConfirmedEvent is
+// integration-configuration.scope-change-confirmed with the new scopes.
+func (s *Sim) ScopeChangeConfirmedEvent(installationID string, scopes []string) WebhookEvent {
+	return s.CustomEvent(EventScopeChangeConfirmed, map[string]any{
+		"team": map[string]any{"id": "team_" + AccountHex(installationID)}, "user": map[string]any{"id": DefaultAdminUserID},
+		"configuration": map[string]any{"id": installationID, "scopes": nonNilStrings(scopes)},
+	})
+}
+
+// PermissionUpgradedEvent is integration-configuration.permission-upgraded:
+// projects the installation may now reach, and those it no longer may.
+func (s *Sim) PermissionUpgradedEvent(installationID, selection string, added, removed []string) WebhookEvent {
+	return s.CustomEvent(EventPermissionUpgraded, map[string]any{
+		"team": map[string]any{"id": "team_" + AccountHex(installationID)}, "user": map[string]any{"id": DefaultAdminUserID},
+		"configuration": map[string]any{"id": installationID, "projectSelection": selection, "projects": nonNilStrings(added)},
+		"projects":      map[string]any{"added": nonNilStrings(added), "removed": nonNilStrings(removed)},
+	})
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // MemberChangedEvent is marketplace.member.changed; role is ADMIN, USER or

@@ -35,8 +35,14 @@ type Member struct {
 
 // InstallationState is a snapshot of Vercel's view of one installation.
 type InstallationState struct {
-	ID              string
-	AccessToken     string // "" before RegisterInstallation or Install
+	ID          string
+	AccessToken string // the newest live token; "" before RegisterInstallation or Install
+	// OldTokens are live tokens a rotation superseded, not yet revoked;
+	// RevokedTokens are dead, and RevokedUses counts the calls that came
+	// with one (each answered 401).
+	OldTokens       []string `json:",omitempty"`
+	RevokedTokens   []string `json:",omitempty"`
+	RevokedUses     int      `json:",omitempty"`
 	Account         AccountInfo
 	Status          string          // last status sent with updateInstallation
 	ExternalID      string          // last externalId sent with updateInstallation
@@ -93,7 +99,7 @@ func (s *Sim) RegisterInstallation(id, accessToken string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.inst(id)
-	in.AccessToken = accessToken
+	in.AccessToken, in.OldTokens = accessToken, nil
 	in.Finalized, in.PendingDeletion = false, false
 }
 
@@ -159,7 +165,9 @@ func (s *Sim) Installation(id string) (InstallationState, bool) {
 	if !ok {
 		return InstallationState{}, false
 	}
-	return in.InstallationState, true
+	st := in.InstallationState
+	st.OldTokens, st.RevokedTokens = slices.Clone(st.OldTokens), slices.Clone(st.RevokedTokens)
+	return st, true
 }
 
 // Events returns the "event" objects createEvent received, in order.
@@ -204,16 +212,21 @@ func (s *Sim) authed(h func(http.ResponseWriter, *http.Request, *installation)) 
 		}
 		s.mu.Lock()
 		in := s.insts[r.PathValue("id")]
-		var want string
-		var finalized bool
+		var known, live, revoked, finalized bool
 		if in != nil {
-			want, finalized = in.AccessToken, in.Finalized
+			known, finalized = in.AccessToken != "", in.Finalized
+			live = in.liveToken(token)
+			if revoked = slices.Contains(in.RevokedTokens, token); revoked {
+				in.RevokedUses++
+			}
 		}
 		s.mu.Unlock()
 		switch {
-		case want == "":
+		case !known:
 			writeError(w, http.StatusNotFound, "not_found", "installation "+r.PathValue("id")+" not found")
-		case subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1:
+		case revoked:
+			writeError(w, http.StatusUnauthorized, "forbidden", "the token was revoked")
+		case !live:
 			writeError(w, http.StatusUnauthorized, "forbidden", "the token is not valid for this installation")
 		case finalized:
 			writeError(w, http.StatusUnauthorized, "forbidden", "the installation is finalized; its token is no longer valid")
@@ -221,6 +234,18 @@ func (s *Sim) authed(h func(http.ResponseWriter, *http.Request, *installation)) 
 			h(w, r, in)
 		}
 	}
+}
+
+// liveToken reports whether token is one of the installation's live
+// tokens (compared in constant time); callers hold s.mu.
+func (in *installation) liveToken(token string) bool {
+	ok := 0
+	for _, t := range append([]string{in.AccessToken}, in.OldTokens...) {
+		if t != "" {
+			ok |= subtle.ConstantTimeCompare([]byte(token), []byte(t))
+		}
+	}
+	return ok == 1
 }
 
 // readBody checks the content type and decodes the body against c. On

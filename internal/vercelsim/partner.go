@@ -45,7 +45,8 @@ func (s *Sim) Install(ctx context.Context, partnerBaseURL, installationID string
 	if err != nil {
 		s.mu.Lock()
 		in := s.inst(installationID)
-		in.AccessToken, in.Finalized, in.PendingDeletion = prev.AccessToken, prev.Finalized, prev.PendingDeletion
+		in.AccessToken, in.OldTokens = prev.AccessToken, prev.OldTokens
+		in.Finalized, in.PendingDeletion = prev.Finalized, prev.PendingDeletion
 		s.mu.Unlock()
 		return "", fmt.Errorf("vercelsim: install %s: %w", installationID, err)
 	}

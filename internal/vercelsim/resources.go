@@ -255,3 +255,12 @@ func (s *Sim) Resources(installationID string) []Resource {
 	}
 	return out
 }
+
+// forgetResources drops Vercel's copy of an installation's resources, as
+// when a finalized installation is installed again: a new installation
+// has none.
+func (s *Sim) forgetResources(installationID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.inst(installationID).resources)
+}

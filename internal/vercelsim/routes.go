@@ -28,6 +28,8 @@ const (
 	RouteImportResource          = "PUT /v1/installations/{id}/resources/{resourceId}"
 	RouteUpdateResource          = "PATCH /v1/installations/{id}/resources/{resourceId}"
 	RouteDeleteResource          = "DELETE /v1/installations/{id}/resources/{resourceId}"
+	RouteRotateCredential        = "POST /v1/installations/{id}/credentials/rotate"
+	RouteRevokeCredential        = "POST /v1/installations/{id}/credentials/revoke"
 	RouteSSOToken                = "POST /v1/integrations/sso/token"
 	RouteJWKS                    = "GET /.well-known/jwks"
 	RouteDiscovery               = "GET /.well-known/openid-configuration"
@@ -43,6 +45,7 @@ var FaultableRoutes = []string{
 	RouteUpdateSecrets, RouteUpdateInstallation, RouteFinalizeInstallation,
 	RouteSubmitPrepaymentBalance, RouteGetResources, RouteGetResource,
 	RouteImportResource, RouteUpdateResource, RouteDeleteResource, RouteSSOToken,
+	RouteRotateCredential, RouteRevokeCredential,
 	RouteCreateItems, RouteUpdateItem, RouteDeleteItem, RouteGetGlobalConfig, RoutePutGlobalConfig,
 }
 
@@ -71,6 +74,8 @@ func (s *Sim) routes() http.Handler {
 	api(RouteImportResource, s.handleImportResource)
 	api(RouteUpdateResource, s.handleUpdateResource)
 	api(RouteDeleteResource, s.handleDeleteResource)
+	api(RouteRotateCredential, s.handleRotateCredential)
+	api(RouteRevokeCredential, s.handleRevokeCredential)
 	api(RouteCreateItems, s.handleCreateItems)
 	api(RouteUpdateItem, s.handleUpdateItem)
 	api(RouteDeleteItem, s.handleDeleteItem)

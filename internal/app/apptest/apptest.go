@@ -45,6 +45,8 @@ type Options struct {
 	// EncryptionKey (base64, 32 bytes) lets two Envs share one database as
 	// replicas do; default a random key.
 	EncryptionKey string
+	// TokenGrace is app.Options.TokenGrace.
+	TokenGrace time.Duration
 	// Console, when set, turns the staff console on with the simulator as
 	// the staff identity provider and these people.
 	Console *Console
@@ -133,7 +135,7 @@ func (e *Env) Start(t testing.TB) {
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test",
-		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries, Now: e.opts.Now})
+		Transport: e.opts.Transport, Retry: e.opts.Retry, Deliveries: e.opts.Deliveries, Now: e.opts.Now, TokenGrace: e.opts.TokenGrace})
 	if err != nil {
 		t.Fatal(err)
 	}

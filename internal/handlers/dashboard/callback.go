@@ -57,14 +57,15 @@ func (b *Browser) handleCallback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, b.linker.Target(ctx, id.InstallationID, q), http.StatusSeeOther)
 }
 
-type signInView struct{ SignedOut bool }
+type signInView struct{ SignedOut, Uninstalled bool }
 
 // handleSignIn tells a visitor without a session to open the integration
 // from Vercel, the only way in.
 //
 // GET /signin
 func (b *Browser) handleSignIn(w http.ResponseWriter, r *http.Request) {
-	b.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInView{SignedOut: r.URL.Query().Get("out") == "1"}})
+	b.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Data: signInView{SignedOut: r.URL.Query().Get("out") == "1",
+		Uninstalled: r.URL.Query().Get("uninstalled") == "1"}})
 }
 
 // handleLogout ends the session and forgets the cookie.

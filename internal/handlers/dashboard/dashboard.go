@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"context"
+
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/resources"
@@ -48,7 +50,17 @@ type Deps struct {
 	Support    Support
 	AccountTTL time.Duration            // how long getAccountInfo answers are reused; default 1 minute
 	Usage      installations.UsageStore // the usage ledger, for the open period
-	Now        func() time.Time         // the billing clock; default time.Now
+	// Billing tells whether the open period is invoiced already.
+	Billing installations.BillingStore
+	// Projects lists the Vercel projects a resource is connected to.
+	Projects ProjectLister
+	Now      func() time.Time // the billing clock; default time.Now
+}
+
+// ProjectLister lists the projects a resource is connected to, as
+// Vercel's project-connected webhooks recorded them.
+type ProjectLister interface {
+	ListResourceProjects(ctx context.Context, installationID, resourceID string) ([]installations.ResourceProject, error)
 }
 
 // Browser serves "Open in Provider" sign-in and the dashboard.

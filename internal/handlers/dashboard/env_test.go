@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
+	"github.com/vercel-partner/partner-server/internal/autopilot"
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
@@ -88,6 +89,7 @@ type dashEnv struct {
 	invoices  *db.Invoices
 	usage     *db.Billing
 	handler   http.Handler
+	autopilot *autopilot.Autopilot
 }
 
 func newDashEnv(t testing.TB, configure ...func(*config.Config)) *dashEnv {
@@ -105,7 +107,8 @@ func newDashEnv(t testing.TB, configure ...func(*config.Config)) *dashEnv {
 		}})
 	sim := env.Sim
 	e := &dashEnv{sim: sim, srv: env.Srv, db: env.App.DB, dbPath: path, logs: env.Logs, capture: capture,
-		resources: env.App.Resources, invoices: env.App.Invoices, usage: env.App.Billing, handler: env.App.Handler}
+		resources: env.App.Resources, invoices: env.App.Invoices, usage: env.App.Billing, handler: env.App.Handler,
+		autopilot: env.App.Autopilot}
 	var err error
 	e.client, err = vercelapi.NewClient(sim.URL(), vercelapi.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}))
 	if err != nil {
@@ -131,8 +134,9 @@ func (e *dashEnv) submitInvoice(t testing.TB) string {
 	token, _ := e.sim.Installation(dashInst)
 	start := time.Now().UTC().Truncate(time.Hour).Add(-30 * 24 * time.Hour)
 	end := start.Add(30 * 24 * time.Hour)
+	external := "inv_ours_" + rand.Text()[:6]
 	res, err := e.client.SubmitInvoice(ctx, token.AccessToken, dashInst, &vercelapi.InvoiceRequest{
-		ExternalID: "inv_ours_" + rand.Text()[:6], InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
+		ExternalID: external, InvoiceDate: vercelapi.NewTime(end.Add(-time.Hour)),
 		Period: vercelapi.Period{Start: vercelapi.NewTime(start), End: vercelapi.NewTime(end)},
 		Items: []vercelapi.Item{{BillingPlanID: "pro200", ResourceID: dashResource, Name: "Pro plan",
 			Price: "20.00", Quantity: "1", Units: "month", Total: "20.00"}},
@@ -141,7 +145,7 @@ func (e *dashEnv) submitInvoice(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.invoices.PutInvoice(ctx, installations.Invoice{InstallationID: dashInst, ID: res.InvoiceID,
+	if err := e.invoices.PutInvoice(ctx, installations.Invoice{InstallationID: dashInst, ID: res.InvoiceID, ExternalID: external,
 		Total: "20.00", State: "pending", Test: true, PeriodStart: start, PeriodEnd: end}); err != nil {
 		t.Fatal(err)
 	}

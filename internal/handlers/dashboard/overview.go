@@ -10,28 +10,46 @@ import (
 )
 
 // notices are the fixed messages a redirect after an action can ask for;
-// the query names one, it never carries text.
-var notices = map[string]string{
-	"renamed":            "The resource was renamed.",
-	"rotated":            "New secret values were issued.",
-	"plan":               "The plan was changed.",
-	"rotation_requested": "The rotation was requested; your service will issue the new values.",
+// the query names one, it never carries text. done is said once Vercel
+// has the change; pending while its delivery waits to be retried.
+var notices = map[string]struct{ done, pending string }{
+	"renamed":            {"The resource was renamed, and Vercel has the new name.", "The resource was renamed here; the new name will reach Vercel shortly."},
+	"rotated":            {"New secret values were issued and sent to Vercel.", "New secret values were issued; they will reach Vercel shortly."},
+	"plan":               {"The plan was changed, and Vercel has the change.", "The plan was changed here; the change will reach Vercel shortly."},
+	"rotation_requested": {"", "The rotation was requested: your service will issue the new values and send them to Vercel."},
 }
 
-// noticeFrom builds the page's notice from ?notice=..&delivery=..
+// Notice kinds: what the page's box says by its colour.
+const (
+	noticeDone    = "done"    // green: Vercel has it
+	noticePending = "pending" // amber: on its way
+)
+
+// noticeFrom builds the page's notice from ?notice=..&delivery=..&delivery_id=..
 func noticeFrom(r *http.Request) string {
-	q := r.URL.Query()
-	msg, ok := notices[q.Get("notice")]
-	if !ok {
-		return ""
-	}
-	switch q.Get("delivery") {
-	case installations.DeliveryDelivered:
-		msg += " Vercel has it."
-	case installations.DeliveryPending:
-		msg += " Vercel did not answer yet; it will be sent again automatically."
-	}
+	msg, _ := notice(r.URL.Query())
 	return msg
+}
+
+// notice is the message and its kind; a write Vercel has not confirmed
+// yet is never shown as done.
+func notice(q url.Values) (msg, kind string) {
+	n, ok := notices[q.Get("notice")]
+	if !ok {
+		return "", ""
+	}
+	if q.Get("delivery") == installations.DeliveryDelivered && n.done != "" {
+		return n.done, noticeDone
+	}
+	msg = n.pending
+	if q.Get("delivery") == installations.DeliveryPending {
+		msg += " Vercel did not answer yet; it is retried automatically"
+		if id := q.Get("delivery_id"); validRef.MatchString(id) {
+			msg += " (delivery " + id + ")"
+		}
+		msg += "."
+	}
+	return msg, noticePending
 }
 
 // afterAction redirects to page with a notice of what happened.
@@ -40,6 +58,9 @@ func (b *Browser) afterAction(w http.ResponseWriter, r *http.Request, page, noti
 	q := url.Values{"notice": {notice}}
 	if d.Status == installations.DeliveryDelivered || d.Status == installations.DeliveryPending {
 		q.Set("delivery", d.Status)
+	}
+	if d.Status == installations.DeliveryPending && d.ID != "" {
+		q.Set("delivery_id", d.ID)
 	}
 	http.Redirect(w, r, page+"?"+q.Encode(), http.StatusSeeOther)
 }

@@ -53,7 +53,8 @@ func TestDashboardRename(t *testing.T) {
 		t.Fatalf("ADMIN rename: %d %.300s", r.StatusCode, r.body)
 	}
 	p = get(t, admin, e.srv.URL+r.Header.Get("Location"))
-	if !strings.Contains(p.body, `<h1 id="resource-name">orders-db</h1>`) || !strings.Contains(p.body, "Vercel has it") {
+	if !strings.Contains(p.body, `<h1 id="resource-name">orders-db</h1>`) ||
+		!strings.Contains(p.body, `class="notice notice-done" id="notice" role="status">The resource was renamed, and Vercel has the new name.<`) {
 		t.Fatalf("after rename: %.800s", p.body)
 	}
 	events := e.sim.Events(dashInst)
@@ -108,7 +109,8 @@ func TestDashboardRotateAsksTheFeed(t *testing.T) {
 	if asked != 1 {
 		t.Errorf("%d rotation requests on the feed, want 1", asked)
 	}
-	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); !strings.Contains(p.body, "your service will issue the new values") {
+	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); !strings.Contains(p.body, "notice-pending") ||
+		!strings.Contains(p.body, "your service will issue the new values and send them to Vercel") {
 		t.Fatalf("no notice: %.500s", p.body)
 	}
 }
@@ -140,7 +142,8 @@ func TestDashboardRotateThroughTheHook(t *testing.T) {
 	if len(secrets) != 1 || secrets[0].Value != "postgres://new-from-hook" {
 		t.Fatalf("Vercel has %+v, want the hook's value", secrets)
 	}
-	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); strings.Contains(p.body, "new-from-hook") || !strings.Contains(p.body, "New secret values were issued") {
+	if p := get(t, admin, e.srv.URL+r.Header.Get("Location")); strings.Contains(p.body, "new-from-hook") ||
+		!strings.Contains(p.body, `notice-done" id="notice" role="status">New secret values were issued and sent to Vercel.<`) {
 		t.Fatalf("page after rotation: %.500s", p.body)
 	}
 }
@@ -218,7 +221,8 @@ func TestDashboardShowsInvoicesAndRefundsButTakesNoRefund(t *testing.T) {
 		t.Fatalf("internal refund: %d", status)
 	}
 	p = get(t, user, invURL)
-	if !strings.Contains(p.body, "state-refund_requested") || !strings.Contains(p.body, "$5.00") || !strings.Contains(p.body, "Outage credit") {
+	if !strings.Contains(p.body, `<span class="state state-refund_requested">Refund requested</span>`) || strings.Contains(p.body, ">refund_requested<") ||
+		!strings.Contains(p.body, "$5.00") || !strings.Contains(p.body, "Outage credit") {
 		t.Fatalf("after the partner's refund: %.1000s", p.body)
 	}
 	if r := get(t, admin, e.srv.URL+"/dashboard/invoices/inv_other"); r.StatusCode != http.StatusNotFound {
@@ -271,9 +275,19 @@ func TestDashboardRenameWhileVercelDown(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "delivery=pending") {
 		t.Fatalf("rename with Vercel down: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	id := loc.Query().Get("delivery_id")
 	p := get(t, admin, e.srv.URL+r.Header.Get("Location"))
-	if !strings.Contains(p.body, "will be sent again automatically") || !strings.Contains(p.body, ">later-db</h1>") {
-		t.Fatalf("pending page: %.800s", p.body)
+	want := `<p class="notice notice-pending" id="notice" role="status">The resource was renamed here; the new name will reach Vercel shortly. ` +
+		`Vercel did not answer yet; it is retried automatically (delivery ` + id + `).</p>`
+	if !strings.HasPrefix(id, "dlv_") || !strings.Contains(p.body, want) || !strings.Contains(p.body, ">later-db</h1>") {
+		t.Fatalf("pending page, want %s: %.1500s", want, p.body[strings.Index(p.body, "<main>"):])
+	}
+	// A forged delivery id is not shown.
+	q := loc.Query()
+	q.Set("delivery_id", "<b>x</b>")
+	if p := get(t, admin, e.srv.URL+loc.Path+"?"+q.Encode()); !strings.Contains(p.body, "retried automatically.</p>") || strings.Contains(p.body, "x</b>") {
+		t.Errorf("forged delivery id: %.800s", p.body[strings.Index(p.body, "<main>"):])
 	}
 	e.sim.SetDown(false)
 	deadline := time.Now().Add(10 * time.Second)

@@ -31,6 +31,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006")
 	},
+	"period":       period,
+	"stateLabel":   stateLabel,
+	"notification": notificationOf,
 }
 
 func parsePages() (*pages, error) {
@@ -59,7 +62,9 @@ type view struct {
 	Session        *installations.Session
 	Nav            string
 	Notice         string
-	RequestID      string
+	// NoticeKind colours the notice: done (green) or pending (amber).
+	NoticeKind string
+	RequestID  string
 	// FormError is a refused form's message, shown beside the form.
 	FormError string
 	// FormName names the form it belongs to ("rename", "plan").
@@ -72,6 +77,9 @@ type view struct {
 // half a page, then writes it.
 func (b *Browser) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.Product, v.RequestID, v.Support = b.ProductName, handlers.RequestID(r.Context()), b.Support
+	if v.Notice != "" && v.NoticeKind == "" {
+		_, v.NoticeKind = notice(r.URL.Query())
+	}
 	if s, ok := sessionFrom(r.Context()); ok {
 		v.Session, v.InstallationID = &s.Session, s.Session.InstallationID
 		if v.Account == "" {
@@ -106,11 +114,19 @@ func (b *Browser) renderAppError(w http.ResponseWriter, r *http.Request, err err
 	heading, message := headingFor(status), "Please try again in a moment."
 	if e, ok := appErr(err); ok && e.Kind != apperr.Internal {
 		message = e.Message
+		if h, ok := codeHeadings[e.Code]; ok {
+			heading = h
+		}
 	}
 	if status >= 500 {
 		b.Log.ErrorContext(r.Context(), "browser: request failed", "route", handlers.RoutePattern(r), "err", err)
 	}
 	b.renderError(w, r, status, heading, message)
+}
+
+// codeHeadings are headings for errors a status alone would mislabel.
+var codeHeadings = map[string]string{
+	"installation_uninstalled": "This integration was uninstalled",
 }
 
 func headingFor(status int) string {

@@ -25,6 +25,7 @@ type resourceView struct {
 	Plans              []installations.BillingPlan // plans an admin may switch to
 	SecretNames        []string
 	ProjectID, CheckID string
+	Projects           []installations.ResourceProject // connected in Vercel
 }
 
 // rows names each resource's product and plan.
@@ -102,6 +103,14 @@ func (b *Browser) renderResource(w http.ResponseWriter, r *http.Request, res ins
 				v.Plans = append(v.Plans, pl)
 			}
 		}
+	}
+	if b.Projects != nil {
+		list, err := b.Projects.ListResourceProjects(r.Context(), res.InstallationID, res.ID)
+		if err != nil {
+			b.renderAppError(w, r, err)
+			return
+		}
+		v.Projects = list
 	}
 	q := r.URL.Query()
 	if id := q.Get("project_id"); validRef.MatchString(id) {

@@ -84,7 +84,11 @@ func (b *Browser) requireSession(next http.Handler) http.Handler {
 			// Uninstalled since sign-in: the session is over.
 			_ = b.Sessions.End(ctx, id)
 			b.clearSessionCookie(w)
-			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			target := "/signin"
+			if err == nil && inst.Uninstalled() {
+				target += "?uninstalled=1"
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
 		rs := &reqSession{Session: s, Installation: inst}

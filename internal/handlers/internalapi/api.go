@@ -39,6 +39,8 @@ type Deps struct {
 	Experimentation Experimentation
 	Lifecycle       Lifecycle
 	Deliveries      Deliveries
+	Notifications   Notifications
+	Credentials     Credentials
 	Pushes          Pushes             // the event push's records; ids start "push_"
 	Vercel          *vercelcall.Caller // reads (account, member, invoice)
 	Idempotency     *handlers.Idempotency
@@ -111,6 +113,13 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
 		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
+		r.Put("/installations/{installationId}/notification", a.handleSetInstallationNotification)
+		r.Delete("/installations/{installationId}/notification", a.handleClearInstallationNotification)
+		r.Put("/installations/{installationId}/resources/{resourceId}/notification", a.handleSetResourceNotification)
+		r.Delete("/installations/{installationId}/resources/{resourceId}/notification", a.handleClearResourceNotification)
+		r.Post("/installations/{installationId}/resources/{resourceId}/suspend", a.handleSuspendResource)
+		r.Post("/installations/{installationId}/resources/{resourceId}/resume", a.handleResumeResource)
+		r.Post("/installations/{installationId}/credentials/rotate", a.handleRotateCredentials)
 		a.experimentationRoutes(r)
 	})
 	r.Get("/installations/{installationId}/resources/{resourceId}/experimentation/global-config", a.handleGetGlobalConfig)

@@ -137,5 +137,7 @@ func runView(rep autopilot.Report) map[string]any {
 			Balances: len(rep.Balances), Finalizations: len(rep.Finalizations)},
 		"deliveries": map[string][]string{"billingData": rep.BillingData, "invoices": rep.Invoices,
 			"balances": rep.Balances, "finalizations": rep.Finalizations},
+		"suspended": rep.Suspended,
+		"dunning":   rep.Dunning,
 	}
 }

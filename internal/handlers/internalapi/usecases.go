@@ -4,10 +4,12 @@ import (
 	"context"
 
 	"github.com/vercel-partner/partner-server/internal/billing"
+	"github.com/vercel-partner/partner-server/internal/credentials"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
+	"github.com/vercel-partner/partner-server/internal/notifications"
 	"github.com/vercel-partner/partner-server/internal/resources"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 )
@@ -23,6 +25,24 @@ type (
 		Change(ctx context.Context, key, installationID, resourceID string, p resources.Patch) (installations.Resource, deliveries.Delivery, error)
 		Import(ctx context.Context, key, installationID, resourceID string, in resources.Import) (installations.Resource, deliveries.Delivery, error)
 		Remove(ctx context.Context, key, installationID, resourceID string) (deliveries.Delivery, error)
+		Suspend(ctx context.Context, key, installationID, resourceID string, also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+		Resume(ctx context.Context, key, installationID, resourceID string, also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Notifications are the notifications Vercel shows
+	// (notifications.Service).
+	Notifications interface {
+		SetInstallation(ctx context.Context, key, installationID string, n installations.Notification,
+			also ...deliveries.Local) (installations.Installation, deliveries.Delivery, error)
+		ClearInstallation(ctx context.Context, key, installationID string,
+			also ...deliveries.Local) (installations.Installation, deliveries.Delivery, error)
+		SetResource(ctx context.Context, key, installationID, resourceID string, n installations.Notification,
+			also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+		ClearResource(ctx context.Context, key, installationID, resourceID string,
+			also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)
+	}
+	// Credentials rotates installation tokens (credentials.Service).
+	Credentials interface {
+		Rotate(ctx context.Context, installationID string) (credentials.Result, error)
 	}
 	// Experimentation is a resource's flags and experiments, queued for
 	// Vercel (resources.Service).
@@ -63,4 +83,6 @@ var (
 	_ Lifecycle       = (*lifecycle.Service)(nil)
 	_ Deliveries      = (*deliveries.Service)(nil)
 	_ Pushes          = (*eventpush.Service)(nil)
+	_ Notifications   = (*notifications.Service)(nil)
+	_ Credentials     = (*credentials.Service)(nil)
 )

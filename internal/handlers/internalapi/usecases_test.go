@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/billing"
+	"github.com/vercel-partner/partner-server/internal/credentials"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/internalapi"
@@ -49,6 +51,36 @@ func (f *fakes) Change(_ context.Context, key, inst, rid string, p resources.Pat
 		return installations.Resource{}, deliveries.Delivery{}, f.err
 	}
 	return installations.Resource{ID: rid, Name: *p.Name}, d, nil
+}
+
+func (f *fakes) Suspend(_ context.Context, key, inst, rid string, _ ...deliveries.Local) (installations.Resource, deliveries.Delivery, error) {
+	return installations.Resource{ID: rid, Status: "suspended"}, f.record("Suspend", key, inst, rid), f.err
+}
+
+func (f *fakes) Resume(_ context.Context, key, inst, rid string, _ ...deliveries.Local) (installations.Resource, deliveries.Delivery, error) {
+	f.record("Resume", key, inst, rid)
+	return installations.Resource{ID: rid, Status: "resumed"}, deliveries.Delivery{}, f.err // already as asked
+}
+
+func (f *fakes) SetInstallation(_ context.Context, key, inst string, n installations.Notification, _ ...deliveries.Local) (installations.Installation, deliveries.Delivery, error) {
+	return installations.Installation{ID: inst, Notification: n.JSON()}, f.record("SetInstallation", key, inst, n.Level, n.Title), f.err
+}
+
+func (f *fakes) ClearInstallation(_ context.Context, key, inst string, _ ...deliveries.Local) (installations.Installation, deliveries.Delivery, error) {
+	return installations.Installation{ID: inst}, f.record("ClearInstallation", key, inst), f.err
+}
+
+func (f *fakes) SetResource(_ context.Context, key, inst, rid string, n installations.Notification, _ ...deliveries.Local) (installations.Resource, deliveries.Delivery, error) {
+	return installations.Resource{ID: rid, Notification: n.JSON()}, f.record("SetResource", key, inst, rid, n.Level), f.err
+}
+
+func (f *fakes) ClearResource(_ context.Context, key, inst, rid string, _ ...deliveries.Local) (installations.Resource, deliveries.Delivery, error) {
+	return installations.Resource{ID: rid}, f.record("ClearResource", key, inst, rid), f.err
+}
+
+func (f *fakes) Rotate(_ context.Context, inst string) (credentials.Result, error) {
+	f.record("Rotate", inst)
+	return credentials.Result{InstallationID: inst, RotatedAt: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), Revoked: true}, f.err
 }
 
 func (f *fakes) Import(_ context.Context, key, inst, rid string, in resources.Import) (installations.Resource, deliveries.Delivery, error) {
@@ -121,12 +153,28 @@ func TestHandlersDecodeCallOnceAndEncode(t *testing.T) {
 			200, "Finalize internal:icfg_f k1 icfg_f", `"id":"dlv_fake"`},
 		{"a refund", "POST", "/installations/icfg_f/invoices/inv_1/refund", `{"total":"5.00","reason":"goodwill"}`, nil,
 			200, "Refund internal:icfg_f k1 icfg_f inv_1 5.00 goodwill", `"id":"dlv_fake"`},
+		{"an installation notification", "PUT", "/installations/icfg_f/notification", `{"level":"warn","title":"Disk almost full"}`, nil,
+			200, "SetInstallation internal:icfg_f k1 icfg_f warn Disk almost full", `"notification":{"level":"warn","title":"Disk almost full"}`},
+		{"an installation notification cleared", "DELETE", "/installations/icfg_f/notification", ``, nil,
+			200, "ClearInstallation internal:icfg_f k1 icfg_f", `"notification":null`},
+		{"a resource notification", "PUT", "/installations/icfg_f/resources/res_1/notification", `{"level":"info","title":"Hi","href":"https://p.example/x"}`, nil,
+			200, "SetResource internal:icfg_f k1 icfg_f res_1 info", `"href":"https://p.example/x"`},
+		{"a resource notification cleared", "DELETE", "/installations/icfg_f/resources/res_1/notification", ``, nil,
+			200, "ClearResource internal:icfg_f k1 icfg_f res_1", `"notification":null`},
+		{"a suspension", "POST", "/installations/icfg_f/resources/res_1/suspend", ``, nil,
+			200, "Suspend internal:icfg_f k1 icfg_f res_1", `"status":"suspended"`},
+		{"a resumption of a resource not suspended", "POST", "/installations/icfg_f/resources/res_1/resume", ``, nil,
+			200, "Resume internal:icfg_f k1 icfg_f res_1", `"delivery":null`},
+		{"a token rotation", "POST", "/installations/icfg_f/credentials/rotate", ``, nil,
+			200, "Rotate icfg_f", `{"revoked":true,"rotatedAt":"2026-05-01T12:00:00Z"}`},
+		{"a rotation already running", "POST", "/installations/icfg_f/credentials/rotate", ``,
+			apperr.New(apperr.Conflict, "rotation_in_progress", "busy"), 409, "Rotate icfg_f", `"code":"rotation_in_progress"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := &fakes{err: tc.err}
 			srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []internalapi.Token{{Name: "t", Secret: "tok"}},
-				Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f}))
+				Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f, Notifications: f, Credentials: f}))
 			defer srv.Close()
 			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Authorization", "Bearer tok")

@@ -29,7 +29,7 @@ type provisionView struct {
 }
 
 func (s *Server) resourceView(r installations.Resource) resourceView {
-	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), ProtocolSettings: r.ProtocolSettings}
+	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), Notification: r.Notification, ProtocolSettings: r.ProtocolSettings}
 }
 
 func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +44,6 @@ func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := provisionView{resourceView: s.resourceView(out.Resource), Secrets: out.Secrets}
-	v.Notification = out.Notification
 	handlers.WriteJSON(w, http.StatusOK, v)
 }
 

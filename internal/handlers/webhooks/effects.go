@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -22,6 +23,12 @@ func (h *Handler) effect(ev installations.WebhookEvent) installations.LocalChang
 		apply = h.memberChanged(ev)
 	case installations.WebhookProjectConnected, installations.WebhookProjectDisconnected:
 		apply = h.project(ev)
+	case installations.WebhookTransferred:
+		apply = h.transferred(ev)
+	case installations.WebhookScopeChangeConfirmed:
+		apply = h.scopesChanged(ev)
+	case installations.WebhookPermissionUpgraded:
+		apply = h.permissionUpgraded(ev)
 	default:
 		if state, ok := installations.InvoiceState(ev.Type); ok {
 			apply = h.invoice(ev, state)
@@ -69,7 +76,90 @@ func (h *Handler) invoice(ev installations.WebhookEvent, state string) func(cont
 			h.Log.WarnContext(ctx, "invoice webhook without a usable invoiceId", "event_id", ev.ID)
 			return nil
 		}
+		if err := h.dunning(ctx, tx, ev, in.ID, p.InvoiceID); err != nil {
+			return err
+		}
 		return tx.PutInvoice(ctx, p.Invoice(in.ID, state))
+	}
+}
+
+// dunning records a failed or a successful payment for dunning, before
+// the invoice record (a failure of an invoice we had no record of is
+// kept, never acted on). It runs whether dunning is on or not, so it
+// starts from what happened when turned on.
+func (h *Handler) dunning(ctx context.Context, tx installations.Tx, ev installations.WebhookEvent, inst, invoiceID string) error {
+	at := eventTime(ev)
+	switch ev.Type {
+	case installations.WebhookInvoiceNotPaid, installations.WebhookInvoiceOverdue:
+		kind, _ := installations.InvoiceState(ev.Type)
+		return tx.InvoiceFailed(ctx, inst, invoiceID, kind, at)
+	case installations.WebhookInvoicePaid:
+		return tx.InvoicePaid(ctx, inst, invoiceID, at)
+	}
+	return nil
+}
+
+// eventTime is when Vercel says ev happened (its createdAt), never later
+// than now; now when it does not say.
+func eventTime(ev installations.WebhookEvent) time.Time {
+	now := time.Now()
+	if ev.SentAt.IsZero() || ev.SentAt.After(now) {
+		return now
+	}
+	return ev.SentAt
+}
+
+// followUp runs once a new event is stored: a payment event asks dunning
+// to act on it.
+func (h *Handler) followUp(ev installations.WebhookEvent) {
+	switch ev.Type {
+	case installations.WebhookInvoiceNotPaid, installations.WebhookInvoiceOverdue, installations.WebhookInvoicePaid:
+		if h.Dunning != nil && ev.InstallationID != "" {
+			h.Dunning.Kick(ev.InstallationID)
+		}
+	}
+}
+
+// transferred records the team and account the installation moved to
+// and ends its sessions: their members belong to the previous team.
+func (h *Handler) transferred(ev installations.WebhookEvent) func(context.Context, installations.Tx, installations.Installation) error {
+	return func(ctx context.Context, tx installations.Tx, in installations.Installation) error {
+		var p installations.TransferWebhook
+		if !h.decode(ctx, ev, &p) || (p.NewTeamID == "" && p.NewAccountID == "") ||
+			(p.NewTeamID != "" && installations.CheckID("newTeamId", p.NewTeamID) != nil) ||
+			(p.NewAccountID != "" && installations.CheckID("newAccountId", p.NewAccountID) != nil) {
+			h.Log.WarnContext(ctx, "transfer webhook without usable newTeamId or newAccountId", "event_id", ev.ID)
+			return nil
+		}
+		if err := tx.MoveInstallation(ctx, in.ID, p.NewTeamID, p.NewAccountID); err != nil {
+			return err
+		}
+		return tx.EndInstallationSessions(ctx, in.ID)
+	}
+}
+
+// scopesChanged replaces the installation's scopes with the confirmed ones.
+func (h *Handler) scopesChanged(ev installations.WebhookEvent) func(context.Context, installations.Tx, installations.Installation) error {
+	return func(ctx context.Context, tx installations.Tx, in installations.Installation) error {
+		var p installations.ScopeWebhook
+		if !h.decode(ctx, ev, &p) || p.Configuration.Scopes == nil ||
+			installations.CheckTexts("scopes", *p.Configuration.Scopes, installations.MaxScopes, installations.MaxScope) != nil {
+			h.Log.WarnContext(ctx, "scope webhook without usable configuration.scopes", "event_id", ev.ID)
+			return nil
+		}
+		return tx.SetInstallationScopes(ctx, in.ID, *p.Configuration.Scopes)
+	}
+}
+
+// permissionUpgraded records the projects the installation may now reach.
+func (h *Handler) permissionUpgraded(ev installations.WebhookEvent) func(context.Context, installations.Tx, installations.Installation) error {
+	return func(ctx context.Context, tx installations.Tx, in installations.Installation) error {
+		var p installations.PermissionWebhook
+		if !h.decode(ctx, ev, &p) || len(p.Check()) > 0 {
+			h.Log.WarnContext(ctx, "permission webhook with unusable projects", "event_id", ev.ID)
+			return nil
+		}
+		return tx.SetInstallationProjects(ctx, in.ID, p.Configuration.ProjectSelection, p.Projects.Added, p.Projects.Removed)
 	}
 }
 

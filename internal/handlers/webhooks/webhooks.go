@@ -24,7 +24,12 @@ type Deps struct {
 	Store        installations.WebhookStore
 	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
 	MaxBody      int64                 // max_body_bytes: larger bodies are 413; default 1 MB
+	// Dunning, when set, hears of each new payment event (dunning.Service).
+	Dunning Kicker
 }
+
+// Kicker asks for an installation's dunning to be settled now.
+type Kicker interface{ Kick(installationID string) }
 
 // Handler serves /webhooks.
 type Handler struct {
@@ -80,6 +85,9 @@ func (h *Handler) handleVercel(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		handlers.WriteError(w, r, h.Log, err)
 		return
+	}
+	if stored {
+		h.followUp(ev)
 	}
 	h.Log.InfoContext(r.Context(), "webhook received", "event_id", ev.ID, "type", ev.Type,
 		"installation_id", ev.InstallationID, "duplicate", !stored)
