@@ -106,6 +106,17 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 	}
 	saveScreenshot(t, ctx, "console-installation.png")
 
+	before, _ := d.sim.Installation(demoInstallation)
+	do(t, ctx, "rotate the installation's token",
+		chromedp.Click(chromedp.ID("rotate")),
+		chromedp.WaitVisible(chromedp.CSS(`#notice[data-notice^="rotated"]`)))
+	if notice := get(t, ctx, chromedp.Text(chromedp.ID("notice"))); !strings.Contains(notice, "Vercel token was rotated") {
+		t.Fatalf("after the rotation: %q", notice)
+	}
+	if after, _ := d.sim.Installation(demoInstallation); after.AccessToken == before.AccessToken || len(d.sim.RequestsTo(vercelsim.RouteRotateCredential)) != 1 {
+		t.Fatal("Vercel did not rotate the installation's token")
+	}
+
 	do(t, ctx, "the dead delivery",
 		chromedp.Navigate(d.public+"/console/deliveries?status=dead"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-delivery="`+dead+`"] button.retry`)))
@@ -125,7 +136,7 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 
 	do(t, ctx, "the audit log", chromedp.Navigate(d.public+"/console/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
 	rows := get(t, ctx, chromedp.Text(chromedp.ID("audit")))
-	for _, want := range []string{demoStaffOperator, "console.sign_in", "invoice.refund", "delivery.retry", demoTokenName} {
+	for _, want := range []string{demoStaffOperator, "console.sign_in", "invoice.refund", "credentials.rotate", "delivery.retry", demoTokenName} {
 		if !strings.Contains(rows, want) {
 			t.Errorf("the audit page does not show %s:\n%s", want, rows)
 		}
@@ -138,7 +149,7 @@ func TestBrowserConsoleOperatorFindsRefundsRetriesAndIsAudited(t *testing.T) {
 	for _, e := range entries {
 		seen[e.Action] = e.Actor
 	}
-	for _, action := range []string{"console.sign_in", "invoice.refund", "delivery.retry"} {
+	for _, action := range []string{"console.sign_in", "invoice.refund", "credentials.rotate", "delivery.retry"} {
 		if seen[action] != demoStaffOperator {
 			t.Errorf("audit %s by %q, want %s", action, seen[action], demoStaffOperator)
 		}
@@ -213,6 +224,12 @@ func TestBrowserConsoleViewerSeesEverythingAndIsRefusedEveryAction(t *testing.T)
 		chromedp.RemoveAttribute(chromedp.CSS(form+" button"), "disabled"),
 		chromedp.Click(chromedp.CSS(form+" button")),
 		chromedp.WaitVisible(chromedp.ID("error")))
+	refused("rotate the token",
+		chromedp.Navigate(d.public+"/console/installations/"+demoInstallation),
+		chromedp.WaitVisible(chromedp.ID("rotate")),
+		chromedp.RemoveAttribute(chromedp.ID("rotate"), "disabled"),
+		chromedp.Click(chromedp.ID("rotate")),
+		chromedp.WaitVisible(chromedp.ID("error")))
 	row := `[data-delivery="` + dead + `"]`
 	refused("retry",
 		chromedp.Navigate(d.public+"/console/deliveries?status=dead"),
@@ -230,6 +247,9 @@ func TestBrowserConsoleViewerSeesEverythingAndIsRefusedEveryAction(t *testing.T)
 
 	if n := len(d.sim.RequestsTo(vercelsim.RouteUpdateInvoice)); n != 0 {
 		t.Errorf("Vercel received %d refunds from a viewer", n)
+	}
+	if n := len(d.sim.RequestsTo(vercelsim.RouteRotateCredential)); n != 0 {
+		t.Errorf("Vercel received %d token rotations from a viewer", n)
 	}
 	if dl, _ := d.app.Deliveries.Get(t.Context(), dead); dl.Status != deliveries.StatusDead {
 		t.Errorf("the viewer's retry changed the delivery: %s", dl.Status)

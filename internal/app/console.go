@@ -28,5 +28,6 @@ func (a *App) console(cfg *config.Config, res *resources.Service, life *lifecycl
 		Log: a.Log, PublicURL: cfg.PublicURL, ProductName: product, SignIn: flow, Sessions: a.staffLife,
 		Installations: a.Installations, Directory: a.Directory, Invoices: a.Invoices, Webhooks: a.Webhooks, Audit: a.Audit,
 		Resources: res, Lifecycle: life, Deliveries: a.Deliveries, Billing: a.Autopilot, Pushes: a.Pushes,
+		Notifications: a.Notifications, Suspensions: res, Credentials: a.Credentials,
 	})
 }

@@ -38,14 +38,16 @@ func (c *Console) handleSetNotification(w http.ResponseWriter, r *http.Request) 
 		c.renderAppError(w, r, err)
 		return
 	}
-	n := Notification{Level: r.PostFormValue("level"), Title: r.PostFormValue("title"),
+	n := installations.Notification{Level: r.PostFormValue("level"), Title: r.PostFormValue("title"),
 		Message: r.PostFormValue("message"), Href: r.PostFormValue("href")}
 	d, err := c.act(r, installations.AuditEntry{Action: "notification.set", InstallationID: in.ID, Target: targetOf(rid),
 		Detail: n.Level + ": " + n.Title}, func(also deliveries.Local) (deliveries.Delivery, error) {
 		if rid == "" {
-			return c.Notifications.SetInstallation(r.Context(), in.ID, n, also)
+			_, d, err := c.Notifications.SetInstallation(r.Context(), "", in.ID, n, also)
+			return d, err
 		}
-		return c.Notifications.SetResource(r.Context(), in.ID, rid, n, also)
+		_, d, err := c.Notifications.SetResource(r.Context(), "", in.ID, rid, n, also)
+		return d, err
 	})
 	if err != nil {
 		c.renderAppError(w, r, err)
@@ -71,9 +73,11 @@ func (c *Console) handleClearNotification(w http.ResponseWriter, r *http.Request
 	d, err := c.act(r, installations.AuditEntry{Action: "notification.clear", InstallationID: in.ID, Target: targetOf(rid)},
 		func(also deliveries.Local) (deliveries.Delivery, error) {
 			if rid == "" {
-				return c.Notifications.ClearInstallation(r.Context(), in.ID, also)
+				_, d, err := c.Notifications.ClearInstallation(r.Context(), "", in.ID, also)
+				return d, err
 			}
-			return c.Notifications.ClearResource(r.Context(), in.ID, rid, also)
+			_, d, err := c.Notifications.ClearResource(r.Context(), "", in.ID, rid, also)
+			return d, err
 		})
 	if err != nil {
 		c.renderAppError(w, r, err)
@@ -97,7 +101,7 @@ func (c *Console) handleResume(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) resourceState(w http.ResponseWriter, r *http.Request, action, notice string,
-	change func(ctx context.Context, installationID, resourceID string, also ...deliveries.Local) (deliveries.Delivery, error)) {
+	change func(ctx context.Context, key, installationID, resourceID string, also ...deliveries.Local) (installations.Resource, deliveries.Delivery, error)) {
 	in, err := c.installation(r)
 	rid, ok := resourceRef(r)
 	if err == nil && (!ok || rid == "") {
@@ -108,7 +112,10 @@ func (c *Console) resourceState(w http.ResponseWriter, r *http.Request, action, 
 		return
 	}
 	d, err := c.act(r, installations.AuditEntry{Action: action, InstallationID: in.ID, Target: targetOf(rid)},
-		func(also deliveries.Local) (deliveries.Delivery, error) { return change(r.Context(), in.ID, rid, also) })
+		func(also deliveries.Local) (deliveries.Delivery, error) {
+			_, d, err := change(r.Context(), "", in.ID, rid, also)
+			return d, err
+		})
 	if err != nil {
 		c.renderAppError(w, r, err)
 		return
@@ -129,8 +136,8 @@ func (c *Console) handleRotate(w http.ResponseWriter, r *http.Request) {
 	revoked := false
 	_, err = c.act(r, installations.AuditEntry{Action: "credentials.rotate", InstallationID: in.ID, Target: "installation token"},
 		func(deliveries.Local) (deliveries.Delivery, error) {
-			var err error
-			revoked, err = c.Credentials.Rotate(r.Context(), in.ID)
+			res, err := c.Credentials.Rotate(r.Context(), in.ID)
+			revoked = res.Revoked
 			return deliveries.Delivery{}, err
 		})
 	if err != nil {
