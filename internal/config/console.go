@@ -142,6 +142,15 @@ func (ts InternalTokens) Named() []InternalToken {
 	return out
 }
 
+// values are the tokens themselves.
+func (ts InternalTokens) values() []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Token
+	}
+	return out
+}
+
 // Bare makes a list of unnamed tokens (tests and tools).
 func Bare(tokens ...string) InternalTokens {
 	out := make(InternalTokens, len(tokens))
