@@ -193,7 +193,17 @@ func delivered(d *demoRun, resourceID string) bool {
 // saveScreenshot writes a full-page PNG under $ARTIFACTS_DIR, when set.
 func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, chromedp.FullScreenshot(100))
+	savePNG(t, get(t, ctx, chromedp.FullScreenshot(100)), name)
+}
+
+// saveViewport writes what the window shows as a PNG under $ARTIFACTS_DIR.
+func saveViewport(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	savePNG(t, get(t, ctx, chromedp.CaptureScreenshot()), name)
+}
+
+func savePNG(t *testing.T, png []byte, name string) {
+	t.Helper()
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("%s is not a PNG", name)
 	}

@@ -185,7 +185,7 @@ func phonePages(t *testing.T, d *demoRun, ctx context.Context) {
 				t.Errorf("%s: controls without a label: %q", p, unlabeled)
 			}
 			if width == 390 && p == "/console/installations/"+demoInstallation {
-				saveScreenshot(t, ctx, "console-installation-phone.png")
+				saveViewport(t, ctx, "console-installation-phone.png")
 			}
 		}
 	}

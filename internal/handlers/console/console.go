@@ -36,7 +36,7 @@ type Deps struct {
 	Invoices      installations.InvoiceStore
 	Webhooks      installations.WebhookLog
 	Audit         installations.AuditStore
-	// The use cases (usecases.go, state.go); the state ones are optional.
+	// The use cases (usecases.go, state.go).
 	Resources     Resources
 	Lifecycle     Lifecycle
 	Deliveries    Deliveries
@@ -73,7 +73,8 @@ func New(d Deps) (http.Handler, error) {
 	}
 	switch {
 	case d.SignIn == nil, d.Sessions == nil, d.Installations == nil, d.Directory == nil, d.Invoices == nil,
-		d.Webhooks == nil, d.Audit == nil, d.Resources == nil, d.Lifecycle == nil, d.Deliveries == nil, d.Billing == nil:
+		d.Webhooks == nil, d.Audit == nil, d.Resources == nil, d.Lifecycle == nil, d.Deliveries == nil, d.Billing == nil,
+		d.Notifications == nil, d.Suspensions == nil, d.Credentials == nil:
 		return nil, errors.New("console: missing dependency")
 	}
 	origin, err := url.Parse(d.PublicURL)
@@ -112,7 +113,13 @@ func (c *Console) routes() http.Handler {
 			r.Post("/installations/{installationId}/billing/periods/{period}/retry", c.handleRequeue)
 			r.Post("/deliveries/{deliveryId}/retry", c.handleRetry)
 			r.Post("/deliveries/{deliveryId}/cancel", c.handleCancel)
-			c.stateRoutes(r)
+			r.Post("/installations/{installationId}/notification", c.handleSetNotification)
+			r.Post("/installations/{installationId}/notification/clear", c.handleClearNotification)
+			r.Post("/installations/{installationId}/resources/{resourceId}/notification", c.handleSetNotification)
+			r.Post("/installations/{installationId}/resources/{resourceId}/notification/clear", c.handleClearNotification)
+			r.Post("/installations/{installationId}/resources/{resourceId}/suspend", c.handleSuspend)
+			r.Post("/installations/{installationId}/resources/{resourceId}/resume", c.handleResume)
+			r.Post("/installations/{installationId}/credentials/rotate", c.handleRotate)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -135,24 +142,6 @@ func (c *Console) routes() http.Handler {
 		})).ServeHTTP(w, r)
 	}))
 	return cop.Handler(r)
-}
-
-// stateRoutes are the notification, suspension and token actions whose
-// use cases are wired.
-func (c *Console) stateRoutes(r chi.Router) {
-	if c.Notifications != nil {
-		r.Post("/installations/{installationId}/notification", c.handleSetNotification)
-		r.Post("/installations/{installationId}/notification/clear", c.handleClearNotification)
-		r.Post("/installations/{installationId}/resources/{resourceId}/notification", c.handleSetNotification)
-		r.Post("/installations/{installationId}/resources/{resourceId}/notification/clear", c.handleClearNotification)
-	}
-	if c.Suspensions != nil {
-		r.Post("/installations/{installationId}/resources/{resourceId}/suspend", c.handleSuspend)
-		r.Post("/installations/{installationId}/resources/{resourceId}/resume", c.handleResume)
-	}
-	if c.Credentials != nil {
-		r.Post("/installations/{installationId}/credentials/rotate", c.handleRotate)
-	}
 }
 
 // contentSecurityPolicy allows no script, styles from us, forms posting

@@ -81,8 +81,6 @@ type installationView struct {
 	Open         *openPeriod
 	OpenError    string
 	Deliveries   []deliveries.Delivery
-	// Which actions the app wires (state.go).
-	Notifications, Suspensions, Credentials bool
 }
 
 // handleInstallation shows one installation with everything staff act
@@ -126,8 +124,7 @@ func (c *Console) installation(r *http.Request) (installations.Installation, err
 }
 
 func (c *Console) installationView(ctx context.Context, in installations.Installation) (installationView, error) {
-	v := installationView{Installation: in, Notification: notificationOf(in.Notification),
-		Notifications: c.Notifications != nil, Suspensions: c.Suspensions != nil, Credentials: c.Credentials != nil}
+	v := installationView{Installation: in, Notification: notificationOf(in.Notification)}
 	var err error
 	if v.Members, err = c.Directory.Members(ctx, in.ID); err != nil {
 		return v, err
