@@ -186,3 +186,12 @@ func demoCurl(base, token, inst string, resources []vercelsim.Resource) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// branchesNote lists the preview branches the demo's hook created and has
+// not dropped yet.
+func branchesNote(branches []string) string {
+	if len(branches) == 0 {
+		return "None. Deploy a preview of prj_demo (Deployments, above): its action creates a branch, cleanup drops it."
+	}
+	return strings.Join(branches, "\n")
+}

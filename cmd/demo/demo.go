@@ -182,6 +182,7 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		return err
 	}
 	d.api = internalClient{base: d.public, token: d.secrets.InternalToken, http: &http.Client{Timeout: 30 * time.Second}}
+	d.hook.useAPI(d.api)
 	go func() { d.served <- d.app.Serve(ctx, ln) }()
 	return nil
 }
@@ -213,7 +214,8 @@ func (d *demoRun) console() vercelsim.Console {
 		Actions:   demoActions(d.sim, d.api, d.app.Autopilot.Grace, d.dunningGrace()),
 		StartOver: "To start the whole demo from scratch instead, stop it (Ctrl-C) and run go run ./cmd/demo -reset.",
 		Notes: func(inst string) []vercelsim.ConsoleNote {
-			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))}}
+			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))},
+				{Title: "Branches the demo's database service holds", Text: branchesNote(d.hook.Branches())}}
 		},
 	}
 }

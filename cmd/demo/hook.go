@@ -2,24 +2,36 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/vercel-partner/partner-server/internal/deployments"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 )
 
-// demoHook plays the partner's own provisioning service: it "creates" a
-// database for each resource and answers its connection secrets.
+// demoHook plays the partner's own database service: it "creates" a
+// database for each resource and answers its connection secrets, and a
+// branch of it for each preview deployment, dropped at cleanup.
 type demoHook struct {
 	secret string
 	srv    *http.Server
 	url    string
+
+	mu       sync.Mutex
+	api      internalClient    // set once our server runs: branches are reported through it
+	branches map[string]string // by deployment and resource: the branch's name
+	work     sync.WaitGroup    // branches being created
+	closed   bool
 }
 
 func startDemoHook(secret string) (*demoHook, error) {
@@ -27,13 +39,28 @@ func startDemoHook(secret string) (*demoHook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: hook: %w", err)
 	}
-	h := &demoHook{secret: secret, url: "http://" + ln.Addr().String() + "/provision"}
+	h := &demoHook{secret: secret, url: "http://" + ln.Addr().String() + "/provision", branches: map[string]string{}}
 	h.srv = &http.Server{Handler: http.HandlerFunc(h.serve), ReadHeaderTimeout: 5 * time.Second}
 	go h.srv.Serve(ln)
 	return h, nil
 }
 
-func (h *demoHook) Close() { h.srv.Close() }
+// Close stops the hook and waits for the branches it is creating.
+func (h *demoHook) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.srv.Close()
+	h.work.Wait()
+}
+
+// useAPI gives the hook the internal API, through which it reports the
+// branches it creates.
+func (h *demoHook) useAPI(c internalClient) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.api = c
+}
 
 func (h *demoHook) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -56,16 +83,79 @@ func (h *demoHook) serve(w http.ResponseWriter, r *http.Request) {
 		demoREPL(w, body)
 		return
 	}
-	ans := provisioning.Response{Secrets: []provisioning.Secret{}}
+	var ans any = provisioning.Response{Secrets: []provisioning.Secret{}}
 	switch req.Type {
 	case provisioning.TypeProvision:
-		ans.Status = "ready"
-		ans.Secrets = demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)
+		ans = provisioning.Response{Status: "ready", Secrets: demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)}
 	case provisioning.TypeRotateSecrets:
-		ans.Secrets = demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)
+		ans = provisioning.Response{Secrets: demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)}
+	case deployments.TypeAction, deployments.TypeActionCancel, deployments.TypeActionCleanup,
+		deployments.TypeCheckRun, deployments.TypeCheckRunCancel:
+		var dr deployments.Request
+		json.Unmarshal(body, &dr)
+		ans = h.deployment(dr)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(ans)
+}
+
+// deployment answers a deployment request: a branch is being created
+// (running; done a moment later through the internal API), the branch's
+// migrations passed (the check run), or the branch is dropped.
+func (h *demoHook) deployment(r deployments.Request) any {
+	branch := branchName(r.DeploymentID)
+	key := r.DeploymentID + "/" + r.ResourceID
+	switch r.Type {
+	case deployments.TypeAction:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.closed {
+			return map[string]any{"async": true}
+		}
+		h.work.Go(func() { h.createBranch(r, branch) })
+		return map[string]any{"status": "running", "statusText": "creating branch " + branch}
+	case deployments.TypeCheckRun:
+		return map[string]any{"status": "completed", "conclusion": "succeeded",
+			"output": map[string]any{"branch": branch, "migrations": "3 applied", "schema": "up to date"}}
+	case deployments.TypeActionCancel, deployments.TypeActionCleanup:
+		h.mu.Lock()
+		delete(h.branches, key)
+		h.mu.Unlock()
+	}
+	return map[string]any{}
+}
+
+// createBranch "creates" the branch, then reports it with its own
+// DATABASE_URL through the internal API, as a real service would once its
+// work is done.
+func (h *demoHook) createBranch(r deployments.Request, branch string) {
+	time.Sleep(1500 * time.Millisecond)
+	h.mu.Lock()
+	h.branches[r.DeploymentID+"/"+r.ResourceID] = branch
+	api := h.api
+	h.mu.Unlock()
+	if api.base == "" {
+		return
+	}
+	url := fmt.Sprintf("postgres://app:%s@%s.%s.db.demo.invalid:5432/main", strings.ToLower(rand.Text()[:16]), branch, strings.ToLower(r.ResourceID))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	api.do(ctx, http.MethodPatch, "/installations/"+r.InstallationID+"/deployments/"+r.DeploymentID+"/actions/"+r.ResourceID+"/"+r.Action,
+		map[string]any{"status": "succeeded", "statusText": "branch " + branch + " is ready", "outcomes": []any{
+			map[string]any{"kind": "resource-secrets", "secrets": []any{map[string]any{"name": "DATABASE_URL", "value": url}}}}})
+}
+
+// Branches lists the branches the demo's database service holds.
+func (h *demoHook) Branches() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Sorted(maps.Values(h.branches))
+}
+
+// branchName is a preview deployment's branch: one per deployment.
+func branchName(deploymentID string) string {
+	id := strings.ToLower(strings.TrimPrefix(deploymentID, "dpl_"))
+	return "preview-" + id[:min(len(id), 10)]
 }
 
 // demoDatabaseSecrets are fresh, made-up credentials of a resource.

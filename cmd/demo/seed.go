@@ -58,6 +58,12 @@ func seedDemo(ctx context.Context, sim *vercelsim.Sim, public string, api intern
 			mainName = r.name
 		}
 	}
+	// A project connected to main-db: the page can deploy a preview of it.
+	ev := sim.ProjectConnectedEvent(demoInstallation, mainID, vercelsim.Project{ID: "prj_demo", Name: "demo-app"},
+		[]string{"production", "preview", "development"})
+	if status, err := sim.DeliverWebhook(ctx, public+"/webhooks/vercel", ev); err != nil || status != http.StatusOK {
+		return fmt.Errorf("demo: connect prj_demo: %d %v", status, err)
+	}
 	id, err := seedInvoice(ctx, api, mainID, mainName, time.Now())
 	if err != nil {
 		return err

@@ -69,9 +69,15 @@ func TestUnsignedWebhookFloodKeepsMemoryBounded(t *testing.T) {
 		if s == http.StatusServiceUnavailable && retryAfter[i] == "" {
 			t.Errorf("post %d: 503 without Retry-After", i)
 		}
-		if s != http.StatusUnauthorized && s != http.StatusServiceUnavailable {
+		// 0: the connection broke before an answer was read, as when the
+		// server answers early and closes while a slow machine is still
+		// sending; no status to judge, so not a wrong one.
+		if s != 0 && s != http.StatusUnauthorized && s != http.StatusServiceUnavailable {
 			t.Errorf("post %d: status %d, want 401 or 503", i, s)
 		}
+	}
+	if counts[0] == posts {
+		t.Fatal("no post got an answer")
 	}
 	t.Logf("%d unsigned 1 MB posts: statuses %v; RSS idle %d MB, peak %d MB", posts, counts, idle>>20, peak>>20)
 	if peak > peakRSSLimit {

@@ -26,6 +26,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/config"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/deployments"
 	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/handlers/dashboard"
@@ -77,6 +78,7 @@ type App struct {
 	Audit         *db.Audit
 	Directory     *db.Directory
 	Deliveries    *deliveries.Service
+	Deployments   *deployments.Service
 	Pushes        *eventpush.Service
 	Autopilot     *autopilot.Autopilot
 	Notifications *notifications.Service
@@ -179,6 +181,10 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
 	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
 	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
+	a.Deployments = deployments.New(deployments.Deps{Store: db.NewDeployments(a.DB), Tx: a.DB.InTx, Resources: a.Resources,
+		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, PublicURL: cfg.PublicURL, Log: a.Log},
+		deployments.Options{ActionTimeout: cfg.Deployments.ActionTimeout, HookTimeout: cfg.Provisioning.HookTimeout,
+			PollInterval: cfg.Deliveries.PollInterval})
 	moves := transfers.New(transfers.Deps{Installations: a.Installations, Resources: a.Resources,
 		Transfers: db.NewTransfers(a.DB), Tx: a.DB.InTx, Catalog: cfg.Catalog(), Hook: hook, Log: a.Log, Now: opts.Now})
 	browser, err := a.dashboard(cfg, verifier, caller.WithRetry(browserRetry), client, res, opts.Now)
@@ -208,11 +214,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
 		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Experimentation: res, Lifecycle: life,
-		Deliveries: a.Deliveries, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
+		Deliveries: a.Deliveries, Deployments: a.Deployments, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
 		Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
 	wh := webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret, Store: a.Webhooks, Catalog: cfg.Catalog(),
-		MaxBody: cfg.MaxBodyBytes}
+		MaxBody: cfg.MaxBodyBytes, Deployments: a.Deployments}
 	if a.Dunning != nil {
 		wh.Dunning = a.Dunning
 	}
@@ -280,6 +286,7 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Vercel:          caller,
 		ResourceActions: res,
 		Deliveries:      a.Deliveries,
+		Deployments:     a.Deployments,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},
 		Usage:    a.Billing,
@@ -297,13 +304,14 @@ func productName(cfg *config.Config) string {
 	return "Partner"
 }
 
-// Start runs the background delivery worker, the event push and the
-// billing autopilot until Close.
+// Start runs the background delivery worker, the deployments worker, the
+// event push and the billing autopilot until Close.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := a.cancel
 	a.cancel = func() { cancel(); prev() }
 	a.wg.Go(func() { a.Deliveries.Run(ctx) })
+	a.wg.Go(func() { a.Deployments.Run(ctx) })
 	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
 	if a.staffLife != nil {

@@ -36,6 +36,7 @@ type Config struct {
 	Deliveries             Deliveries   `yaml:"deliveries"`
 	Provisioning           Provisioning `yaml:"provisioning"`
 	Billing                Billing      `yaml:"billing"`
+	Deployments            Deployments  `yaml:"deployments"`
 	Events                 Events       `yaml:"events"`
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
@@ -146,6 +147,13 @@ type Billing struct {
 	Dunning        Dunning       `yaml:"dunning"`
 }
 
+// Deployments configures deployment actions and check runs.
+type Deployments struct {
+	// ActionTimeout is how long an action or check run waits for its
+	// outcome before it is reported failed ("timed out").
+	ActionTimeout time.Duration `yaml:"action_timeout"`
+}
+
 // Dunning configures what unpaid invoices lead to.
 type Dunning struct {
 	// Grace is how long after an invoice's first failed payment it
@@ -241,6 +249,7 @@ func (c *Config) setDefaults() {
 	durDef(&c.Events.PushTimeout, 10*time.Second)
 	durDef(&c.Billing.SubmitInterval, time.Hour)
 	durDef(&c.Billing.LateUsageGrace, time.Hour)
+	durDef(&c.Deployments.ActionTimeout, 10*time.Minute)
 	durDef(&c.Billing.Dunning.Grace, 360*time.Hour)
 	if c.Deliveries.Workers == 0 {
 		c.Deliveries.Workers = 8

@@ -210,3 +210,22 @@ func TestBillingKeys(t *testing.T) {
 		t.Errorf("env: %+v, %v", c, err)
 	}
 }
+
+func TestDeploymentKeys(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"PARTNER_ENCRYPTION_KEY": testKey, "PARTNER_VERCEL_CLIENT_ID": "oac_x", "PARTNER_VERCEL_CLIENT_SECRET": "s"}
+	c, err := Load("", env(base))
+	if err != nil || c.Deployments.ActionTimeout != 10*time.Minute {
+		t.Fatalf("default action_timeout: %v %v", c, err)
+	}
+	for _, bad := range []string{"500ms", "25h", "soon"} {
+		base["PARTNER_DEPLOYMENTS_ACTION_TIMEOUT"] = bad
+		if _, err := Load("", env(base)); err == nil || !strings.Contains(err.Error(), "deployments.action_timeout") {
+			t.Errorf("%s: error does not name deployments.action_timeout: %v", bad, err)
+		}
+	}
+	base["PARTNER_DEPLOYMENTS_ACTION_TIMEOUT"] = "90s"
+	if c, err := Load("", env(base)); err != nil || c.Deployments.ActionTimeout != 90*time.Second {
+		t.Errorf("env: %v %v", c, err)
+	}
+}

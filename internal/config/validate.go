@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 	if c.Billing.LateUsageGrace < time.Second || c.Billing.LateUsageGrace > 23*time.Hour {
 		add("billing.late_usage_grace: must be 1s..23h (an ended period's last usage goes to Vercel after it, and Vercel takes it for 24h)")
 	}
+	if c.Deployments.ActionTimeout < time.Second || c.Deployments.ActionTimeout > 24*time.Hour {
+		add("deployments.action_timeout: must be 1s..24h")
+	}
 	if c.Billing.Dunning.Grace < time.Minute {
 		add("billing.dunning.grace: must be at least 1m (Vercel retries a failed payment for days; 360h is advised)")
 	}

@@ -117,17 +117,31 @@ func sameFailure(a, b string) bool {
 // the operation changes once delivered (an invoice recorded, a token
 // wiped), or a dead delivery announced on the feed.
 func (s *Service) finish(ctx context.Context, d Delivery, owner string, o op, body []byte) error {
-	var local installations.LocalChange
+	var changes []func(context.Context, installations.Tx) error
 	switch {
 	case d.Status == StatusDelivered && o.delivered != nil:
-		local = func(ctx context.Context, tx installations.Tx) error { return o.delivered(ctx, tx, d, body) }
+		changes = append(changes, func(ctx context.Context, tx installations.Tx) error { return o.delivered(ctx, tx, d, body) })
 	case d.Status == StatusDead:
-		local = func(ctx context.Context, tx installations.Tx) error {
+		changes = append(changes, func(ctx context.Context, tx installations.Tx) error {
 			return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventDeliveryDead,
 				InstallationID: d.InstallationID, Subject: d.ID, Data: map[string]any{
 					"deliveryId": d.ID, "operation": d.Operation, "target": d.Target,
 					"attempts": d.Attempts, "lastError": d.LastError,
 				}})
+		})
+	}
+	if (d.Status == StatusRejected || d.Status == StatusDead) && o.refused != nil {
+		changes = append(changes, func(ctx context.Context, tx installations.Tx) error { return o.refused(ctx, tx, d, body) })
+	}
+	var local installations.LocalChange
+	if len(changes) > 0 {
+		local = func(ctx context.Context, tx installations.Tx) error {
+			for _, change := range changes {
+				if err := change(ctx, tx); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 	}
 	if d.Final() && o.sealed {

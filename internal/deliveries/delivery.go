@@ -36,6 +36,8 @@ type Store interface {
 	InsertDelivery(ctx context.Context, d Delivery, owner string, leaseUntil time.Time, local installations.LocalChange) (Delivery, bool, error)
 	GetDelivery(ctx context.Context, id string) (Delivery, error)
 	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FinishDelivery records an attempt; a final d whose Body the queue
+	// emptied (a sealed write: it held secret values) keeps no body.
 	FinishDelivery(ctx context.Context, d Delivery, owner string, local installations.LocalChange) (bool, error)
 	ReleaseDelivery(ctx context.Context, id, owner string) error
 	DeliveryBacklog(ctx context.Context) (int, time.Time, error)

@@ -25,6 +25,9 @@ const (
 	OpUpdateResource     = "updateResource"
 	OpImportResource     = "importResource"
 	OpDeleteResource     = "deleteIntegrationResource"
+	// Deployments: the status of an action or check run (deployments.go).
+	OpUpdateDeploymentAction = "updateIntegrationDeploymentAction"
+	OpUpdateCheckRun         = "updateCheckRun"
 	// Experimentation items and the global config of one resource.
 	OpCreateItems     = "createExperimentationItems"
 	OpUpdateItem      = "updateExperimentationItem"
@@ -64,6 +67,9 @@ type op struct {
 	// delivered, when set, is what a delivered write changes here; it
 	// runs in the transaction that records the outcome.
 	delivered func(ctx context.Context, tx installations.Tx, d Delivery, body []byte) error
+	// refused, when set, is what a write Vercel refused (or that went
+	// dead) changes here, in the transaction that records it.
+	refused func(ctx context.Context, tx installations.Tx, d Delivery, body []byte) error
 }
 
 var ops = map[string]op{
@@ -110,6 +116,11 @@ var ops = map[string]op{
 	OpFinalize: {key: billingKey, delivered: finalized, send: func(ctx context.Context, v vercelcall.Installation, _ Delivery, _ []byte) (json.RawMessage, error) {
 		return nil, v.FinalizeInstallation(ctx)
 	}},
+	// A repeat of a status Vercel took may be refused with 409.
+	OpUpdateDeploymentAction: {key: byTarget("deployment"), sealed: true, conflictIsDone: true,
+		delivered: deploymentReported, refused: deploymentRefused, send: call(sendDeploymentAction)},
+	OpUpdateCheckRun: {key: byTarget("deployment"), conflictIsDone: true,
+		delivered: deploymentReported, refused: deploymentRefused, send: call(sendCheckRun)},
 	// A resource the partner created: ordered with the resource's events.
 	OpImportResource: {key: byTarget("resource"), sealed: true,
 		send: answer(func(ctx context.Context, v vercelcall.Installation, d Delivery, req *vercelapi.ImportResourceRequest) (*vercelapi.ResourceWriteResult, error) {

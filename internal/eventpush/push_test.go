@@ -172,9 +172,15 @@ func TestAFailingInstallationDoesNotHoldBackOthers(t *testing.T) {
 			t.Fatalf("a push of the failing installation was accepted: %+v", r)
 		}
 	}
-	p, err := db.NewPushes(d).GetPush(t.Context(), "push_1")
-	if err != nil || p.Status != installations.DeliveryPending || p.Attempts == 0 {
-		t.Fatalf("the stuck installation's first push = %+v, %v; want pending after attempts", p, err)
+	// Its first attempt may still be hanging: wait until one is recorded.
+	var p installations.Push
+	waitFor(t, "an attempt of the stuck push", func() bool {
+		var err error
+		p, err = db.NewPushes(d).GetPush(t.Context(), "push_1")
+		return err == nil && p.Attempts > 0
+	})
+	if p.Status != installations.DeliveryPending {
+		t.Fatalf("the stuck installation's first push = %+v; want pending after attempts", p)
 	}
 }
 

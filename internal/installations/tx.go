@@ -29,6 +29,8 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// DeploymentTx: deployment actions, check runs and their hook calls.
+	DeploymentTx
 	// SetInstallationNotification replaces the installation's
 	// notification; nil clears it.
 	SetInstallationNotification(ctx context.Context, id string, n json.RawMessage) error

@@ -80,9 +80,14 @@ func ParseWebhook(body []byte) (WebhookEvent, error) {
 		Configuration  struct {
 			ID string `json:"id"`
 		} `json:"configuration"`
+		CheckRun struct { // deployment.checkrun.* name it only here
+			Source struct {
+				IntegrationConfigurationID string `json:"integrationConfigurationId"`
+			} `json:"source"`
+		} `json:"checkRun"`
 	}
 	json.Unmarshal(env.Payload, &ids)
-	ev.InstallationID = cmp.Or(ids.InstallationID, ids.Configuration.ID)
+	ev.InstallationID = cmp.Or(ids.InstallationID, ids.Configuration.ID, ids.CheckRun.Source.IntegrationConfigurationID)
 	return ev, nil
 }
 

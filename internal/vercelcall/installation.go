@@ -141,3 +141,19 @@ func (v Installation) DeleteIntegrationResource(ctx context.Context, resourceID 
 	}))
 	return err
 }
+
+// UpdateDeploymentAction is updateIntegrationDeploymentAction.
+func (v Installation) UpdateDeploymentAction(ctx context.Context, deploymentID, resourceID, action string, u *vercelapi.DeploymentActionUpdate) error {
+	_, err := call(ctx, v, none(func(ctx context.Context, c *vercelapi.Client, token string) error {
+		return c.UpdateDeploymentAction(ctx, token, v.id, deploymentID, resourceID, action, u)
+	}))
+	return err
+}
+
+// UpdateCheckRun is the check-run update, with the installation's token.
+func (v Installation) UpdateCheckRun(ctx context.Context, deploymentID, checkRunID string, u *vercelapi.CheckRunUpdate) error {
+	_, err := call(ctx, v, none(func(ctx context.Context, c *vercelapi.Client, token string) error {
+		return c.UpdateCheckRun(ctx, token, deploymentID, checkRunID, u)
+	}))
+	return err
+}

@@ -178,3 +178,25 @@ var revokeCredentialBody = object(map[string]prop{
 	"client_secret": req(str),
 	"client_id":     opt(str),
 })
+
+// The deployment integration's calls. A link is https or sso: (Vercel
+// opens sso: links through Open in Provider).
+var deploymentLink = httpURL(true)
+
+var updateDeploymentActionBody = object(map[string]prop{
+	"status":     opt(enum("running", "succeeded", "failed")),
+	"statusText": opt(str),
+	"statusUrl":  opt(oneOf(deploymentLink, ssoPath)),
+	"outcomes": opt(arrayOf(object(map[string]prop{
+		"kind":    req(enum("resource-secrets")),
+		"secrets": req(arrayOf(object(map[string]prop{"name": req(str), "value": req(str)}))),
+	}))),
+})
+
+var updateCheckRunBody = object(map[string]prop{
+	"status":      req(enum("queued", "running", "completed")),
+	"conclusion":  opt(enum("succeeded", "failed", "neutral", "skipped", "canceled", "timeout")),
+	"externalId":  opt(str),
+	"externalUrl": opt(oneOf(deploymentLink, ssoPath)),
+	"output":      opt(mapOf(anyValue)),
+})

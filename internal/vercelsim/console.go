@@ -102,6 +102,9 @@ func (s *Sim) consoleRoutes(mux *http.ServeMux) {
 	post("/console/{id}/webhooks/member", s.postMemberWebhook)
 	post("/console/{id}/webhooks/project", s.postProjectWebhook)
 	post("/console/{id}/actions/{name}", s.postExtraAction)
+	post("/console/{id}/deployments", s.postDeploy)
+	post("/console/{id}/deployments/{did}/cancel", s.postCancelDeployment)
+	post("/console/{id}/deployments/{did}/cleanup", s.postCleanupDeployment)
 }
 
 // consoleAction runs h, which returns a message and the anchor to go back

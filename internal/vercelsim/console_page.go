@@ -52,6 +52,9 @@ type instView struct {
 	CreateURL    string
 	MemberURL    string
 	InvoiceURL   string
+	Projects     []projectView
+	Deployments  []deploymentView
+	DeployURL    string
 }
 
 // tokenView is what the page shows of the installation's access
@@ -144,6 +147,8 @@ func (s *Sim) instView(ctx context.Context, id string) instView {
 		v.Plans, v.PlansError = s.productPlans(ctx, cfg, id)
 	}
 	v.Resources = s.resourceViews(id, v.Plans, v.Members)
+	v.Projects, v.Deployments = s.deploymentsView(id)
+	v.DeployURL = consoleURL(id, "deployments")
 	if v.Live {
 		v.ImportLink = s.importLink(id)
 		targets := s.transferTargets(id)

@@ -253,8 +253,18 @@ func (s *Sim) syncWebhook(eventType string, payload map[string]any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.inst(inst)
-	if eventType == EventMemberChanged {
+	switch eventType {
+	case EventMemberChanged:
 		syncMember(in, payload)
+		return
+	case EventProjectConnected, EventProjectDisconnected:
+		rid, _ := payload["resourceId"].(string)
+		project, _ := payload["project"].(map[string]any)
+		id, _ := payload["projectId"].(string)
+		name, _ := project["name"].(string)
+		if rid != "" && id != "" {
+			in.connect(rid, Project{ID: id, Name: name}, eventType == EventProjectConnected)
+		}
 		return
 	}
 	id, _ := payload["invoiceId"].(string)

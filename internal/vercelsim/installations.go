@@ -65,6 +65,7 @@ type installation struct {
 	balances    []json.RawMessage
 	invoices    map[string]*Invoice
 	resources   map[string]*Resource
+	projects    map[string]*ConnectedProject // by project id, from project-connected webhooks
 }
 
 // inst returns the state for id, creating it; callers hold s.mu.

@@ -90,3 +90,15 @@ func httpURL(sso bool) checker {
 		return nil
 	}
 }
+
+// ssoPath checks a relative sso: link ("sso:/checks/123").
+func ssoPath(path string, v any) *schemaError {
+	s, ok := v.(string)
+	if !ok {
+		return wrongType(path, "a URL string", v)
+	}
+	if !strings.HasPrefix(s, "sso:/") || strings.HasPrefix(s, "sso://") {
+		return fail(path, "%q is not an sso: link", s)
+	}
+	return nil
+}

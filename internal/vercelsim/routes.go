@@ -28,6 +28,8 @@ const (
 	RouteImportResource          = "PUT /v1/installations/{id}/resources/{resourceId}"
 	RouteUpdateResource          = "PATCH /v1/installations/{id}/resources/{resourceId}"
 	RouteDeleteResource          = "DELETE /v1/installations/{id}/resources/{resourceId}"
+	RouteUpdateDeploymentAction  = "PATCH /v1/deployments/{deploymentId}/integrations/{id}/resources/{resourceId}/actions/{action}"
+	RouteUpdateCheckRun          = "PATCH /v2/deployments/{deploymentId}/check-runs/{checkRunId}"
 	RouteRotateCredential        = "POST /v1/installations/{id}/credentials/rotate"
 	RouteRevokeCredential        = "POST /v1/installations/{id}/credentials/revoke"
 	RouteSSOToken                = "POST /v1/integrations/sso/token"
@@ -45,6 +47,7 @@ var FaultableRoutes = []string{
 	RouteUpdateSecrets, RouteUpdateInstallation, RouteFinalizeInstallation,
 	RouteSubmitPrepaymentBalance, RouteGetResources, RouteGetResource,
 	RouteImportResource, RouteUpdateResource, RouteDeleteResource, RouteSSOToken,
+	RouteUpdateDeploymentAction, RouteUpdateCheckRun,
 	RouteRotateCredential, RouteRevokeCredential,
 	RouteCreateItems, RouteUpdateItem, RouteDeleteItem, RouteGetGlobalConfig, RoutePutGlobalConfig,
 }
@@ -74,6 +77,8 @@ func (s *Sim) routes() http.Handler {
 	api(RouteImportResource, s.handleImportResource)
 	api(RouteUpdateResource, s.handleUpdateResource)
 	api(RouteDeleteResource, s.handleDeleteResource)
+	api(RouteUpdateDeploymentAction, s.handleUpdateDeploymentAction)
+	s.handle(mux, RouteUpdateCheckRun, true, s.handleUpdateCheckRun)
 	api(RouteRotateCredential, s.handleRotateCredential)
 	api(RouteRevokeCredential, s.handleRevokeCredential)
 	api(RouteCreateItems, s.handleCreateItems)

@@ -55,6 +55,7 @@ type Sim struct {
 	rng       *rand.Rand // draws SetFailureRate's failures; fixed seed
 
 	redirectLoginURL string
+	deployments      []*Deployment            // oldest first
 	claims           map[string]transferClaim // transfer requests made, by providerClaimId
 
 	// Re-reads after createEvent (reread.go), all guarded by mu except

@@ -20,6 +20,7 @@ type savedState struct {
 	RedirectLoginURL string              `json:"redirectLoginUrl,omitempty"`
 	Installations    []savedInstallation `json:"installations"`
 	Requests         []Request           `json:"requests,omitempty"`
+	Deployments      []*Deployment       `json:"deployments,omitempty"`
 }
 
 type savedKey struct {
@@ -29,16 +30,17 @@ type savedKey struct {
 }
 
 type savedInstallation struct {
-	State       InstallationState    `json:"state"`
-	Members     map[string]Member    `json:"members"`
-	Names       map[string]string    `json:"names,omitempty"`
-	Events      []json.RawMessage    `json:"events,omitempty"`
-	Updates     []json.RawMessage    `json:"updates,omitempty"`
-	Billing     []json.RawMessage    `json:"billing,omitempty"`
-	BillingDays map[string]savedDay  `json:"billingDays,omitempty"`
-	Balances    []json.RawMessage    `json:"balances,omitempty"`
-	Invoices    []savedInvoice       `json:"invoices,omitempty"`
-	Resources   map[string]*Resource `json:"resources,omitempty"`
+	State       InstallationState            `json:"state"`
+	Members     map[string]Member            `json:"members"`
+	Names       map[string]string            `json:"names,omitempty"`
+	Events      []json.RawMessage            `json:"events,omitempty"`
+	Updates     []json.RawMessage            `json:"updates,omitempty"`
+	Billing     []json.RawMessage            `json:"billing,omitempty"`
+	BillingDays map[string]savedDay          `json:"billingDays,omitempty"`
+	Balances    []json.RawMessage            `json:"balances,omitempty"`
+	Invoices    []savedInvoice               `json:"invoices,omitempty"`
+	Resources   map[string]*Resource         `json:"resources,omitempty"`
+	Projects    map[string]*ConnectedProject `json:"projects,omitempty"`
 }
 
 type savedDay struct {
@@ -71,6 +73,7 @@ func (s *Sim) Save(path string) error {
 	s.keysMu.RUnlock()
 	s.mu.Lock()
 	st.RedirectLoginURL = s.redirectLoginURL
+	st.Deployments = s.deployments
 	for _, in := range s.insts {
 		st.Installations = append(st.Installations, saveInstallation(in))
 	}
@@ -91,7 +94,7 @@ func (s *Sim) Save(path string) error {
 func saveInstallation(in *installation) savedInstallation {
 	out := savedInstallation{State: in.InstallationState, Members: in.members, Names: in.names,
 		Events: in.events, Updates: in.updates, Billing: in.billing, Balances: in.balances,
-		Resources: in.resources, BillingDays: map[string]savedDay{}}
+		Resources: in.resources, Projects: in.projects, BillingDays: map[string]savedDay{}}
 	for day, b := range in.billingDays {
 		out.BillingDays[day] = savedDay{Timestamp: b.timestamp, Body: b.body}
 	}
@@ -147,7 +150,7 @@ func (s *Sim) Load(path string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.insts, s.requests, s.redirectLoginURL = insts, st.Requests, st.RedirectLoginURL
+	s.insts, s.requests, s.redirectLoginURL, s.deployments = insts, st.Requests, st.RedirectLoginURL, st.Deployments
 	return nil
 }
 
@@ -176,7 +179,7 @@ func loadKeys(saved []savedKey) ([]signingKey, error) {
 func loadInstallation(si savedInstallation) *installation {
 	in := &installation{InstallationState: si.State, members: si.Members, names: si.Names,
 		events: si.Events, updates: si.Updates, billing: si.Billing, balances: si.Balances,
-		resources: si.Resources, invoices: map[string]*Invoice{}, billingDays: map[string]billingDay{}}
+		resources: si.Resources, projects: si.Projects, invoices: map[string]*Invoice{}, billingDays: map[string]billingDay{}}
 	if in.members == nil {
 		in.members = map[string]Member{}
 	}

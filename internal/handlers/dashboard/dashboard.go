@@ -47,9 +47,11 @@ type Deps struct {
 	ResourceActions *resources.Service
 	// Deliveries forwards refunds.
 	Deliveries *deliveries.Service
-	Support    Support
-	AccountTTL time.Duration            // how long getAccountInfo answers are reused; default 1 minute
-	Usage      installations.UsageStore // the usage ledger, for the open period
+	// Deployments finds check runs for their pages (optional).
+	Deployments CheckRuns
+	Support     Support
+	AccountTTL  time.Duration            // how long getAccountInfo answers are reused; default 1 minute
+	Usage       installations.UsageStore // the usage ledger, for the open period
 	// Billing tells whether the open period is invoiced already.
 	Billing installations.BillingStore
 	// Projects lists the Vercel projects a resource is connected to.
@@ -107,7 +109,7 @@ func New(d Deps) (http.Handler, error) {
 		pages:     p,
 		accounts:  newAccountCache(d.AccountTTL),
 		exchanges: handlers.NewRateLimiter(20, 3*time.Second),
-		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items},
+		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items, Checks: d.Deployments},
 	}
 	return b.routes(), nil
 }
@@ -133,6 +135,7 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/invoices", b.handleInvoices)
 		r.Get("/invoices/{invoiceId}", b.handleInvoice)
 		r.Get("/support", b.handleSupport)
+		r.Get("/checks/{checkRunId}", b.handleCheck)
 		r.Get("/items/{itemId}", b.handleItem)
 	})
 	r.NotFound(b.handleNotFound)

@@ -40,12 +40,13 @@ type Linker struct {
 	Resources installations.ResourceStore
 	Invoices  installations.InvoiceStore
 	Items     installations.ExperimentationStore
+	Checks    CheckRuns // optional
 }
 
 // Target returns the local path (with query or fragment) to redirect to.
 // Priority: a same-origin `url`, then `invoice_id`, `experimentation_item_id`
-// (an item's page), `resource_id` (keeping
-// `project_id` and `check_id`), `path`, else the dashboard. Anything
+// (an item's page), `check_id` (the check run's page), `resource_id`
+// (keeping `project_id` and `check_id`), `path`, else the dashboard. Anything
 // unknown, malformed or not the installation's is ignored.
 func (l *Linker) Target(ctx context.Context, installationID string, q url.Values) string {
 	if t, ok := l.sameOrigin(q.Get("url")); ok {
@@ -59,6 +60,11 @@ func (l *Linker) Target(ctx context.Context, installationID string, q url.Values
 	if id := q.Get("experimentation_item_id"); id != "" {
 		if items, err := findItems(ctx, l.Items, installationID, id); err == nil && len(items) > 0 {
 			return itemPage(items[0].ID)
+		}
+	}
+	if id := q.Get("check_id"); validRef.MatchString(id) && l.Checks != nil {
+		if run, err := l.Checks.CheckRun(ctx, installationID, id); err == nil {
+			return PathChecks + "/" + url.PathEscape(run.Name)
 		}
 	}
 	if id := q.Get("resource_id"); validRef.MatchString(id) && l.Resources != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"error", "signin", "overview", "resources", "resource", "invoices", "invoice", "support", "rotate", "item"}
+var pageNames = []string{"error", "signin", "overview", "resources", "resource", "invoices", "invoice", "support", "rotate", "check", "item"}
 
 // pages holds the parsed templates and the stylesheet, built once at start.
 type pages struct {

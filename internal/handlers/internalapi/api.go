@@ -39,6 +39,7 @@ type Deps struct {
 	Experimentation Experimentation
 	Lifecycle       Lifecycle
 	Deliveries      Deliveries
+	Deployments     Deployments
 	Notifications   Notifications
 	Credentials     Credentials
 	Pushes          Pushes             // the event push's records; ids start "push_"
@@ -101,6 +102,7 @@ func (a *API) routes() chi.Router {
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)
 	r.Get("/events", a.handleEvents)
 	r.Get("/audit", a.handleAudit)
+	r.Get("/installations/{installationId}/deployments/{deploymentId}", a.handleGetDeployment)
 	r.Group(func(r chi.Router) {
 		r.Use(idem)
 		r.Post("/installations/{installationId}/events", a.handleCreateEvent)
@@ -113,6 +115,8 @@ func (a *API) routes() chi.Router {
 		r.Post("/installations/{installationId}/invoices/{invoiceId}/refund", a.handleRefundInvoice)
 		r.Post("/installations/{installationId}/balances", a.handleSubmitBalances)
 		r.Post("/installations/{installationId}/finalize", a.handleFinalize)
+		r.Patch("/installations/{installationId}/deployments/{deploymentId}/actions/{resourceId}/{action}", a.handleCompleteAction)
+		r.Patch("/installations/{installationId}/deployments/{deploymentId}/check-runs/{checkRunId}", a.handleCompleteCheckRun)
 		r.Put("/installations/{installationId}/notification", a.handleSetInstallationNotification)
 		r.Delete("/installations/{installationId}/notification", a.handleClearInstallationNotification)
 		r.Put("/installations/{installationId}/resources/{resourceId}/notification", a.handleSetResourceNotification)

@@ -6,6 +6,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/billing"
 	"github.com/vercel-partner/partner-server/internal/credentials"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
+	"github.com/vercel-partner/partner-server/internal/deployments"
 	"github.com/vercel-partner/partner-server/internal/eventpush"
 	"github.com/vercel-partner/partner-server/internal/installations"
 	"github.com/vercel-partner/partner-server/internal/lifecycle"
@@ -68,6 +69,15 @@ type (
 		Retry(ctx context.Context, id string) (deliveries.Delivery, error)
 		Cancel(ctx context.Context, id string) (deliveries.Delivery, error)
 	}
+	// Deployments completes deployment actions and check runs and shows
+	// them (deployments.Service).
+	Deployments interface {
+		CompleteAction(ctx context.Context, key, installationID, deploymentID, resourceID, action string,
+			u *vercelapi.DeploymentActionUpdate) (installations.DeploymentJob, deliveries.Delivery, error)
+		CompleteCheckRun(ctx context.Context, key, installationID, deploymentID, checkRunID string,
+			u *vercelapi.CheckRunUpdate) (installations.DeploymentJob, deliveries.Delivery, error)
+		Deployment(ctx context.Context, installationID, deploymentID string) ([]installations.DeploymentJob, error)
+	}
 	// Pushes lets operators follow the pushes of feed events, which the
 	// delivery routes take by their "push_" ids (eventpush.Service).
 	Pushes interface {
@@ -78,6 +88,10 @@ type (
 )
 
 var (
+	_ Resources       = (*resources.Service)(nil)
+	_ Lifecycle       = (*lifecycle.Service)(nil)
+	_ Deliveries      = (*deliveries.Service)(nil)
+	_ Deployments     = (*deployments.Service)(nil)
 	_ Resources       = (*resources.Service)(nil)
 	_ Experimentation = (*resources.Service)(nil)
 	_ Lifecycle       = (*lifecycle.Service)(nil)

@@ -15,6 +15,11 @@ import (
 // nothing: they are stored and answered 2xx all the same, since a
 // redelivery would not be different.
 func (h *Handler) effect(ev installations.WebhookEvent) installations.LocalChange {
+	if h.Deployments != nil { // its own rules, unknown installations included
+		if change := h.Deployments.Effect(ev); change != nil {
+			return change
+		}
+	}
 	var apply func(ctx context.Context, tx installations.Tx, in installations.Installation) error
 	switch ev.Type {
 	case installations.WebhookConfigurationRemoved:

@@ -24,6 +24,10 @@ type Deps struct {
 	Store        installations.WebhookStore
 	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
 	MaxBody      int64                 // max_body_bytes: larger bodies are 413; default 1 MB
+	// Deployments records deployment actions and check runs (optional).
+	Deployments interface {
+		Effect(ev installations.WebhookEvent) installations.LocalChange
+	}
 	// Dunning, when set, hears of each new payment event (dunning.Service).
 	Dunning Kicker
 }
