@@ -21,7 +21,10 @@ import (
 
 // demoHook plays the partner's own database service: it "creates" a
 // database for each resource and answers its connection secrets, and a
-// branch of it for each preview deployment, dropped at cleanup.
+// branch of it for each preview deployment, dropped at cleanup. Like a
+// careful partner's service it deduplicates resource requests by
+// webhook-id: a request retried after a crash gets the answer of the
+// first, the same secrets.
 type demoHook struct {
 	secret string
 	srv    *http.Server
@@ -32,14 +35,20 @@ type demoHook struct {
 	branches map[string]string // by deployment and resource: the branch's name
 	work     sync.WaitGroup    // branches being created
 	closed   bool
+	answers  map[string][]byte // by webhook-id
+	order    []string          // oldest first, to bound answers
 }
+
+// maxRemembered bounds the answers the demo hook keeps for repeats.
+const maxRemembered = 1000
 
 func startDemoHook(secret string) (*demoHook, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("demo: hook: %w", err)
 	}
-	h := &demoHook{secret: secret, url: "http://" + ln.Addr().String() + "/provision", branches: map[string]string{}}
+	h := &demoHook{secret: secret, url: "http://" + ln.Addr().String() + "/provision", branches: map[string]string{},
+		answers: map[string][]byte{}}
 	h.srv = &http.Server{Handler: http.HandlerFunc(h.serve), ReadHeaderTimeout: 5 * time.Second}
 	go h.srv.Serve(ln)
 	return h, nil
@@ -83,20 +92,47 @@ func (h *demoHook) serve(w http.ResponseWriter, r *http.Request) {
 		demoREPL(w, body)
 		return
 	}
-	var ans any = provisioning.Response{Secrets: []provisioning.Secret{}}
+	w.Header().Set("Content-Type", "application/json")
 	switch req.Type {
-	case provisioning.TypeProvision:
-		ans = provisioning.Response{Status: "ready", Secrets: demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)}
-	case provisioning.TypeRotateSecrets:
-		ans = provisioning.Response{Secrets: demoDatabaseSecrets(req.Resource.ID, req.Resource.Name)}
 	case deployments.TypeAction, deployments.TypeActionCancel, deployments.TypeActionCleanup,
 		deployments.TypeCheckRun, deployments.TypeCheckRunCancel:
 		var dr deployments.Request
 		json.Unmarshal(body, &dr)
-		ans = h.deployment(dr)
+		json.NewEncoder(w).Encode(h.deployment(dr))
+		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(ans)
+	w.Write(h.answer(r.Header.Get("webhook-id"), func() []byte { return demoAnswer(req.Type, req.Resource.ID, req.Resource.Name) }))
+}
+
+// answer is the first answer given under id, made by mk once.
+func (h *demoHook) answer(id string, mk func() []byte) []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if a, ok := h.answers[id]; ok {
+		return a
+	}
+	a := mk()
+	h.answers[id] = a
+	h.order = append(h.order, id)
+	if len(h.order) > maxRemembered {
+		delete(h.answers, h.order[0])
+		h.order = h.order[1:]
+	}
+	return a
+}
+
+// demoAnswer answers one resource request.
+func demoAnswer(typ, id, name string) []byte {
+	ans := provisioning.Response{Secrets: []provisioning.Secret{}}
+	switch typ {
+	case provisioning.TypeProvision:
+		ans.Status = "ready"
+		ans.Secrets = demoDatabaseSecrets(id, name)
+	case provisioning.TypeRotateSecrets:
+		ans.Secrets = demoDatabaseSecrets(id, name)
+	}
+	b, _ := json.Marshal(ans)
+	return b
 }
 
 // deployment answers a deployment request: a branch is being created

@@ -151,7 +151,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
-		Balances: a.Balances, Invoices: a.Invoices, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
+		Balances: a.Balances, Invoices: a.Invoices, Billing: a.Billing, Tx: a.DB.InTx, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
 	hook, err := provisioningHook(cfg)
 	if err != nil {
@@ -180,7 +180,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	a.cancel = cancel
 	verifier := vercelauth.NewVerifier(bg, cfg.Vercel.Issuer, cfg.Vercel.JWKSURL, cfg.Vercel.ClientID, nil)
 	a.Metrics.KeySet(verifier.KeyFetches, verifier.RefusedRefreshes)
-	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log}
+	idem := &handlers.Idempotency{Store: db.NewIdempotency(a.DB), Log: a.Log, Bound: requestBound(cfg, dopts)}
 	a.Deployments = deployments.New(deployments.Deps{Store: db.NewDeployments(a.DB), Tx: a.DB.InTx, Resources: a.Resources,
 		Catalog: cfg.Catalog(), Queue: a.Deliveries, Hook: hook, PublicURL: cfg.PublicURL, Log: a.Log},
 		deployments.Options{ActionTimeout: cfg.Deployments.ActionTimeout, HookTimeout: cfg.Provisioning.HookTimeout,
@@ -209,7 +209,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	}
 	ops.Routes(r, ops.Deps{Log: a.Log, DB: a.DB, Metrics: a.Metrics.Handler()})
 	// Partner-API answers may carry resource secrets: kept sealed for replays.
-	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log}
+	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log, Bound: idem.Bound}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res, Transfers: moves,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
 	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
@@ -217,7 +217,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		Deliveries: a.Deliveries, Deployments: a.Deployments, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
 		Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
-	wh := webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret, Store: a.Webhooks, Catalog: cfg.Catalog(),
+	wh := webhooks.Deps{Log: a.Log, ClientSecret: cfg.Vercel.ClientSecret, Store: a.Webhooks, Lifecycle: life,
 		MaxBody: cfg.MaxBodyBytes, Deployments: a.Deployments}
 	if a.Dunning != nil {
 		wh.Dunning = a.Dunning
@@ -248,6 +248,22 @@ func queueOptions(cfg *config.Config) deliveries.Options {
 	c := cfg.Deliveries
 	return deliveries.Options{FirstAttemptTimeout: c.FirstAttemptTimeout, AttemptTimeout: c.AttemptTimeout,
 		MaxAge: c.MaxAge, Workers: c.Workers, PollInterval: c.PollInterval}
+}
+
+// requestSlack is what a request under an Idempotency-Key may spend
+// beyond its slowest call: its database work.
+const requestSlack = 10 * time.Second
+
+// requestBound is how long a request under an Idempotency-Key may run
+// (its context ends then; its claim is held a margin longer): the slowest
+// call it makes, the provisioning hook or a delivery's first attempt, and
+// requestSlack. Each request makes at most one such call.
+func requestBound(cfg *config.Config, q deliveries.Options) time.Duration {
+	slowest := cmp.Or(q.FirstAttemptTimeout, deliveries.DefaultOptions().FirstAttemptTimeout)
+	if cfg.Provisioning.HookURL != "" {
+		slowest = max(slowest, cfg.Provisioning.HookTimeout)
+	}
+	return slowest + requestSlack
 }
 
 // pushOptions are the event push's settings: its URL, secret and

@@ -57,16 +57,8 @@ func (a *Autopilot) installation(ctx context.Context, r *Report, in installation
 // firstUnsettled returns the start of the installation's oldest period
 // not yet settled: its billing cursor, or the period it was created in.
 func (a *Autopilot) firstUnsettled(ctx context.Context, in installations.Installation, now time.Time) (time.Time, error) {
-	created := in.CreatedAt
-	if created.IsZero() {
-		created = now
-	}
-	first, _ := billing.Period(created)
 	next, ok, err := a.Billing.NextPeriod(ctx, in.ID)
-	if err != nil || !ok || next.Before(first) {
-		return first, err
-	}
-	return next, nil
+	return installations.UnsettledFrom(in, next, ok, now), err
 }
 
 // load reads the installation's resources, live and deleted after since.

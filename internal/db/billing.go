@@ -247,8 +247,12 @@ func (t tx) RequeueInvoiceRun(ctx context.Context, installationID string, period
 
 // NextPeriod returns the installation's billing cursor.
 func (s *Billing) NextPeriod(ctx context.Context, installationID string) (time.Time, bool, error) {
+	return nextPeriod(ctx, s.db.DB, installationID)
+}
+
+func nextPeriod(ctx context.Context, q sqlx.ExtContext, installationID string) (time.Time, bool, error) {
 	var next []int64
-	if err := s.db.SelectContext(ctx, &next, s.db.Rebind(`SELECT next_period FROM billing_cursors
+	if err := sqlx.SelectContext(ctx, q, &next, q.Rebind(`SELECT next_period FROM billing_cursors
 		WHERE installation_id = ?`), installationID); err != nil {
 		return time.Time{}, false, fmt.Errorf("read billing cursor: %w", err)
 	}
@@ -272,6 +276,10 @@ func (s *Billing) SettleThrough(ctx context.Context, installationID string, next
 // DeletedResources lists resources deleted after since, oldest deletion
 // first.
 func (s *Billing) DeletedResources(ctx context.Context, installationID string, since time.Time) ([]installations.DeletedResource, error) {
+	return deletedResources(ctx, s.db.DB, installationID, since)
+}
+
+func deletedResources(ctx context.Context, q sqlx.ExtContext, installationID string, since time.Time) ([]installations.DeletedResource, error) {
 	var rows []struct {
 		ID            string `db:"id"`
 		ProductID     string `db:"product_id"`
@@ -281,7 +289,7 @@ func (s *Billing) DeletedResources(ctx context.Context, installationID string, s
 		ArrivedAt     *int64 `db:"arrived_at"`
 		DeletedAt     int64  `db:"deleted_at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, arrived_at, deleted_at
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT id, product_id, name, billing_plan_id, created_at, arrived_at, deleted_at
 		FROM deleted_resources WHERE installation_id = ? AND deleted_at > ? ORDER BY deleted_at, id`),
 		installationID, Millis(since)); err != nil {
 		return nil, fmt.Errorf("list deleted resources: %w", err)

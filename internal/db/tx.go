@@ -78,6 +78,14 @@ func (t tx) DeleteResourceProject(ctx context.Context, installationID, resourceI
 	return deleteResourceProject(ctx, t.x, installationID, resourceID, projectID)
 }
 
+func (t tx) KeepAnswer(ctx context.Context, scope, key, owner string, r installations.IdempotentResponse) error {
+	return keepAnswer(ctx, t.x, scope, key, owner, r)
+}
+
+func (t tx) Unbilled(ctx context.Context, in installations.Installation) (installations.Unbilled, error) {
+	return unbilled(ctx, t.x, in, Millis(t.d.now()))
+}
+
 // InTx runs fn in one transaction as an installations.Tx.
 func (d *DB) InTx(ctx context.Context, fn func(installations.Tx) error) error {
 	return d.Tx(ctx, func(x *sqlx.Tx) error { return fn(tx{x: x, d: d}) })

@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,14 +22,27 @@ import (
 // repeat of the same request (method, path and body) gets the first
 // answer, another request under the same key gets 409, and a repeat that
 // arrives while the first still runs waits for its answer.
+//
+// A claimed request runs for at most Bound (its context ends then), and
+// its claim is held a margin longer: only then, when the request provably
+// no longer runs, may a retry take the claim over. The claim's Ref stays
+// the same across takeovers, so what a retry creates has the first try's
+// names; and only the current claim's answer is ever kept.
 type Idempotency struct {
 	Store installations.IdempotencyStore
 	Log   *slog.Logger
 	// Wait bounds how long a concurrent repeat waits; default 10s.
 	Wait time.Duration
-	// StaleAfter is when an unfinished claim counts as abandoned; default 1m.
-	StaleAfter time.Duration
+	// Bound is the longest a request under a key may run; default 1m. It
+	// must cover the slowest call a request makes (the provisioning hook's
+	// timeout) and its database work.
+	Bound time.Duration
 }
+
+// HoldMargin is how much longer than its request's Bound a claim is held:
+// for clocks that differ between replicas and a commit in flight at the
+// deadline (whose answer the claim's owner fences anyway).
+const HoldMargin = 10 * time.Second
 
 // Middleware wraps the writes of one surface; scope names the surface and
 // the installation of the path (keys are per installation).
@@ -64,16 +80,11 @@ var errKeyReused = apperr.New(apperr.Conflict, "idempotency_key_reused",
 	"this Idempotency-Key was used with a different request")
 
 func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
-	wait, stale := m.Wait, m.StaleAfter
-	if wait <= 0 {
-		wait = 10 * time.Second
-	}
-	if stale <= 0 {
-		stale = time.Minute
-	}
+	wait, bound := cmp.Or(m.Wait, 10*time.Second), cmp.Or(m.Bound, time.Minute)
 	deadline := time.Now().Add(wait)
 	for pause := 5 * time.Millisecond; ; pause = min(pause*2, 200*time.Millisecond) {
-		c, err := m.Store.ClaimKey(r.Context(), scope, key, hash, time.Now(), stale)
+		now := time.Now()
+		c, err := m.Store.ClaimKey(r.Context(), scope, key, hash, now, bound+HoldMargin)
 		switch {
 		case err != nil:
 			WriteError(w, r, m.Log, err)
@@ -85,7 +96,9 @@ func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 			replay(w, c.Response)
 			return
 		case c.Owned:
-			m.run(w, r, next, scope, key, hash)
+			ctx, cancel := context.WithDeadline(r.Context(), now.Add(bound))
+			defer cancel()
+			m.run(w, r.WithContext(ctx), next, &claimed{store: m.Store, scope: scope, key: key, hash: hash, ref: c.Ref, owner: c.Owner})
 			return
 		}
 		if time.Now().After(deadline) {
@@ -101,21 +114,31 @@ func (m *Idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 }
 
-// run serves the request that owns the claim and keeps its answer; a 5xx
-// answer is not kept, so the request may be retried.
-func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key, hash string) {
+// run serves the request that owns the claim and keeps its answer, unless
+// the use case kept it already with its effect; a 5xx answer is not kept,
+// so the request may be retried (under the same Ref).
+func (m *Idempotency) run(w http.ResponseWriter, r *http.Request, next http.Handler, c *claimed) {
 	rec := NewRecorder(w, true)
-	next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), idemKey{}, scope+" "+key)))
+	next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), idemKey{}, c)))
+	// The request's context may have ended; the claim's bookkeeping may not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer cancel()
 	if rec.Status() >= 500 {
-		if err := m.Store.ReleaseKey(r.Context(), scope, key); err != nil && m.Log != nil {
-			m.Log.ErrorContext(r.Context(), "release idempotency key", "err", err)
+		if err := m.Store.ReleaseKey(ctx, c.scope, c.key, c.owner); err != nil && m.Log != nil {
+			m.Log.ErrorContext(ctx, "release idempotency key", "err", err)
 		}
 		return
 	}
-	resp := installations.IdempotentResponse{RequestHash: hash, Status: rec.Status(), Body: rec.Body()}
-	if err := m.Store.CompleteKey(r.Context(), scope, key, resp); err != nil && m.Log != nil {
-		m.Log.ErrorContext(r.Context(), "store idempotent response", "err", err)
+	resp := installations.IdempotentResponse{RequestHash: c.hash, Status: rec.Status(), Body: rec.Body()}
+	if err := m.Store.CompleteKey(ctx, c.scope, c.key, c.owner, resp); err != nil && m.Log != nil {
+		m.Log.ErrorContext(ctx, "store idempotent response", "err", err)
 	}
+}
+
+// claimed is the claim a request runs under.
+type claimed struct {
+	store                        installations.IdempotencyStore
+	scope, key, hash, ref, owner string
 }
 
 type idemKey struct{}
@@ -125,8 +148,62 @@ type idemKey struct{}
 // the one write the request makes, so a retry that takes an abandoned
 // claim over finds that write instead of making it twice.
 func IdempotencyKey(r *http.Request) string {
-	k, _ := r.Context().Value(idemKey{}).(string)
-	return k
+	if c, ok := r.Context().Value(idemKey{}).(*claimed); ok {
+		return c.scope + " " + c.key
+	}
+	return ""
+}
+
+// Answer is a handler's answer: a status and a body encoded as JSON (none
+// when nil).
+type Answer struct {
+	Status int
+	Body   any
+}
+
+// Write writes the answer.
+func (a Answer) Write(w http.ResponseWriter) {
+	if a.Body == nil {
+		w.WriteHeader(a.Status)
+		return
+	}
+	WriteJSON(w, a.Status, a.Body)
+}
+
+// Keyed is the request's claimed key for a use case whose outcome, of
+// type T, render turns into the answer: the use case keeps that answer in
+// the transaction of its effect (installations.KeyClaim.Keep), so a retry
+// finds it and runs nothing. The handler writes render's answer for the
+// same outcome. Without a key it is the zero KeyClaim.
+func Keyed[T any](r *http.Request, render func(T) Answer) installations.KeyClaim {
+	c, ok := r.Context().Value(idemKey{}).(*claimed)
+	if !ok {
+		return installations.KeyClaim{}
+	}
+	return installations.NewKeyClaim(c.scope+" "+c.key, c.key, c.ref, func(ctx context.Context, tx installations.Tx, outcome any) error {
+		v, ok := outcome.(T)
+		if !ok {
+			return fmt.Errorf("idempotency: the outcome is a %T, not a %T", outcome, v)
+		}
+		resp, err := response(render(v))
+		if err != nil {
+			return err
+		}
+		resp.RequestHash = c.hash
+		return c.store.KeepAnswer(ctx, tx, c.scope, c.key, c.owner, resp)
+	})
+}
+
+// response is a as Answer.Write writes it.
+func response(a Answer) (installations.IdempotentResponse, error) {
+	if a.Body == nil {
+		return installations.IdempotentResponse{Status: a.Status}, nil
+	}
+	data, err := json.Marshal(a.Body)
+	if err != nil {
+		return installations.IdempotentResponse{}, fmt.Errorf("idempotency: encode answer: %w", err)
+	}
+	return installations.IdempotentResponse{Status: a.Status, Body: string(append(data, '\n'))}, nil
 }
 
 func replay(w http.ResponseWriter, prev installations.IdempotentResponse) {

@@ -23,6 +23,17 @@ type idemServer struct {
 	runs   atomic.Int32
 	answer func(run int32, body string) (int, string)
 	delay  time.Duration
+	// hold, when set, runs before the answer; keyed, when set, answers.
+	hold  func(r *http.Request, run int32)
+	keyed func(r *http.Request, run int32) (int, string)
+	mu    sync.Mutex
+	refs  []string // the claim's Ref each run saw
+}
+
+func (s *idemServer) seenRefs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refs...)
 }
 
 func newIdemServer(t *testing.T, d *db.DB, m *Idempotency) *idemServer {
@@ -33,9 +44,18 @@ func newIdemServer(t *testing.T, d *db.DB, m *Idempotency) *idemServer {
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := s.runs.Add(1)
+		s.mu.Lock()
+		s.refs = append(s.refs, Keyed(r, func(struct{}) Answer { return Answer{} }).Ref)
+		s.mu.Unlock()
 		b, _ := io.ReadAll(r.Body)
 		time.Sleep(s.delay)
+		if s.hold != nil {
+			s.hold(r, n)
+		}
 		status, out := s.answer(n, string(b))
+		if s.keyed != nil {
+			status, out = s.keyed(r, n)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		io.WriteString(w, out)
@@ -160,7 +180,7 @@ func TestIdempotencyConcurrentRepeatsRunOnce(t *testing.T) {
 
 func TestIdempotencyClaims(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		s := newIdemServer(t, d, &Idempotency{StaleAfter: time.Minute, Wait: 100 * time.Millisecond})
+		s := newIdemServer(t, d, &Idempotency{Bound: time.Minute, Wait: 100 * time.Millisecond})
 		body := `{"n":1}`
 		req := httptest.NewRequest("PUT", "/things/a", nil)
 		hash := requestHash(req, []byte(body))

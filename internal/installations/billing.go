@@ -285,3 +285,29 @@ func UsageTargets(ctx context.Context, c Catalog, rs ResourceStore, us UsageStor
 	}
 	return out, nil
 }
+
+// Unbilled is what an installation may still owe for, from Since, the
+// start of its oldest billing period not yet settled: its live resources,
+// the resources deleted since (still billed for the part of a period
+// they lived) and whether any usage was reported since.
+type Unbilled struct {
+	Since   time.Time
+	Live    []Resource
+	Deleted []DeletedResource
+	Usage   bool
+}
+
+// UnsettledFrom is the start of the installation's oldest billing period
+// not yet settled: its billing cursor (next, when ok), or else the period
+// it was created in (now's, when unknown).
+func UnsettledFrom(in Installation, next time.Time, ok bool, now time.Time) time.Time {
+	created := in.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	first, _ := billing.Period(created)
+	if !ok || next.Before(first) {
+		return first
+	}
+	return next
+}

@@ -137,14 +137,21 @@ func Refund(total, reason, invoiceTotal string) (string, string, error) {
 }
 
 // NothingBillable reports whether an installation can be finalized at
-// once: its plan and every resource's plan are free plans (or none);
-// linked resources are billed outside Vercel and do not count.
-func (c Catalog) NothingBillable(in Installation, resources []Resource) bool {
-	if !c.freePlan(in.BillingPlanID) {
+// once: its plan and the plan of every resource that may still be billed,
+// live or deleted in an unsettled period, are free plans (or none), and
+// no usage was reported for an unsettled period; linked resources are
+// billed outside Vercel and do not count.
+func (c Catalog) NothingBillable(in Installation, u Unbilled) bool {
+	if u.Usage || !c.freePlan(in.BillingPlanID) {
 		return false
 	}
-	for _, r := range resources {
+	for _, r := range u.Live {
 		if !r.Linked() && !c.freePlan(r.BillingPlanID) {
+			return false
+		}
+	}
+	for _, d := range u.Deleted {
+		if !c.freePlan(d.BillingPlanID) {
 			return false
 		}
 	}

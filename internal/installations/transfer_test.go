@@ -45,7 +45,7 @@ func TestTransferredAndLinkedResourcesPayTheirShareOnce(t *testing.T) {
 			}
 		}
 	}
-	if !c.NothingBillable(Installation{}, []Resource{linked}) {
+	if !c.NothingBillable(Installation{}, Unbilled{Live: []Resource{linked}}) {
 		t.Error("a linked resource on a paid plan holds an uninstall's finalization back")
 	}
 }

@@ -29,6 +29,12 @@ type Tx interface {
 	PutResourceProject(ctx context.Context, p ResourceProject) error
 	// DeleteResourceProject forgets a connected project.
 	DeleteResourceProject(ctx context.Context, installationID, resourceID, projectID string) error
+	// KeepAnswer stores the answer of an idempotency claim that owner
+	// still holds, ErrClaimLost otherwise (IdempotencyStore.KeepAnswer).
+	KeepAnswer(ctx context.Context, scope, key, owner string, r IdempotentResponse) error
+	// Unbilled is what of the installation may not be billed yet
+	// (Catalog.NothingBillable decides).
+	Unbilled(ctx context.Context, in Installation) (Unbilled, error)
 	// DeploymentTx: deployment actions, check runs and their hook calls.
 	DeploymentTx
 	// SetInstallationNotification replaces the installation's

@@ -25,7 +25,12 @@ type Deps struct {
 	Balances      installations.BalanceStore
 	// Invoices bounds a refund by the invoice's total; optional.
 	Invoices installations.InvoiceStore
-	Catalog  installations.Catalog
+	// Billing tells whether an uninstalled installation's final invoice
+	// was queued.
+	Billing installations.BillingStore
+	// Tx runs fn in one database transaction (db.DB.InTx).
+	Tx      func(ctx context.Context, fn func(installations.Tx) error) error
+	Catalog installations.Catalog
 	// Queue forwards finalizeInstallation.
 	Queue Queue
 	// Vercel reads invoices for credit purchases.
@@ -103,30 +108,6 @@ func (s *Service) SetPlan(ctx context.Context, id string, planID *string) (insta
 		return in, apperr.InvalidFields("unknown billing plan", apperr.Field{Key: "billingPlanId", Message: "no such plan"})
 	}
 	return s.Installations.SetPlan(ctx, id, *planID)
-}
-
-// Uninstall is Vercel's deletion of an installation. It is finalized at
-// once (its token wiped) when nothing is billable: it and every resource
-// are on free plans; otherwise it waits, pending finalization, for its
-// final invoice. A repeat changes nothing; a finalized one stays so.
-func (s *Service) Uninstall(ctx context.Context, id string) (finalized bool, err error) {
-	in, err := s.Installations.Get(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	if in.Finalized() {
-		return true, nil
-	}
-	res, err := s.Resources.ListResources(ctx, in.ID)
-	if err != nil {
-		return false, err
-	}
-	finalized = s.Catalog.NothingBillable(in, res)
-	if _, err := s.Installations.MarkDeleted(ctx, id, finalized); err != nil {
-		return false, err
-	}
-	s.Log.InfoContext(ctx, "installation deleted", "installation_id", id, "finalized", finalized)
-	return finalized, nil
 }
 
 // Finalize tells Vercel that no more invoices will come for an

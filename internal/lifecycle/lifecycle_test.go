@@ -29,6 +29,8 @@ var (
 		{ID: "pro", Type: "subscription", Name: "Pro", Price: "20.00"},
 		{ID: "metered", Type: "subscription", Name: "Metered", Meters: []installations.Meter{
 			{Name: "storage", Units: "GB", Type: installations.MeterTotal, Price: "0.10"}}},
+		{ID: "free-metered", Type: "subscription", Name: "Free metered", PaymentMethodRequired: &free, Meters: []installations.Meter{
+			{Name: "storage", Units: "GB", Type: installations.MeterTotal, Price: "0.00"}}},
 	}}}
 	// now is the ledger's clock: usage must fall in its open period.
 	now = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
@@ -37,6 +39,7 @@ var (
 // env is the installation use cases over real stores and the real
 // delivery queue, calling a simulator.
 type env struct {
+	db    *db.DB
 	svc   *lifecycle.Service
 	insts *db.Installations
 	res   *db.Resources
@@ -65,8 +68,9 @@ func newEnv(t *testing.T, open func(testing.TB) *db.DB) *env {
 	queue := deliveries.New(deliveries.Deps{Store: db.NewDeliveries(d), Vault: v, Vercel: caller},
 		deliveries.Options{FirstAttemptTimeout: 5 * time.Second})
 	t.Cleanup(queue.Close)
+	e.db = d
 	e.svc = lifecycle.New(lifecycle.Deps{Installations: e.insts, Resources: e.res, Usage: e.usage, Balances: db.NewBalances(d),
-		Catalog: catalog, Queue: queue, Vercel: caller, Now: func() time.Time { return now }})
+		Billing: e.usage, Tx: d.InTx, Catalog: catalog, Queue: queue, Vercel: caller, Now: func() time.Time { return now }})
 	return e
 }
 

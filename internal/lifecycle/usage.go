@@ -38,6 +38,9 @@ func (s *Service) AddUsage(ctx context.Context, installationID string, raw []Usa
 	if err := in.TakesMore(); err != nil {
 		return 0, 0, err
 	}
+	if err := s.stillBilled(ctx, in); err != nil {
+		return 0, 0, err
+	}
 	records, err := s.checkUsage(ctx, in, raw)
 	if err != nil {
 		return 0, 0, err
@@ -46,6 +49,39 @@ func (s *Service) AddUsage(ctx context.Context, installationID string, raw []Usa
 		return 0, 0, err
 	}
 	return len(records), added, nil
+}
+
+// ErrBilledToTheEnd refuses usage for an uninstalled installation whose
+// final invoice (or, owing nothing, its finalization) is queued: nothing
+// reported from then on would ever be billed.
+var ErrBilledToTheEnd = apperr.New(apperr.Conflict, "final_invoice_queued",
+	"the installation was uninstalled and its final invoice is already queued; no more usage can be billed")
+
+// stillBilled refuses usage once an installation pending finalization has
+// its final invoice or its finalization queued.
+func (s *Service) stillBilled(ctx context.Context, in installations.Installation) error {
+	if in.Status != installations.StatusPendingFinalization {
+		return nil
+	}
+	runs, err := s.Billing.InvoiceRuns(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		if run.Final {
+			return ErrBilledToTheEnd
+		}
+	}
+	gone := s.Now()
+	if in.DeletedAt != nil {
+		gone = *in.DeletedAt
+	}
+	last, _ := billing.Period(gone)
+	finalizing, err := s.Billing.Marked(ctx, in.ID, installations.MarkFinalize, last)
+	if err == nil && finalizing {
+		err = ErrBilledToTheEnd
+	}
+	return err
 }
 
 // OpenPeriod is the installation's open period as the next billing data

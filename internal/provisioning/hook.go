@@ -4,16 +4,13 @@
 package provisioning
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +31,9 @@ const (
 // MaxResponse bounds the hook's answer.
 const MaxResponse = 1 << 20
 
+// errRedirect: a redirect would re-send the signed body elsewhere.
+var errRedirect = errors.New("redirects are not followed")
+
 // Request is the body we sign and POST to the hook.
 type Request struct {
 	Type                           string       `json:"type"`
@@ -42,6 +42,17 @@ type Request struct {
 	Reason                         string       `json:"reason,omitempty"`
 	DelayOldSecretsExpirationHours *json.Number `json:"delayOldSecretsExpirationHours,omitempty"`
 	FromInstallationID             string       `json:"fromInstallationId,omitempty"`
+	// IdempotencyKey is the key Vercel sent with the request this call
+	// serves, if any.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+
+	// WebhookID names the logical operation: the same for every call of
+	// it (a provision retried after a crash keeps its id), so the hook can
+	// deduplicate; "" sends a new one.
+	WebhookID string `json:"-"`
+	// SecretNames are the product's secret_names: when given, every
+	// secret the hook answers must be one of them.
+	SecretNames []string `json:"-"`
 }
 
 // Secret is one secret the hook answers; values are passed on, never kept.
@@ -76,10 +87,13 @@ func New(url, secret string, timeout time.Duration, httpClient *http.Client) (*C
 	if !ok || err != nil || len(key) == 0 {
 		return nil, errors.New("provisioning: the hook secret must be whsec_ followed by base64")
 	}
-	if httpClient == nil {
-		httpClient = &http.Client{}
+	hc := &http.Client{}
+	if httpClient != nil {
+		*hc = *httpClient
 	}
-	return &Client{url: url, key: key, timeout: timeout, http: httpClient, now: time.Now}, nil
+	// A redirect is a failure: its answer is never taken.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{url: url, key: key, timeout: timeout, http: hc, now: time.Now}, nil
 }
 
 // Sign returns the webhook-signature value for one message.
@@ -90,58 +104,30 @@ func Sign(key []byte, id string, ts int64, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// Call sends req and waits up to the client's timeout for a 2xx answer.
-// Errors never carry the answer's body: it may hold secrets.
+// Call sends req and waits up to the client's timeout for a 2xx answer,
+// which must pass every rule of Check before anything of it is used. A
+// redirect is a failure. Errors never carry the answer's body: it may
+// hold secrets.
 func (c *Client) Call(ctx context.Context, req Request) (Response, error) {
-	body, err := json.Marshal(req)
+	raw, err := c.post(ctx, req)
 	if err != nil {
-		return Response{}, fmt.Errorf("provisioning: encode: %w", err)
+		return Response{}, err
 	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	out, err := Check(req, raw)
 	if err != nil {
-		return Response{}, fmt.Errorf("provisioning: %w", err)
-	}
-	id, ts := "msg_"+rand.Text(), c.now().Unix()
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("webhook-id", id)
-	hr.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	hr.Header.Set("webhook-signature", Sign(c.key, id, ts, body))
-	resp, err := c.http.Do(hr)
-	if err != nil {
-		return Response{}, fmt.Errorf("provisioning: %s: hook unreachable: %w", req.Type, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
-	switch {
-	case err != nil:
-		return Response{}, fmt.Errorf("provisioning: %s: read answer: %w", req.Type, err)
-	case resp.StatusCode/100 != 2:
-		return Response{}, fmt.Errorf("provisioning: %s: hook answered %d", req.Type, resp.StatusCode)
-	case len(raw) > MaxResponse:
-		return Response{}, fmt.Errorf("provisioning: %s: answer larger than %d bytes", req.Type, MaxResponse)
-	}
-	return decode(req.Type, raw)
-}
-
-func decode(typ string, raw []byte) (Response, error) {
-	var out Response
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return out, nil
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return Response{}, fmt.Errorf("provisioning: %s: answer is not the expected JSON object", typ)
-	}
-	for i, s := range out.Secrets {
-		if s.Name == "" {
-			return Response{}, fmt.Errorf("provisioning: %s: secrets[%d] has no name", typ, i)
-		}
+		return Response{}, fmt.Errorf("provisioning: %s: %w", req.Type, err)
 	}
 	return out, nil
+}
+
+// post signs and sends req under its WebhookID and returns the body of a
+// 2xx answer.
+func (c *Client) post(ctx context.Context, req Request) ([]byte, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning: encode: %w", err)
+	}
+	return c.Send(ctx, req.WebhookID, req.Type, body)
 }
 
 // Verify checks a hook request's signature headers against secret

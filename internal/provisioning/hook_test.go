@@ -75,7 +75,7 @@ func TestCallFailures(t *testing.T) {
 		{name: "not json", handler: func(w http.ResponseWriter, _ Request) { io.WriteString(w, `secret-value`) }, want: "not the expected"},
 		{name: "secret without name", handler: func(w http.ResponseWriter, _ Request) {
 			io.WriteString(w, `{"secrets":[{"value":"v"}]}`)
-		}, want: "no name"},
+		}, want: "secrets[0].name"},
 		{name: "too large", handler: func(w http.ResponseWriter, _ Request) {
 			io.WriteString(w, `{"secrets":[],"x":"`+strings.Repeat("a", MaxResponse)+`"}`)
 		}, want: "larger than"},

@@ -56,6 +56,7 @@ type env struct {
 type hookServer struct {
 	mu       sync.Mutex
 	requests []provisioning.Request
+	ids      []string // the webhook-id of each request
 	status   int
 	answer   string
 }
@@ -71,6 +72,7 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.requests = append(h.requests, req)
+	h.ids = append(h.ids, r.Header.Get("webhook-id"))
 	if h.status != 0 {
 		w.WriteHeader(h.status)
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
@@ -16,16 +15,18 @@ import (
 // A mode is how the partner's services hear what Vercel asks of a
 // resource: hook (their provisioning hook answers at once) or feed (a
 // *_requested event they follow, answered later through the internal
-// API). Each method keeps our copy in step.
+// API). Each method keeps our copy in step. key is the request's claimed
+// Idempotency-Key: what a method changes commits with the request's answer
+// (key.Keep), and the hook hears one webhook-id per key.
 type mode interface {
 	// provision creates res (status pending).
-	provision(ctx context.Context, res installations.Resource, externalID string) (Provisioned, error)
+	provision(ctx context.Context, key installations.KeyClaim, res installations.Resource, externalID string) (Provisioned, error)
 	// update keeps next, the resource as changed.
-	update(ctx context.Context, next installations.Resource) (installations.Resource, error)
+	update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error)
 	// remove runs before our copy of res is deleted.
-	remove(ctx context.Context, res installations.Resource) error
+	remove(ctx context.Context, key installations.KeyClaim, res installations.Resource) error
 	// rotate asks for new secrets; hours is how long the old ones stay valid.
-	rotate(ctx context.Context, res installations.Resource, reason string, hours *json.Number) (Rotation, error)
+	rotate(ctx context.Context, key installations.KeyClaim, res installations.Resource, reason string, hours *json.Number) (Rotation, error)
 	// status tells the partner's side that res (as it will be) is
 	// suspended or resumed: the hook at once, or the feed through the
 	// change it returns, recorded with the new status.
@@ -33,8 +34,8 @@ type mode interface {
 }
 
 // Provisioned is what a provision led to: the resource as kept (with
-// the hook's notification, when it sent a valid one) and, from the hook,
-// its secrets (passed on, never stored).
+// the hook's notification, when it sent one) and, from the hook, its
+// secrets (passed on, never stored in the clear).
 type Provisioned struct {
 	Resource installations.Resource
 	Secrets  []provisioning.Secret // never nil
@@ -53,62 +54,94 @@ type hook struct {
 	client *provisioning.Client
 }
 
-func (h hook) provision(ctx context.Context, res installations.Resource, _ string) (Provisioned, error) {
-	ans, err := h.call(ctx, provisioning.Request{Type: provisioning.TypeProvision, InstallationID: res.InstallationID, Resource: h.s.view(res)})
+// provision asks the hook, then keeps the row and the answer together. A
+// retry under the same key has the same resource id and webhook-id, so the
+// hook can answer the same resource again and the row is never doubled.
+func (h hook) provision(ctx context.Context, key installations.KeyClaim, res installations.Resource, _ string) (Provisioned, error) {
+	ans, err := h.call(ctx, key, h.request(provisioning.TypeProvision, res))
 	if err != nil {
 		return Provisioned{}, err
 	}
 	res.Status = cmp.Or(ans.Status, vercelapi.StatusReady)
-	if n, ok := installations.NotificationOf(ans.Notification); ok && n.Check() == nil {
+	if n, ok := installations.NotificationOf(ans.Notification); ok {
 		res.Notification = n.JSON() // kept, so the partner API's GET shows it too
 	}
-	out, err := h.s.Resources.PutResource(ctx, res)
-	if err != nil {
-		// Vercel will retry with a new id: undo the hook's resource, best effort.
-		h.call(context.WithoutCancel(ctx), provisioning.Request{Type: provisioning.TypeDelete,
-			InstallationID: res.InstallationID, Resource: h.s.view(res)})
-		return Provisioned{}, err
+	var out Provisioned
+	err = h.s.Tx(ctx, func(tx installations.Tx) error {
+		r, err := tx.PutResource(ctx, res)
+		if err != nil {
+			return err
+		}
+		out = Provisioned{Resource: r, Secrets: ans.Secrets}
+		return key.Keep(ctx, tx, out)
+	})
+	if err != nil && key.Ref == "" {
+		// Without a key Vercel's retry has a new id: undo the hook's
+		// resource, best effort.
+		h.call(context.WithoutCancel(ctx), key, h.request(provisioning.TypeDelete, res))
 	}
-	return Provisioned{Resource: out, Secrets: nonNil(ans.Secrets)}, nil
+	return out, err
 }
 
-func (h hook) update(ctx context.Context, next installations.Resource) (installations.Resource, error) {
-	ans, err := h.call(ctx, provisioning.Request{Type: provisioning.TypeUpdate, InstallationID: next.InstallationID, Resource: h.s.view(next)})
+func (h hook) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+	ans, err := h.call(ctx, key, h.request(provisioning.TypeUpdate, next))
 	if err != nil {
 		return installations.Resource{}, err
 	}
 	next.Status = cmp.Or(ans.Status, next.Status)
-	return h.s.Resources.PutResource(ctx, next)
+	var out installations.Resource
+	err = h.s.Tx(ctx, func(tx installations.Tx) error {
+		var err error
+		if out, err = tx.PutResource(ctx, next); err != nil {
+			return err
+		}
+		return key.Keep(ctx, tx, out)
+	})
+	return out, err
 }
 
-func (h hook) remove(ctx context.Context, res installations.Resource) error {
-	_, err := h.call(ctx, provisioning.Request{Type: provisioning.TypeDelete, InstallationID: res.InstallationID, Resource: h.s.view(res)})
+func (h hook) remove(ctx context.Context, key installations.KeyClaim, res installations.Resource) error {
+	_, err := h.call(ctx, key, h.request(provisioning.TypeDelete, res))
 	return err
 }
 
-func (h hook) rotate(ctx context.Context, res installations.Resource, reason string, hours *json.Number) (Rotation, error) {
-	ans, err := h.call(ctx, provisioning.Request{Type: provisioning.TypeRotateSecrets, InstallationID: res.InstallationID,
-		Resource: h.s.view(res), Reason: reason, DelayOldSecretsExpirationHours: hours})
+func (h hook) rotate(ctx context.Context, key installations.KeyClaim, res installations.Resource, reason string, hours *json.Number) (Rotation, error) {
+	req := h.request(provisioning.TypeRotateSecrets, res)
+	req.Reason, req.DelayOldSecretsExpirationHours = reason, hours
+	ans, err := h.call(ctx, key, req)
 	if err != nil {
 		return Rotation{}, err
 	}
-	return Rotation{Sync: true, Secrets: nonNil(ans.Secrets)}, nil
+	rot := Rotation{Sync: true, Secrets: ans.Secrets}
+	if key.Name == "" {
+		return rot, nil
+	}
+	return rot, h.s.Tx(ctx, func(tx installations.Tx) error { return key.Keep(ctx, tx, rot) })
 }
 
 func (h hook) status(ctx context.Context, res installations.Resource) (deliveries.Local, error) {
-	_, err := h.call(ctx, provisioning.Request{Type: statusRequests[res.Status].hook, InstallationID: res.InstallationID,
-		Resource: h.s.view(res)})
+	_, err := h.call(ctx, installations.KeyClaim{}, h.request(statusRequests[res.Status].hook, res))
 	return nil, err
 }
 
-// call calls the hook; any failure is the one 409 the user sees, with
-// the cause logged (never the answer: it may hold secrets). A status the
-// hook answers must be one of Vercel's (a rotation's status is not used).
-func (h hook) call(ctx context.Context, req provisioning.Request) (provisioning.Response, error) {
-	ans, err := h.client.Call(ctx, req)
-	if err == nil && req.Type != provisioning.TypeRotateSecrets && ans.Status != "" && !slices.Contains(vercelapi.Statuses, ans.Status) {
-		err = apperr.New(apperr.Internal, "bad_hook_status", "the hook answered an unknown status")
+// request is a hook request about res, with its product's secret names.
+func (h hook) request(typ string, res installations.Resource) provisioning.Request {
+	req := provisioning.Request{Type: typ, InstallationID: res.InstallationID, Resource: h.s.view(res)}
+	if p, ok := h.s.Catalog.Product(res.ProductID); ok {
+		req.SecretNames = p.SecretNames
 	}
+	return req
+}
+
+// call calls the hook under key's webhook-id (one per key, so every
+// retry of the request is the same operation to the hook); any failure,
+// an answer that breaks the hook rules included, is the one 409 the user
+// sees, with the cause logged (never the answer: it may hold secrets).
+func (h hook) call(ctx context.Context, key installations.KeyClaim, req provisioning.Request) (provisioning.Response, error) {
+	if key.Ref != "" {
+		req.WebhookID, req.IdempotencyKey = "msg_"+key.Ref, key.Key
+	}
+	ans, err := h.client.Call(ctx, req)
 	if err != nil {
 		h.s.Log.WarnContext(ctx, "provisioning hook failed", "type", req.Type, "installation_id", req.InstallationID, "err", err)
 		return provisioning.Response{}, provisioning.ErrHookFailed
@@ -117,33 +150,60 @@ func (h hook) call(ctx context.Context, req provisioning.Request) (provisioning.
 }
 
 // feed keeps our copy at once and puts the request on the event feed, in
-// one transaction.
+// one transaction with the request's answer.
 type feed struct{ s *Service }
 
-func (f feed) provision(ctx context.Context, res installations.Resource, externalID string) (Provisioned, error) {
-	out, err := f.put(ctx, res, func(out installations.Resource) installations.NewEvent {
-		return installations.NewEvent{Type: installations.EventResourceProvisionRequested,
-			Data: map[string]any{"resource": f.s.view(out), "externalId": externalID}}
+func (f feed) provision(ctx context.Context, key installations.KeyClaim, res installations.Resource, externalID string) (Provisioned, error) {
+	var out Provisioned
+	err := f.s.Tx(ctx, func(tx installations.Tx) error {
+		switch r, err := tx.Resource(ctx, res.InstallationID, res.ID); {
+		case err == nil: // made under this key before, with its event: answer it as is
+			out = Provisioned{Resource: r, Secrets: []provisioning.Secret{}}
+			return key.Keep(ctx, tx, out)
+		case apperr.KindOf(err) != apperr.NotFound:
+			return err
+		}
+		r, err := f.put(ctx, tx, res, func(out installations.Resource) installations.NewEvent {
+			return installations.NewEvent{Type: installations.EventResourceProvisionRequested,
+				Data: map[string]any{"resource": f.s.view(out), "externalId": externalID}}
+		})
+		if err != nil {
+			return err
+		}
+		out = Provisioned{Resource: r, Secrets: []provisioning.Secret{}}
+		return key.Keep(ctx, tx, out)
 	})
-	return Provisioned{Resource: out, Secrets: []provisioning.Secret{}}, err
+	return out, err
 }
 
-func (f feed) update(ctx context.Context, next installations.Resource) (installations.Resource, error) {
-	return f.put(ctx, next, func(out installations.Resource) installations.NewEvent {
-		return installations.NewEvent{Type: installations.EventResourceUpdateRequested, Data: map[string]any{"resource": f.s.view(out)}}
+func (f feed) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+	var out installations.Resource
+	err := f.s.Tx(ctx, func(tx installations.Tx) error {
+		var err error
+		out, err = f.put(ctx, tx, next, func(out installations.Resource) installations.NewEvent {
+			return installations.NewEvent{Type: installations.EventResourceUpdateRequested, Data: map[string]any{"resource": f.s.view(out)}}
+		})
+		if err != nil {
+			return err
+		}
+		return key.Keep(ctx, tx, out)
 	})
+	return out, err
 }
 
-func (feed) remove(context.Context, installations.Resource) error { return nil }
+func (feed) remove(context.Context, installations.KeyClaim, installations.Resource) error { return nil }
 
-func (f feed) rotate(ctx context.Context, res installations.Resource, reason string, hours *json.Number) (Rotation, error) {
+func (f feed) rotate(ctx context.Context, key installations.KeyClaim, res installations.Resource, reason string, hours *json.Number) (Rotation, error) {
 	data := map[string]any{"resourceId": res.ID, "reason": reason}
 	if hours != nil {
 		data["delayOldSecretsExpirationHours"] = *hours
 	}
 	err := f.s.Tx(ctx, func(tx installations.Tx) error {
-		return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceSecretsRotationAsked,
-			InstallationID: res.InstallationID, Subject: res.ID, Data: data})
+		if err := tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceSecretsRotationAsked,
+			InstallationID: res.InstallationID, Subject: res.ID, Data: data}); err != nil {
+			return err
+		}
+		return key.Keep(ctx, tx, Rotation{})
 	})
 	return Rotation{}, err
 }
@@ -155,24 +215,13 @@ func (f feed) status(_ context.Context, res installations.Resource) (deliveries.
 	}, nil
 }
 
-// put keeps res and appends the event ev makes of the kept resource.
-func (f feed) put(ctx context.Context, res installations.Resource, ev func(installations.Resource) installations.NewEvent) (installations.Resource, error) {
-	var out installations.Resource
-	err := f.s.Tx(ctx, func(tx installations.Tx) error {
-		var err error
-		if out, err = tx.PutResource(ctx, res); err != nil {
-			return err
-		}
-		e := ev(out)
-		e.InstallationID, e.Subject = res.InstallationID, res.ID
-		return tx.AppendEvent(ctx, e)
-	})
-	return out, err
-}
-
-func nonNil(s []provisioning.Secret) []provisioning.Secret {
-	if s == nil {
-		return []provisioning.Secret{}
+// put keeps res and appends the event ev makes of the kept resource, in tx.
+func (f feed) put(ctx context.Context, tx installations.Tx, res installations.Resource, ev func(installations.Resource) installations.NewEvent) (installations.Resource, error) {
+	out, err := tx.PutResource(ctx, res)
+	if err != nil {
+		return out, err
 	}
-	return s
+	e := ev(out)
+	e.InstallationID, e.Subject = res.InstallationID, res.ID
+	return out, tx.AppendEvent(ctx, e)
 }

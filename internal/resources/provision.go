@@ -2,6 +2,7 @@ package resources
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -24,10 +25,12 @@ type Provision struct {
 }
 
 // Provision creates a resource of a live installation: through the hook,
-// whose secrets are passed on and never stored, and only then our row;
-// or, in feed mode, a pending row and the request on the event feed, in
-// one transaction.
-func (s *Service) Provision(ctx context.Context, installationID string, req Provision) (Provisioned, error) {
+// whose secrets are passed on and never stored in the clear, and only then
+// our row; or, in feed mode, a pending row and the request on the event
+// feed. The row commits with the request's answer (key.Keep). Under a key
+// the resource's id comes from the key's claim, so a retry after a crash
+// names the same resource and never makes a second one.
+func (s *Service) Provision(ctx context.Context, key installations.KeyClaim, installationID string, req Provision) (Provisioned, error) {
 	if err := s.live(ctx, installationID); err != nil {
 		return Provisioned{}, err
 	}
@@ -35,8 +38,9 @@ func (s *Service) Provision(ctx context.Context, installationID string, req Prov
 	if err != nil {
 		return Provisioned{}, err
 	}
+	res.ID = "res_" + cmp.Or(key.Ref, rand.Text())
 	res.Status = vercelapi.StatusPending
-	out, err := s.mode.provision(ctx, res, req.ExternalID)
+	out, err := s.mode.provision(ctx, key, res, req.ExternalID)
 	if err != nil {
 		return Provisioned{}, err
 	}
@@ -46,11 +50,11 @@ func (s *Service) Provision(ctx context.Context, installationID string, req Prov
 }
 
 // validateProvision checks every field and names each bad one; it returns
-// the resource to create, with a new unguessable id.
+// the resource to create, still without its id.
 func (s *Service) validateProvision(inst string, req Provision) (installations.Resource, error) {
 	var fields []apperr.Field
 	bad := func(key, msg string) { fields = append(fields, apperr.Field{Key: key, Message: msg}) }
-	res := installations.Resource{ID: "res_" + rand.Text(), InstallationID: inst, ProductID: req.ProductID, BillingPlanID: req.BillingPlanID}
+	res := installations.Resource{InstallationID: inst, ProductID: req.ProductID, BillingPlanID: req.BillingPlanID}
 	name, err := installations.ResourceName(req.Name)
 	if err != nil {
 		fields = append(fields, fieldsOf(err)...)

@@ -26,7 +26,7 @@ func TestProvisionInFeedModeKeepsAPendingRowAndAsksOnTheFeed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, false, open)
-			out, err := e.svc.Provision(t.Context(), inst, resources.Provision{ProductID: "postgres", Name: " main ",
+			out, err := e.svc.Provision(t.Context(), installations.KeyClaim{}, inst, resources.Provision{ProductID: "postgres", Name: " main ",
 				BillingPlanID: "free", ExternalID: "ext-1"})
 			if err != nil {
 				t.Fatal(err)
@@ -48,7 +48,7 @@ func TestProvisionInFeedModeKeepsAPendingRowAndAsksOnTheFeed(t *testing.T) {
 func TestProvisionThroughTheHookPassesSecretsOnAndStoresNone(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
-	out, err := e.svc.Provision(t.Context(), inst, resources.Provision{ProductID: "postgres", Name: "main", BillingPlanID: "pro"})
+	out, err := e.svc.Provision(t.Context(), installations.KeyClaim{}, inst, resources.Provision{ProductID: "postgres", Name: "main", BillingPlanID: "pro"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestAFailingHookLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	e.hook.status, e.hook.answer = http.StatusInternalServerError, `{"secrets":[{"name":"X","value":"leak"}]}`
-	_, err := e.svc.Provision(t.Context(), inst, resources.Provision{ProductID: "postgres", Name: "main", BillingPlanID: "pro"})
+	_, err := e.svc.Provision(t.Context(), installations.KeyClaim{}, inst, resources.Provision{ProductID: "postgres", Name: "main", BillingPlanID: "pro"})
 	if !errors.Is(err, provisioning.ErrHookFailed) {
 		t.Fatalf("err = %v, want ErrHookFailed", err)
 	}
@@ -83,7 +83,7 @@ func TestAFailingHookLeavesNothingBehind(t *testing.T) {
 func TestProvisionNamesEveryBadField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, false)
-	_, err := e.svc.Provision(t.Context(), inst, resources.Provision{ProductID: "postgres", Name: "", BillingPlanID: "old",
+	_, err := e.svc.Provision(t.Context(), installations.KeyClaim{}, inst, resources.Provision{ProductID: "postgres", Name: "", BillingPlanID: "old",
 		Metadata: json.RawMessage(`[]`)})
 	ae, ok := errors.AsType[*apperr.Error](err)
 	if !ok || ae.Kind != apperr.Invalid {
@@ -105,14 +105,17 @@ func TestVercelChangesNothingOfAnUninstalledInstallation(t *testing.T) {
 	e.uninstall(t, false)
 	calls := map[string]func() error{
 		"provision": func() error {
-			_, err := e.svc.Provision(t.Context(), inst, resources.Provision{ProductID: "postgres", Name: "x", BillingPlanID: "free"})
+			_, err := e.svc.Provision(t.Context(), installations.KeyClaim{}, inst, resources.Provision{ProductID: "postgres", Name: "x", BillingPlanID: "free"})
 			return err
 		},
 		"update": func() error {
-			_, err := e.svc.Update(t.Context(), inst, r.ID, resources.Patch{Name: ptr("x")})
+			_, err := e.svc.Update(t.Context(), installations.KeyClaim{}, inst, r.ID, resources.Patch{Name: ptr("x")})
 			return err
 		},
-		"rotate": func() error { _, err := e.svc.Rotate(t.Context(), inst, r.ID, "why", nil); return err },
+		"rotate": func() error {
+			_, err := e.svc.Rotate(t.Context(), installations.KeyClaim{}, inst, r.ID, "why", nil)
+			return err
+		},
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, installations.ErrUninstalled) {
@@ -128,11 +131,11 @@ func TestUpdateKeepsADisabledPlanButRefusesToMoveToOne(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, false)
 	on := e.put(t, "res_on_old", "old")
-	if _, err := e.svc.Update(t.Context(), inst, on.ID, resources.Patch{BillingPlanID: ptr("old"), Status: ptr("ready")}); err != nil {
+	if _, err := e.svc.Update(t.Context(), installations.KeyClaim{}, inst, on.ID, resources.Patch{BillingPlanID: ptr("old"), Status: ptr("ready")}); err != nil {
 		t.Errorf("staying on a disabled plan: %v", err)
 	}
 	other := e.put(t, "res_on_pro", "pro")
-	_, err := e.svc.Update(t.Context(), inst, other.ID, resources.Patch{BillingPlanID: ptr("old"), Status: ptr("bogus")})
+	_, err := e.svc.Update(t.Context(), installations.KeyClaim{}, inst, other.ID, resources.Patch{BillingPlanID: ptr("old"), Status: ptr("bogus")})
 	if ae, ok := errors.AsType[*apperr.Error](err); !ok || len(ae.Fields) != 2 {
 		t.Errorf("moving to a disabled plan with a bad status: %v, want both named", err)
 	}
@@ -213,7 +216,7 @@ func TestDeleteAsksTheHookThenForgetsAndAnnounces(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	r := e.put(t, "res_1", "free")
-	if err := e.svc.Delete(t.Context(), inst, r.ID); err != nil {
+	if err := e.svc.Delete(t.Context(), installations.KeyClaim{}, inst, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.hook.types(); !slices.Equal(got, []string{provisioning.TypeDelete}) {
@@ -227,7 +230,7 @@ func TestDeleteAsksTheHookThenForgetsAndAnnounces(t *testing.T) {
 	}
 	e.hook.status = http.StatusBadGateway
 	r2 := e.put(t, "res_2", "free")
-	if err := e.svc.Delete(t.Context(), inst, r2.ID); !errors.Is(err, provisioning.ErrHookFailed) {
+	if err := e.svc.Delete(t.Context(), installations.KeyClaim{}, inst, r2.ID); !errors.Is(err, provisioning.ErrHookFailed) {
 		t.Errorf("delete with a failing hook: %v", err)
 	}
 	if _, err := e.res.GetResource(t.Context(), inst, r2.ID); err != nil {

@@ -14,13 +14,14 @@ import (
 // installation: the hook answers them at once, or a
 // resource.secrets_rotation_requested event on the feed asks the
 // partner's service, which sends them through the internal API. hours is
-// how long the old secrets stay valid, if given.
-func (s *Service) Rotate(ctx context.Context, installationID, resourceID, reason string, hours *json.Number) (Rotation, error) {
+// how long the old secrets stay valid, if given. The answer is kept with
+// the feed's event (key.Keep), or once the hook answered.
+func (s *Service) Rotate(ctx context.Context, key installations.KeyClaim, installationID, resourceID, reason string, hours *json.Number) (Rotation, error) {
 	res, err := s.liveResource(ctx, installationID, resourceID)
 	if err != nil {
 		return Rotation{}, err
 	}
-	return s.mode.rotate(ctx, res, reason, hours)
+	return s.mode.rotate(ctx, key, res, reason, hours)
 }
 
 // RenewSecrets asks for new secrets of res the way Vercel's rotation
@@ -28,7 +29,7 @@ func (s *Service) Rotate(ctx context.Context, installationID, resourceID, reason
 // to Vercel through the delivery queue; in feed mode the partner's
 // service is asked and sends them itself. Nothing here makes values up.
 func (s *Service) RenewSecrets(ctx context.Context, res installations.Resource, reason string) (Rotation, deliveries.Delivery, error) {
-	rot, err := s.mode.rotate(ctx, res, reason, nil)
+	rot, err := s.mode.rotate(ctx, installations.KeyClaim{}, res, reason, nil)
 	if err != nil || !rot.Sync {
 		return rot, deliveries.Delivery{}, err
 	}

@@ -13,8 +13,8 @@ import (
 // Update is Vercel's change of a resource of a live installation: the
 // hook is asked first (when there is one), then our copy keeps the
 // change; in feed mode the change goes on the feed for the partner's
-// service.
-func (s *Service) Update(ctx context.Context, installationID, resourceID string, p Patch) (installations.Resource, error) {
+// service. The change commits with the request's answer (key.Keep).
+func (s *Service) Update(ctx context.Context, key installations.KeyClaim, installationID, resourceID string, p Patch) (installations.Resource, error) {
 	cur, err := s.liveResource(ctx, installationID, resourceID)
 	if err != nil {
 		return installations.Resource{}, err
@@ -25,7 +25,7 @@ func (s *Service) Update(ctx context.Context, installationID, resourceID string,
 	}
 	next := cur
 	p.apply(&next)
-	return s.mode.update(ctx, next)
+	return s.mode.update(ctx, key, next)
 }
 
 // check validates Vercel's change of cur, naming every bad field, and
@@ -74,21 +74,25 @@ func (s *Service) check(cur installations.Resource, p Patch) (Patch, error) {
 
 // Delete is Vercel's deletion of a resource: the hook deletes it first
 // (when there is one), then our copy goes and resource.deleted is on the
-// feed, in one transaction.
-func (s *Service) Delete(ctx context.Context, installationID, resourceID string) error {
+// feed, in one transaction with the request's answer (key.Keep, with an
+// empty outcome).
+func (s *Service) Delete(ctx context.Context, key installations.KeyClaim, installationID, resourceID string) error {
 	res, err := s.Resources.GetResource(ctx, installationID, resourceID)
 	if err != nil {
 		return err
 	}
-	if err := s.mode.remove(ctx, res); err != nil {
+	if err := s.mode.remove(ctx, key, res); err != nil {
 		return err
 	}
 	err = s.Tx(ctx, func(tx installations.Tx) error {
 		if err := tx.DeleteResource(ctx, installationID, resourceID); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceDeleted,
-			InstallationID: installationID, Subject: resourceID, Data: map[string]any{"resource": s.view(res)}})
+		if err := tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceDeleted,
+			InstallationID: installationID, Subject: resourceID, Data: map[string]any{"resource": s.view(res)}}); err != nil {
+			return err
+		}
+		return key.Keep(ctx, tx, struct{}{})
 	})
 	if err != nil {
 		return err

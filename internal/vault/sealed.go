@@ -22,8 +22,8 @@ type SealedIdempotency struct {
 var _ installations.IdempotencyStore = (*SealedIdempotency)(nil)
 
 // ClaimKey implements IdempotencyStore, opening a finished answer.
-func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHash string, now time.Time, staleAfter time.Duration) (installations.Claim, error) {
-	c, err := s.Store.ClaimKey(ctx, scope, key, requestHash, now, staleAfter)
+func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHash string, now time.Time, hold time.Duration) (installations.Claim, error) {
+	c, err := s.Store.ClaimKey(ctx, scope, key, requestHash, now, hold)
 	if err != nil || !c.Done {
 		return c, err
 	}
@@ -39,20 +39,38 @@ func (s *SealedIdempotency) ClaimKey(ctx context.Context, scope, key, requestHas
 }
 
 // CompleteKey implements IdempotencyStore, sealing the answer.
-func (s *SealedIdempotency) CompleteKey(ctx context.Context, scope, key string, r installations.IdempotentResponse) error {
-	if r.Body != "" {
-		ct, keyID, err := s.Vault.Seal(aad(scope, key), r.Body)
-		if err != nil {
-			return fmt.Errorf("seal idempotent answer: %w", err)
-		}
-		r.Body = sealedPrefix + keyID + ":" + ct
+func (s *SealedIdempotency) CompleteKey(ctx context.Context, scope, key, owner string, r installations.IdempotentResponse) error {
+	r, err := s.seal(scope, key, r)
+	if err != nil {
+		return err
 	}
-	return s.Store.CompleteKey(ctx, scope, key, r)
+	return s.Store.CompleteKey(ctx, scope, key, owner, r)
+}
+
+// KeepAnswer implements IdempotencyStore, sealing the answer.
+func (s *SealedIdempotency) KeepAnswer(ctx context.Context, tx installations.Tx, scope, key, owner string, r installations.IdempotentResponse) error {
+	r, err := s.seal(scope, key, r)
+	if err != nil {
+		return err
+	}
+	return s.Store.KeepAnswer(ctx, tx, scope, key, owner, r)
+}
+
+func (s *SealedIdempotency) seal(scope, key string, r installations.IdempotentResponse) (installations.IdempotentResponse, error) {
+	if r.Body == "" {
+		return r, nil
+	}
+	ct, keyID, err := s.Vault.Seal(aad(scope, key), r.Body)
+	if err != nil {
+		return r, fmt.Errorf("seal idempotent answer: %w", err)
+	}
+	r.Body = sealedPrefix + keyID + ":" + ct
+	return r, nil
 }
 
 // ReleaseKey implements IdempotencyStore.
-func (s *SealedIdempotency) ReleaseKey(ctx context.Context, scope, key string) error {
-	return s.Store.ReleaseKey(ctx, scope, key)
+func (s *SealedIdempotency) ReleaseKey(ctx context.Context, scope, key, owner string) error {
+	return s.Store.ReleaseKey(ctx, scope, key, owner)
 }
 
 // aad binds a sealed answer to its scope and key.

@@ -19,12 +19,16 @@ func (m memIdempotency) ClaimKey(_ context.Context, scope, key, hash string, _ t
 	return installations.Claim{Owned: true}, nil
 }
 
-func (m memIdempotency) CompleteKey(_ context.Context, scope, key string, r installations.IdempotentResponse) error {
+func (m memIdempotency) CompleteKey(_ context.Context, scope, key, _ string, r installations.IdempotentResponse) error {
 	m[scope+"/"+key] = r
 	return nil
 }
 
-func (m memIdempotency) ReleaseKey(_ context.Context, scope, key string) error {
+func (m memIdempotency) KeepAnswer(ctx context.Context, _ installations.Tx, scope, key, owner string, r installations.IdempotentResponse) error {
+	return m.CompleteKey(ctx, scope, key, owner, r)
+}
+
+func (m memIdempotency) ReleaseKey(_ context.Context, scope, key, _ string) error {
 	delete(m, scope+"/"+key)
 	return nil
 }
@@ -39,11 +43,20 @@ func TestSealedIdempotencyNeverStoresPlainAnswers(t *testing.T) {
 	s := &SealedIdempotency{Store: mem, Vault: v}
 	ctx := context.Background()
 	body := `{"secrets":[{"name":"URL","value":"s3cr3t"}]}`
-	if err := s.CompleteKey(ctx, "v1:icfg_1", "k", installations.IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
+	if err := s.CompleteKey(ctx, "v1:icfg_1", "k", "owner", installations.IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
 		t.Fatal(err)
 	}
-	if stored := mem["v1:icfg_1/k"].Body; strings.Contains(stored, "s3cr3t") || !strings.HasPrefix(stored, "sealed:") {
-		t.Fatalf("stored %q", stored)
+	// An answer kept in the transaction of its effect is sealed alike.
+	if err := s.KeepAnswer(ctx, nil, "v1:icfg_1", "in-tx", "owner", installations.IdempotentResponse{RequestHash: "h", Status: 200, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"v1:icfg_1/k", "v1:icfg_1/in-tx"} {
+		if stored := mem[k].Body; strings.Contains(stored, "s3cr3t") || !strings.HasPrefix(stored, "sealed:") {
+			t.Fatalf("%s: stored %q", k, stored)
+		}
+	}
+	if c, err := s.ClaimKey(ctx, "v1:icfg_1", "in-tx", "h", time.Now(), time.Minute); err != nil || c.Response.Body != body {
+		t.Errorf("replay of the answer kept in the transaction: %+v %v", c, err)
 	}
 	c, err := s.ClaimKey(ctx, "v1:icfg_1", "k", "h", time.Now(), time.Minute)
 	if err != nil || !c.Done || c.Response.Body != body || c.Response.Status != 200 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vercel-partner/partner-server/internal/app/apptest"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/vercelsim"
 )
 
 var meteredCatalog = installations.Catalog{{ID: "postgres", Name: "Postgres", Plans: []installations.BillingPlan{
@@ -23,8 +24,13 @@ var meteredCatalog = installations.Catalog{{ID: "postgres", Name: "Postgres", Pl
 // usageEnv has an installation with resource db_1 on the metered plan, on
 // a server whose clock stands at now.
 func usageEnv(t testing.TB, now time.Time) *internalEnv {
+	return usageEnvAt(t, func() time.Time { return now })
+}
+
+// usageEnvAt is usageEnv on the clock now.
+func usageEnvAt(t testing.TB, now func() time.Time) *internalEnv {
 	t.Helper()
-	env := apptest.New(t, apptest.Options{Catalog: meteredCatalog, Now: func() time.Time { return now }})
+	env := apptest.New(t, apptest.Options{Catalog: meteredCatalog, Now: now})
 	e := &internalEnv{sim: env.Sim, srv: env.Srv, db: env.App.DB}
 	if _, err := e.sim.Install(context.Background(), e.srv.URL, testInstallation); err != nil {
 		t.Fatal(err)
@@ -119,6 +125,49 @@ func TestBillingRunTakesNowOnlyWhenAllowed(t *testing.T) {
 	counts, _ := body["counts"].(map[string]any)
 	if code != 200 || body["now"] != "2026-03-15T12:00:00Z" || counts["billingData"] != 1.0 || counts["invoices"] != 0.0 {
 		t.Errorf("run: %d %v, want one billing data as of the server's clock", code, body)
+	}
+}
+
+// TestUsageRefusedAfterTheFinalInvoice: once an uninstalled installation's
+// final invoice is queued, usage it is sent is refused with a 409 that says
+// why (it would never be billed); the usage taken before is on the invoice.
+func TestUsageRefusedAfterTheFinalInvoice(t *testing.T) {
+	var clock atomic.Pointer[time.Time]
+	installed, later := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	clock.Store(&installed)
+	e := usageEnvAt(t, func() time.Time { return *clock.Load() })
+	clock.Store(&later)
+	path := "/installations/" + testInstallation + "/usage"
+	rec := func(id string) string {
+		return records(fmt.Sprintf(`{"id":%q,"resourceId":"db_1","meter":"queries","value":500,"at":"2026-03-15T11:00:00Z"}`, id))
+	}
+	if code, body := e.call(t, "POST", path, rec("before")); code != 200 {
+		t.Fatalf("usage while installed: %d %v", code, body)
+	}
+	if finalized, err := e.sim.Uninstall(t.Context(), e.srv.URL, testInstallation); err != nil || finalized {
+		t.Fatalf("uninstall: %v %v, want pending finalization", finalized, err)
+	}
+	if code, body := e.call(t, "POST", path, rec("pending")); code != 200 {
+		t.Fatalf("usage before the final invoice: %d %v", code, body)
+	}
+	// Vercel is slow to take the invoice: finalization waits for it.
+	e.sim.Enqueue(vercelsim.RouteSubmitInvoice, vercelsim.Fault{Status: 503})
+	code, body := e.call(t, "POST", "/billing/run", "")
+	if counts, _ := body["counts"].(map[string]any); code != 200 || counts["invoices"] != 1.0 || counts["finalizations"] != 0.0 {
+		t.Fatalf("billing run: %d %v, want the final invoice queued", code, body)
+	}
+	code, body = e.call(t, "POST", path, rec("after"))
+	if msg := fmt.Sprint(body["error"]); code != 409 || !strings.Contains(msg, "final_invoice_queued") || !strings.Contains(msg, "final invoice") {
+		t.Errorf("usage after the final invoice: %d %v, want 409 final_invoice_queued", code, body)
+	}
+	// 5.00 flat + 1000 x 0.002 queries = 7.00: both records taken, none after.
+	for deadline := time.Now().Add(20 * time.Second); len(e.sim.Invoices(testInstallation)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the final invoice never reached Vercel")
+		}
+	}
+	if invoices := e.sim.Invoices(testInstallation); len(invoices) != 1 || invoices[0].Total != "7.00" {
+		t.Errorf("invoices at Vercel: %+v, want one final invoice of 7.00", invoices)
 	}
 }
 

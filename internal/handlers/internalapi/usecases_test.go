@@ -119,10 +119,13 @@ type memKeys struct{}
 func (memKeys) ClaimKey(context.Context, string, string, string, time.Time, time.Duration) (installations.Claim, error) {
 	return installations.Claim{Owned: true}, nil
 }
-func (memKeys) CompleteKey(context.Context, string, string, installations.IdempotentResponse) error {
+func (memKeys) CompleteKey(context.Context, string, string, string, installations.IdempotentResponse) error {
 	return nil
 }
-func (memKeys) ReleaseKey(context.Context, string, string) error { return nil }
+func (memKeys) KeepAnswer(context.Context, installations.Tx, string, string, string, installations.IdempotentResponse) error {
+	return nil
+}
+func (memKeys) ReleaseKey(context.Context, string, string, string) error { return nil }
 
 // TestHandlersDecodeCallOnceAndEncode: the handlers hand the use case
 // what the request says, the Idempotency-Key included, and answer what

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,8 @@ type testHook struct {
 	reqs  []provisioning.Request
 	delay time.Duration
 	fail  bool
+	raw   string // answered as is when set
+	ids   []string
 }
 
 func newTestHook(t *testing.T) *testHook {
@@ -48,11 +51,16 @@ func (h *testHook) serve(w http.ResponseWriter, r *http.Request) {
 	json.Unmarshal(body, &req)
 	h.mu.Lock()
 	h.reqs = append(h.reqs, req)
-	delay, fail := h.delay, h.fail
+	h.ids = append(h.ids, r.Header.Get("webhook-id"))
+	delay, fail, raw := h.delay, h.fail, h.raw
 	h.mu.Unlock()
 	time.Sleep(delay)
 	if fail {
 		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	if raw != "" {
+		io.WriteString(w, raw)
 		return
 	}
 	value := "redis://" + req.Type + "@h-" + strings.Repeat("x", len(h.requests()))
@@ -94,7 +102,7 @@ func TestHookModeLifecycle(t *testing.T) {
 	}
 	reqs := hook.requests()
 	if len(reqs) != 1 || reqs[0].Type != "resource.provision" || reqs[0].InstallationID != testInstallation ||
-		reqs[0].Resource.(map[string]any)["id"] != rid {
+		reqs[0].Resource.(map[string]any)["id"] != rid || reqs[0].IdempotencyKey != "k1" {
 		t.Fatalf("hook got %+v", reqs)
 	}
 	// A retry replays the answer, secrets included, without a second call.
@@ -144,6 +152,53 @@ func assertNoPlainSecrets(t *testing.T, e *lifeEnv, value string) {
 		if b, _ := os.ReadFile(f); bytes.Contains(b, []byte(value)) {
 			t.Errorf("%s holds a secret value", f)
 		}
+	}
+}
+
+// TestHookAnswersBreakingTheRulesProvisionNothing: an answer that is not
+// the expected object, or carries what Vercel must not get, is a hook
+// failure: 409 for the user, no resource, nothing of the answer shown.
+func TestHookAnswersBreakingTheRulesProvisionNothing(t *testing.T) {
+	t.Parallel()
+	hook := newTestHook(t)
+	e := newLifeEnv(t, hookConfig(hook.URL))
+	for _, raw := range []string{
+		`null`, `[]`, `"ready"`, `{"status":"ready"}`,
+		`{"secrets":[{"name":"REDIS_URL","value":"leak\u0000y"}]}`,
+		`{"secrets":[{"name":"A=B\nC D","value":"leak"}]}`,
+		`{"secrets":[{"name":"REDIS_URL","value":"leak"}],"notification":{"level":"info","title":"t","href":"javascript:leak()"}}`,
+		`{"secrets":[{"name":"REDIS_URL","value":"leak"}],"status":"exploded"}`,
+	} {
+		hook.mu.Lock()
+		hook.raw = raw
+		hook.mu.Unlock()
+		resp, err := e.sim.Provision(t.Context(), e.URL, testInstallation, e.provisionBody("cache", "redis-pro"))
+		if err != nil || resp.Status != 409 || bytes.Contains(resp.Body, []byte("leak")) {
+			t.Errorf("answer %s: %v %d %s, want 409 showing nothing of it", raw, err, resp.Status, resp.Body)
+		}
+	}
+	if list, _ := e.App.Resources.ListResources(t.Context(), testInstallation); len(list) != 0 {
+		t.Errorf("refused answers left %d resources", len(list))
+	}
+}
+
+// TestHookHearsOneOperationPerKey: every hook call carries a webhook-id;
+// a provision under a key has its own, and a new key a new one.
+func TestHookHearsOneOperationPerKey(t *testing.T) {
+	t.Parallel()
+	hook := newTestHook(t)
+	e := newLifeEnv(t, hookConfig(hook.URL))
+	for _, k := range []string{"k-a", "k-a", "k-b"} {
+		if resp, err := e.sim.Provision(t.Context(), e.URL, testInstallation, e.provisionBody("cache", "redis-pro"),
+			vercelsim.WithIdempotencyKey(k)); err != nil || resp.Status != 200 {
+			t.Fatalf("provision %s: %v %d %s", k, err, resp.Status, resp.Body)
+		}
+	}
+	hook.mu.Lock()
+	ids := slices.Clone(hook.ids)
+	hook.mu.Unlock()
+	if len(ids) != 2 || ids[0] == ids[1] || !strings.HasPrefix(ids[0], "msg_") {
+		t.Errorf("webhook-ids %q: want one per key (the repeat is replayed)", ids)
 	}
 }
 

@@ -48,7 +48,7 @@ func (h *replHook) serve(w http.ResponseWriter, r *http.Request) {
 	var req provisioning.REPLRequest
 	json.Unmarshal(body, &req)
 	if req.Type != provisioning.TypeREPL {
-		json.NewEncoder(w).Encode(map[string]any{"status": "ready", "secrets": []map[string]string{{"name": "URL", "value": "x"}}})
+		json.NewEncoder(w).Encode(map[string]any{"status": "ready", "secrets": []map[string]string{{"name": "REDIS_URL", "value": "x"}}})
 		return
 	}
 	h.mu.Lock()

@@ -32,19 +32,26 @@ func (s *Server) resourceView(r installations.Resource) resourceView {
 	return resourceView{HookResource: provisioning.ResourceOf(r, s.Catalog), Notification: r.Notification, ProtocolSettings: r.ProtocolSettings}
 }
 
+// provisionAnswer is the provision's answer, kept with the new resource
+// for a retry under the same Idempotency-Key.
+func (s *Server) provisionAnswer(out resources.Provisioned) handlers.Answer {
+	v := provisionView{resourceView: s.resourceView(out.Resource), Secrets: out.Secrets}
+	return handlers.Answer{Status: http.StatusOK, Body: v}
+}
+
 func (s *Server) handleProvision(w http.ResponseWriter, r *http.Request) {
 	var req resources.Provision
 	if err := handlers.ReadJSON(r, &req, false); err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	out, err := s.Resources.Provision(r.Context(), chi.URLParam(r, "installationId"), req)
+	key := handlers.Keyed(r, s.provisionAnswer)
+	out, err := s.Resources.Provision(r.Context(), key, chi.URLParam(r, "installationId"), req)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	v := provisionView{resourceView: s.resourceView(out.Resource), Secrets: out.Secrets}
-	handlers.WriteJSON(w, http.StatusOK, v)
+	s.provisionAnswer(out).Write(w)
 }
 
 func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
@@ -63,20 +70,28 @@ func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	out, err := s.Resources.Update(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"), req)
+	key := handlers.Keyed(r, s.updateAnswer)
+	out, err := s.Resources.Update(r.Context(), key, chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"), req)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, s.resourceView(out))
+	s.updateAnswer(out).Write(w)
 }
 
+func (s *Server) updateAnswer(res installations.Resource) handlers.Answer {
+	return handlers.Answer{Status: http.StatusOK, Body: s.resourceView(res)}
+}
+
+func deleteAnswer(struct{}) handlers.Answer { return handlers.Answer{Status: http.StatusNoContent} }
+
 func (s *Server) handleDeleteResource(w http.ResponseWriter, r *http.Request) {
-	if err := s.Resources.Delete(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId")); err != nil {
+	key := handlers.Keyed(r, deleteAnswer)
+	if err := s.Resources.Delete(r.Context(), key, chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId")); err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	deleteAnswer(struct{}{}).Write(w)
 }
 
 // rotateRequest is Vercel's Rotate Secrets body.
@@ -114,15 +129,19 @@ func (s *Server) handleRotateSecrets(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
-	rot, err := s.Resources.Rotate(r.Context(), chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"),
+	key := handlers.Keyed(r, rotateAnswer)
+	rot, err := s.Resources.Rotate(r.Context(), key, chi.URLParam(r, "installationId"), chi.URLParam(r, "resourceId"),
 		req.Reason, req.DelayOldSecretsExpirationHours)
 	if err != nil {
 		handlers.WriteError(w, r, s.Log, err)
 		return
 	}
+	rotateAnswer(rot).Write(w)
+}
+
+func rotateAnswer(rot resources.Rotation) handlers.Answer {
 	if rot.Sync {
-		handlers.WriteJSON(w, http.StatusOK, map[string]any{"sync": true, "secrets": rot.Secrets})
-		return
+		return handlers.Answer{Status: http.StatusOK, Body: map[string]any{"sync": true, "secrets": rot.Secrets}}
 	}
-	handlers.WriteJSON(w, http.StatusOK, map[string]bool{"sync": false})
+	return handlers.Answer{Status: http.StatusOK, Body: map[string]bool{"sync": false}}
 }

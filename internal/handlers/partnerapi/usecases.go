@@ -24,11 +24,13 @@ type (
 	}
 	// Resources is what Vercel asks of resources (resources.Service).
 	Resources interface {
-		Provision(ctx context.Context, installationID string, req resources.Provision) (resources.Provisioned, error)
+		// The writes take the request's claimed Idempotency-Key
+		// (handlers.Keyed): their answer commits with their effect.
+		Provision(ctx context.Context, key installations.KeyClaim, installationID string, req resources.Provision) (resources.Provisioned, error)
 		Get(ctx context.Context, installationID, resourceID string) (installations.Resource, error)
-		Update(ctx context.Context, installationID, resourceID string, p resources.Patch) (installations.Resource, error)
-		Delete(ctx context.Context, installationID, resourceID string) error
-		Rotate(ctx context.Context, installationID, resourceID, reason string, hours *json.Number) (resources.Rotation, error)
+		Update(ctx context.Context, key installations.KeyClaim, installationID, resourceID string, p resources.Patch) (installations.Resource, error)
+		Delete(ctx context.Context, key installations.KeyClaim, installationID, resourceID string) error
+		Rotate(ctx context.Context, key installations.KeyClaim, installationID, resourceID, reason string, hours *json.Number) (resources.Rotation, error)
 		REPL(ctx context.Context, installationID, resourceID, input string, readOnly bool) ([]provisioning.Block, error)
 	}
 	// Transfers is Claim Deployments (transfers.Service).

@@ -58,17 +58,11 @@ func (h *Handler) effect(ev installations.WebhookEvent) installations.LocalChang
 	}
 }
 
-// removed runs the uninstall as DELETE /v1/installations does (finalized
-// at once when nothing is billable) and ends the installation's sessions.
+// removed runs the one uninstall, as DELETE /v1/installations does, and
+// ends the installation's sessions.
 func (h *Handler) removed(ctx context.Context, tx installations.Tx, in installations.Installation) error {
-	if in.DeletedAt == nil {
-		res, err := tx.ListResources(ctx, in.ID)
-		if err != nil {
-			return err
-		}
-		if err := tx.MarkInstallationDeleted(ctx, in.ID, h.Catalog.NothingBillable(in, res)); err != nil {
-			return err
-		}
+	if _, err := h.Lifecycle.UninstallIn(ctx, tx, in.ID); err != nil {
+		return err
 	}
 	return tx.EndInstallationSessions(ctx, in.ID)
 }

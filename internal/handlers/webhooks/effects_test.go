@@ -189,10 +189,13 @@ func TestRemovedInstallationIsDeletedAndItsSessionsEnd(t *testing.T) {
 	tests := []struct {
 		name      string
 		plan      string
+		deleted   string // the plan of a resource deleted earlier in the period
 		finalized bool
 	}{
-		{"billable resource", "pro200", false},
-		{"nothing billable", "free", true},
+		{"billable resource", "pro200", "", false},
+		{"nothing billable", "free", "", true},
+		{"a billable resource deleted this period", "free", "pro200", false},
+		{"a free resource deleted this period", "free", "free", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,6 +204,9 @@ func TestRemovedInstallationIsDeletedAndItsSessionsEnd(t *testing.T) {
 			if _, err := e.App.Resources.PutResource(context.Background(), installations.Resource{ID: resource, InstallationID: inst,
 				ProductID: "postgres", Name: "main-db", Status: "ready", BillingPlanID: tt.plan}); err != nil {
 				t.Fatal(err)
+			}
+			if tt.deleted != "" {
+				e.deletedResource(t, tt.deleted)
 			}
 			e.signIn(t, admin, "ADMIN")
 			e.signIn(t, member, "USER")
@@ -237,6 +243,20 @@ func TestRemovedInstallationIsDeletedAndItsSessionsEnd(t *testing.T) {
 				t.Error("the removed event is not on the feed once")
 			}
 		})
+	}
+}
+
+// deletedResource provisions a second resource on plan and deletes it,
+// through the partner API as Vercel would.
+func (e *env) deletedResource(t testing.TB, plan string) {
+	t.Helper()
+	resp, err := e.Sim.Provision(t.Context(), e.URL, inst, map[string]any{"productId": "postgres", "name": "gone",
+		"billingPlanId": plan, "metadata": map[string]any{}})
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("provision: %v %d %s", err, resp.Status, resp.Body)
+	}
+	if del, err := e.Sim.DeleteResource(t.Context(), e.URL, inst, resp.JSON["id"].(string)); err != nil || del.Status != http.StatusNoContent {
+		t.Fatalf("delete: %v %d %s", err, del.Status, del.Body)
 	}
 }
 

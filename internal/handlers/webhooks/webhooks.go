@@ -4,6 +4,7 @@
 package webhooks
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
@@ -22,14 +23,22 @@ type Deps struct {
 	Log          *slog.Logger
 	ClientSecret string // vercel.client_secret: the signing key; empty refuses every event
 	Store        installations.WebhookStore
-	Catalog      installations.Catalog // decides whether an uninstall finalizes at once
-	MaxBody      int64                 // max_body_bytes: larger bodies are 413; default 1 MB
+	Lifecycle    Lifecycle // the uninstall an integration-configuration.removed runs
+	MaxBody      int64     // max_body_bytes: larger bodies are 413; default 1 MB
 	// Deployments records deployment actions and check runs (optional).
 	Deployments interface {
 		Effect(ev installations.WebhookEvent) installations.LocalChange
 	}
 	// Dunning, when set, hears of each new payment event (dunning.Service).
 	Dunning Kicker
+}
+
+// Lifecycle is the installation use case the receiver runs
+// (lifecycle.Service).
+type Lifecycle interface {
+	// UninstallIn uninstalls an installation in the transaction that
+	// stores the event.
+	UninstallIn(ctx context.Context, tx installations.Tx, id string) (finalized bool, err error)
 }
 
 // Kicker asks for an installation's dunning to be settled now.
