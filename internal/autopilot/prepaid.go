@@ -20,7 +20,7 @@ func (a *Autopilot) balances(ctx context.Context, r *Report, id string, st billi
 	a.suspendExhausted(ctx, r, id, st, res)
 	body := &vercelapi.PrepaymentBalances{Timestamp: vercelapi.NewTime(now), Balances: make([]vercelapi.Balance, len(res.Balances))}
 	for i, b := range res.Balances {
-		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: float64(b.Cents)}
+		body.Balances[i] = vercelapi.Balance{ResourceID: b.ResourceID, CurrencyValueInCents: b.Cents}
 	}
 	w := deliveries.SubmitBalances(id, body)
 	w.Background = true

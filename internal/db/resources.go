@@ -96,6 +96,29 @@ func putResource(ctx context.Context, tx *sqlx.Tx, r installations.Resource, at 
 	return getResource(ctx, tx, tx.Rebind, r.InstallationID, r.ID)
 }
 
+// updateResource changes an existing resource (not its notification):
+// unlike putResource it never creates one, so a change decided before a
+// concurrent deletion or transfer cannot bring the resource back at its
+// old installation. A missing resource is NotFound.
+func updateResource(ctx context.Context, x sqlx.ExtContext, r installations.Resource, at time.Time) (installations.Resource, error) {
+	if len(r.Metadata) == 0 {
+		r.Metadata = json.RawMessage("{}")
+	}
+	res, err := x.ExecContext(ctx, x.Rebind(`UPDATE resources SET product_id = ?, name = ?, metadata = ?, billing_plan_id = ?,
+		status = ?, protocol_settings = ?, ownership = ?, updated_at = ? WHERE installation_id = ? AND id = ?`),
+		r.ProductID, r.Name, string(r.Metadata), r.BillingPlanID, r.Status, string(r.ProtocolSettings), r.Ownership,
+		Millis(at), r.InstallationID, r.ID)
+	if err != nil {
+		return installations.Resource{}, fmt.Errorf("update resource: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return installations.Resource{}, fmt.Errorf("update resource: %w", err)
+	} else if n == 0 {
+		return installations.Resource{}, apperr.NotFoundf("resource %s not found", r.ID)
+	}
+	return getResource(ctx, x, x.Rebind, r.InstallationID, r.ID)
+}
+
 // GetResource returns one resource of an installation.
 func (s *Resources) GetResource(ctx context.Context, installationID, id string) (installations.Resource, error) {
 	return getResource(ctx, s.db.Read, s.db.Rebind, installationID, id)

@@ -42,6 +42,10 @@ func (t tx) PutResource(ctx context.Context, r installations.Resource) (installa
 	return putResource(ctx, t.x, r, t.d.now())
 }
 
+func (t tx) UpdateResource(ctx context.Context, r installations.Resource) (installations.Resource, error) {
+	return updateResource(ctx, t.x, r, t.d.now())
+}
+
 func (t tx) DeleteResource(ctx context.Context, installationID, id string) error {
 	return deleteResource(ctx, t.x, installationID, id, t.d.now())
 }

@@ -15,6 +15,10 @@ type Tx interface {
 	FinalizeInstallation(ctx context.Context, id string) error
 	Resource(ctx context.Context, installationID, id string) (Resource, error)
 	PutResource(ctx context.Context, r Resource) (Resource, error)
+	// UpdateResource changes an existing resource (NotFound when it is
+	// gone): a change never brings back a resource deleted or moved
+	// meanwhile.
+	UpdateResource(ctx context.Context, r Resource) (Resource, error)
 	DeleteResource(ctx context.Context, installationID, id string) error
 	PutInvoice(ctx context.Context, inv Invoice) error
 	AppendEvent(ctx context.Context, e NewEvent) error

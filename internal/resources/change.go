@@ -36,7 +36,7 @@ func (s *Service) Change(ctx context.Context, key, installationID, resourceID st
 		}
 		old := r
 		p.apply(&r)
-		if out, err = tx.PutResource(ctx, r); err != nil {
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
 			return err
 		}
 		return announce(ctx, tx, old, r)

@@ -59,6 +59,11 @@ type hookServer struct {
 	ids      []string // the webhook-id of each request
 	status   int
 	answer   string
+	// hold, when set before the hook is used, makes requests of that
+	// type wait: each sends on held, then waits for release to close.
+	hold    string
+	held    chan struct{}
+	release chan struct{}
 }
 
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +74,10 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var req provisioning.Request
 	json.Unmarshal(body, &req)
+	if h.hold != "" && req.Type == h.hold {
+		h.held <- struct{}{}
+		<-h.release
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.requests = append(h.requests, req)

@@ -21,8 +21,9 @@ import (
 type mode interface {
 	// provision creates res (status pending).
 	provision(ctx context.Context, key installations.KeyClaim, res installations.Resource, externalID string) (Provisioned, error)
-	// update keeps next, the resource as changed.
-	update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error)
+	// update applies p to our copy of cur, as it stands when the change
+	// is kept (never bringing back a resource deleted or moved meanwhile).
+	update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error)
 	// remove runs before our copy of res is deleted.
 	remove(ctx context.Context, key installations.KeyClaim, res installations.Resource) error
 	// rotate asks for new secrets; hours is how long the old ones stay valid.
@@ -30,7 +31,8 @@ type mode interface {
 	// status tells the partner's side that res (as it will be) is
 	// suspended or resumed: the hook at once, or the feed through the
 	// change it returns, recorded with the new status.
-	status(ctx context.Context, res installations.Resource) (deliveries.Local, error)
+	// webhookID names the change for the hook ("" a new one).
+	status(ctx context.Context, res installations.Resource, webhookID string) (deliveries.Local, error)
 }
 
 // Provisioned is what a provision led to: the resource as kept (with
@@ -83,16 +85,22 @@ func (h hook) provision(ctx context.Context, key installations.KeyClaim, res ins
 	return out, err
 }
 
-func (h hook) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+func (h hook) update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error) {
+	next := cur
+	p.apply(&next)
 	ans, err := h.call(ctx, key, h.request(provisioning.TypeUpdate, next))
 	if err != nil {
 		return installations.Resource{}, err
 	}
-	next.Status = cmp.Or(ans.Status, next.Status)
 	var out installations.Resource
 	err = h.s.Tx(ctx, func(tx installations.Tx) error {
-		var err error
-		if out, err = tx.PutResource(ctx, next); err != nil {
+		r, err := tx.Resource(ctx, cur.InstallationID, cur.ID)
+		if err != nil {
+			return err
+		}
+		p.apply(&r)
+		r.Status = cmp.Or(ans.Status, r.Status)
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
 			return err
 		}
 		return key.Keep(ctx, tx, out)
@@ -119,8 +127,10 @@ func (h hook) rotate(ctx context.Context, key installations.KeyClaim, res instal
 	return rot, h.s.Tx(ctx, func(tx installations.Tx) error { return key.Keep(ctx, tx, rot) })
 }
 
-func (h hook) status(ctx context.Context, res installations.Resource) (deliveries.Local, error) {
-	_, err := h.call(ctx, installations.KeyClaim{}, h.request(statusRequests[res.Status].hook, res))
+func (h hook) status(ctx context.Context, res installations.Resource, webhookID string) (deliveries.Local, error) {
+	req := h.request(statusRequests[res.Status].hook, res)
+	req.WebhookID = webhookID
+	_, err := h.call(ctx, installations.KeyClaim{}, req)
 	return nil, err
 }
 
@@ -176,14 +186,19 @@ func (f feed) provision(ctx context.Context, key installations.KeyClaim, res ins
 	return out, err
 }
 
-func (f feed) update(ctx context.Context, key installations.KeyClaim, next installations.Resource) (installations.Resource, error) {
+func (f feed) update(ctx context.Context, key installations.KeyClaim, cur installations.Resource, p Patch) (installations.Resource, error) {
 	var out installations.Resource
 	err := f.s.Tx(ctx, func(tx installations.Tx) error {
-		var err error
-		out, err = f.put(ctx, tx, next, func(out installations.Resource) installations.NewEvent {
-			return installations.NewEvent{Type: installations.EventResourceUpdateRequested, Data: map[string]any{"resource": f.s.view(out)}}
-		})
+		r, err := tx.Resource(ctx, cur.InstallationID, cur.ID)
 		if err != nil {
+			return err
+		}
+		p.apply(&r)
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, installations.NewEvent{Type: installations.EventResourceUpdateRequested,
+			InstallationID: out.InstallationID, Subject: out.ID, Data: map[string]any{"resource": f.s.view(out)}}); err != nil {
 			return err
 		}
 		return key.Keep(ctx, tx, out)
@@ -208,7 +223,7 @@ func (f feed) rotate(ctx context.Context, key installations.KeyClaim, res instal
 	return Rotation{}, err
 }
 
-func (f feed) status(_ context.Context, res installations.Resource) (deliveries.Local, error) {
+func (f feed) status(_ context.Context, res installations.Resource, _ string) (deliveries.Local, error) {
 	return func(ctx context.Context, tx installations.Tx, _ string) error {
 		return tx.AppendEvent(ctx, installations.NewEvent{Type: statusRequests[res.Status].event,
 			InstallationID: res.InstallationID, Subject: res.ID, Data: map[string]any{"resource": f.s.view(res)}})

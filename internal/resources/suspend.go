@@ -2,6 +2,8 @@ package resources
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 
 	"github.com/vercel-partner/partner-server/internal/deliveries"
@@ -62,7 +64,7 @@ func (s *Service) setStatus(ctx context.Context, key, inst, id, status string,
 	}
 	next := cur
 	next.Status = status
-	told, err := s.mode.status(ctx, next)
+	told, err := s.mode.status(ctx, next, statusWebhookID(key, inst, id, status))
 	if err != nil {
 		return cur, deliveries.Delivery{}, err
 	}
@@ -79,7 +81,7 @@ func (s *Service) setStatus(ctx context.Context, key, inst, id, status string,
 			return errUnchanged
 		}
 		r.Status = status
-		if out, err = tx.PutResource(ctx, r); err != nil {
+		if out, err = tx.UpdateResource(ctx, r); err != nil {
 			return err
 		}
 		for _, fn := range append([]deliveries.Local{told}, also...) {
@@ -101,4 +103,15 @@ func (s *Service) setStatus(ctx context.Context, key, inst, id, status string,
 			"status", status, "delivery_id", d.ID)
 	}
 	return out, d, err
+}
+
+// statusWebhookID names a suspension or resumption for the hook: the same
+// for every retry of a request under one Idempotency-Key, so the partner's
+// service can deduplicate it; without a key, each call is its own.
+func statusWebhookID(key, inst, id, status string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(inst + "\x00" + id + "\x00" + status + "\x00" + key))
+	return "msg_" + hex.EncodeToString(sum[:16])
 }

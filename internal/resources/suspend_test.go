@@ -87,3 +87,29 @@ func TestAFailingHookSuspendsNothing(t *testing.T) {
 		t.Errorf("an unknown resource: %v, want NotFound", err)
 	}
 }
+
+// TestASuspensionRetriedUnderItsKeyIsOneOperationToTheHook: the hook sees
+// the same webhook-id each time a request under one Idempotency-Key asks
+// for the same change, and another id for another key.
+func TestASuspensionRetriedUnderItsKeyIsOneOperationToTheHook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.put(t, "db_1", "pro")
+	e.hook.status = http.StatusInternalServerError
+	if _, _, err := e.svc.Suspend(t.Context(), "key-1", inst, "db_1"); err != provisioning.ErrHookFailed {
+		t.Fatalf("first try: %v, want the hook's failure", err)
+	}
+	e.hook.status = 0
+	if _, _, err := e.svc.Suspend(t.Context(), "key-1", inst, "db_1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Resume(t.Context(), "key-2", inst, "db_1"); err != nil {
+		t.Fatal(err)
+	}
+	e.hook.mu.Lock()
+	ids := append([]string(nil), e.hook.ids...)
+	e.hook.mu.Unlock()
+	if len(ids) != 3 || ids[0] != ids[1] || ids[0] == ids[2] || ids[0] == "" {
+		t.Errorf("webhook-ids %v, want the suspension's twice, then another for the resumption", ids)
+	}
+}

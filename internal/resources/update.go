@@ -23,9 +23,7 @@ func (s *Service) Update(ctx context.Context, key installations.KeyClaim, instal
 	if err != nil {
 		return installations.Resource{}, err
 	}
-	next := cur
-	p.apply(&next)
-	return s.mode.update(ctx, key, next)
+	return s.mode.update(ctx, key, cur, p)
 }
 
 // check validates Vercel's change of cur, naming every bad field, and

@@ -72,7 +72,7 @@ func (s *Service) Accept(ctx context.Context, targetID, claimID string) error {
 	}
 	s.Log.InfoContext(ctx, "transfer request accepted", "claim_id", claimID, "from", claim.SourceID,
 		"to", targetID, "resources", len(moved))
-	s.tell(ctx, claim.SourceID, moved)
+	s.tell(ctx, claim.ID, claim.SourceID, moved)
 	return nil
 }
 
@@ -106,7 +106,7 @@ func announcePlan(ctx context.Context, tx installations.Tx, before, after instal
 // tell sends resource.transfer to the hook for each moved resource, all
 // at once, each bounded by the hook's timeout. A failure is logged: the
 // transfer stands, and the feed has it.
-func (s *Service) tell(ctx context.Context, sourceID string, moved []installations.Resource) {
+func (s *Service) tell(ctx context.Context, claimID, sourceID string, moved []installations.Resource) {
 	if s.Hook == nil {
 		return
 	}
@@ -114,8 +114,11 @@ func (s *Service) tell(ctx context.Context, sourceID string, moved []installatio
 	var wg sync.WaitGroup
 	for _, r := range moved {
 		wg.Go(func() {
+			// One webhook-id per claim and resource: the hook can tell a
+			// repeat from a new transfer.
 			_, err := s.Hook.Call(ctx, provisioning.Request{Type: provisioning.TypeTransfer, InstallationID: r.InstallationID,
-				Resource: provisioning.ResourceOf(r, s.Catalog), FromInstallationID: sourceID})
+				Resource: provisioning.ResourceOf(r, s.Catalog), FromInstallationID: sourceID,
+				WebhookID: "msg_" + claimID + "_" + r.ID})
 			if err != nil {
 				s.Log.WarnContext(ctx, "provisioning hook failed; the transfer stands", "type", provisioning.TypeTransfer,
 					"installation_id", r.InstallationID, "resource_id", r.ID, "err", err)

@@ -236,6 +236,7 @@ func TestTheHookHearsOfATransferAfterTheCommit(t *testing.T) {
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	var mu sync.Mutex
 	var got []provisioning.Request
+	var ids []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if provisioning.Verify(secret, r.Header, body) != nil {
@@ -246,6 +247,7 @@ func TestTheHookHearsOfATransferAfterTheCommit(t *testing.T) {
 		json.Unmarshal(body, &req)
 		mu.Lock()
 		got = append(got, req)
+		ids = append(ids, r.Header.Get("webhook-id"))
 		mu.Unlock()
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
@@ -262,6 +264,9 @@ func TestTheHookHearsOfATransferAfterTheCommit(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 1 || got[0].Type != provisioning.TypeTransfer || got[0].InstallationID != target || got[0].FromInstallationID != source {
 		t.Errorf("hook requests %+v, want one resource.transfer to the target from the source", got)
+	}
+	if want := "msg_" + claim + "_db_1"; len(ids) != 1 || ids[0] != want {
+		t.Errorf("webhook-ids %v, want %s: one per claim and resource, so the hook can deduplicate", ids, want)
 	}
 	if _, err := e.App.Resources.GetResource(context.Background(), target, "db_1"); err != nil {
 		t.Errorf("the transfer did not stand: %v", err)

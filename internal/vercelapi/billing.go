@@ -239,10 +239,12 @@ func (c *Client) SubmitBillingData(ctx context.Context, token, installationID st
 
 // Balance is one prepaid balance.
 type Balance struct {
-	ResourceID           string  `json:"resourceId,omitempty"`
-	Credit               string  `json:"credit,omitempty"`    // display text, e.g. "2,000 Tokens"
-	NameLabel            string  `json:"nameLabel,omitempty"` // e.g. "Tokens"
-	CurrencyValueInCents float64 `json:"currencyValueInCents" vercel:"required"`
+	ResourceID string `json:"resourceId,omitempty"`
+	Credit     string `json:"credit,omitempty"`    // display text, e.g. "2,000 Tokens"
+	NameLabel  string `json:"nameLabel,omitempty"` // e.g. "Tokens"
+	// CurrencyValueInCents is a whole number of cents (a JSON number on
+	// the wire): money is never a float here.
+	CurrencyValueInCents int64 `json:"currencyValueInCents" vercel:"required"`
 }
 
 // PrepaymentBalances is submitPrepaymentBalances' body.
@@ -260,9 +262,6 @@ func (p *PrepaymentBalances) Validate() error {
 	v.time("timestamp", p.Timestamp)
 	if p.Balances == nil {
 		v.add("balances", "required")
-	}
-	for i, b := range p.Balances {
-		v.number(join(index("balances", i), "currencyValueInCents"), b.CurrencyValueInCents)
 	}
 	return v.err()
 }

@@ -59,6 +59,7 @@ func TestSubmitBalances(t *testing.T) {
 		{`{"balances":[]}`, "timestamp"},
 		{`{"timestamp":"2026-12-01T10:00:00Z","balances":[{"credit":"x"}]}`, "balances[0].currencyValueInCents"},
 		{`{"timestamp":"2026-12-01T10:00:00Z","balances":[],"extra":1}`, "extra"},
+		{`{"timestamp":"2026-12-01T10:00:00Z","balances":[{"currencyValueInCents":12.5}]}`, "balances[0].currencyValueInCents"},
 	} {
 		status, body := e.call(t, "POST", path, bad.body)
 		if status != 400 || !strings.Contains(toJSON(body), `"key":"`+bad.field+`"`) {
