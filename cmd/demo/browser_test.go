@@ -28,13 +28,19 @@ func chromiumPath() string {
 // Chromium to drive it.
 func browserDemo(t *testing.T) (*demoRun, context.Context) {
 	t.Helper()
+	return browserDemoWith(t, nil)
+}
+
+// browserDemoWith is browserDemo with env over the demo's configuration.
+func browserDemoWith(t *testing.T, env map[string]string) (*demoRun, context.Context) {
+	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
 		t.Skip("no chromium binary installed")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	t.Cleanup(cancel)
-	d, err := startDemo(ctx, demoPaths(t.TempDir()), "127.0.0.1:0", "127.0.0.1:0", func(string) string { return "" }, io.Discard)
+	d, err := startDemo(ctx, demoPaths(t.TempDir()), "127.0.0.1:0", "127.0.0.1:0", func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +193,17 @@ func delivered(d *demoRun, resourceID string) bool {
 // saveScreenshot writes a full-page PNG under $ARTIFACTS_DIR, when set.
 func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, chromedp.FullScreenshot(100))
+	savePNG(t, get(t, ctx, chromedp.FullScreenshot(100)), name)
+}
+
+// saveViewport writes what the window shows as a PNG under $ARTIFACTS_DIR.
+func saveViewport(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	savePNG(t, get(t, ctx, chromedp.CaptureScreenshot()), name)
+}
+
+func savePNG(t *testing.T, png []byte, name string) {
+	t.Helper()
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("%s is not a PNG", name)
 	}

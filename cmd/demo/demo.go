@@ -23,13 +23,18 @@ import (
 )
 
 // The demo's fixed identities: two teams' installations, an admin and a
-// viewer.
+// viewer; the partner's staff (a console operator and a viewer); the names
+// of the console's client and of the demo's internal token.
 const (
 	demoInstallation = "icfg_demo0000000000000000001"
 	// demoSecondInstallation is a second team's, for transfers.
 	demoSecondInstallation = "icfg_demo0000000000000000002"
 	demoClientID           = "oac_demoIntegration000000001"
 	demoViewer             = "0b5e000000000002"
+	demoStaffOperator      = "operator@partner.example"
+	demoStaffViewer        = "viewer@partner.example"
+	demoConsoleClient      = "partner-console-demo"
+	demoTokenName          = "demo-services"
 )
 
 // demoSecrets are generated once and kept under the data directory, so a
@@ -40,6 +45,7 @@ type demoSecrets struct {
 	InternalToken string `json:"internal_token"`
 	HookSecret    string `json:"hook_secret"`
 	PushSecret    string `json:"push_secret"`
+	ConsoleSecret string `json:"console_secret"`
 }
 
 // The demo's catalog: Pro has a flat fee and two meters, so usage,
@@ -147,7 +153,12 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		"PARTNER_DASHBOARD_SUPPORT_EMAIL":          "support@partner.example",
 		"PARTNER_VERCEL_ISSUER":                    d.sim.Issuer(),
 		"PARTNER_VERCEL_JWKS_URL":                  d.sim.JWKSURL(),
-		"PARTNER_INTERNAL_API_TOKENS":              d.secrets.InternalToken,
+		"PARTNER_INTERNAL_API_TOKENS":              fmt.Sprintf(`[{"name":%q,"token":%q}]`, demoTokenName, d.secrets.InternalToken),
+		"PARTNER_CONSOLE_OIDC_ISSUER":              d.sim.StaffIssuer(),
+		"PARTNER_CONSOLE_OIDC_CLIENT_ID":           demoConsoleClient,
+		"PARTNER_CONSOLE_OIDC_CLIENT_SECRET":       d.secrets.ConsoleSecret,
+		"PARTNER_CONSOLE_OPERATORS":                demoStaffOperator,
+		"PARTNER_CONSOLE_VIEWERS":                  demoStaffViewer,
 		"PARTNER_PRODUCTS":                         demoProducts,
 		"PARTNER_PROVISIONING_HOOK_URL":            d.hook.url,
 		"PARTNER_PROVISIONING_HOOK_SECRET":         d.secrets.HookSecret,
@@ -161,6 +172,10 @@ func (d *demoRun) startServer(ctx context.Context, addr string, getenv func(stri
 		ln.Close()
 		return err
 	}
+	// The simulator is the partner's staff identity provider too.
+	d.sim.SetStaffClient(demoConsoleClient, d.secrets.ConsoleSecret, cfg.PublicURL+"/console/callback")
+	d.sim.SetStaffUsers(vercelsim.StaffUser{Email: demoStaffOperator, Name: "Olive Operator", Label: "operator"},
+		vercelsim.StaffUser{Email: demoStaffViewer, Name: "Victor Viewer", Label: "viewer"})
 	d.app, err = server.Start(ctx, cfg, server.NewLogger(stdout, cfg.LogLevel), server.Version(""))
 	if err != nil {
 		ln.Close()
@@ -194,9 +209,10 @@ func (d *demoRun) console() vercelsim.Console {
 		PartnerURL: d.public,
 		Products:   []string{"postgres"},
 		ImportURL:  d.imports.url + "/import",
-		Links:      []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)}},
-		Actions:    demoActions(d.sim, d.api, d.app.Autopilot.Grace, d.dunningGrace()),
-		StartOver:  "To start the whole demo from scratch instead, stop it (Ctrl-C) and run go run ./cmd/demo -reset.",
+		Links: []vercelsim.ConsoleLink{{Label: "Partner dashboard", URL: d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil)},
+			{Label: "Partner staff console", URL: d.public + "/console"}},
+		Actions:   demoActions(d.sim, d.api, d.app.Autopilot.Grace, d.dunningGrace()),
+		StartOver: "To start the whole demo from scratch instead, stop it (Ctrl-C) and run go run ./cmd/demo -reset.",
 		Notes: func(inst string) []vercelsim.ConsoleNote {
 			return []vercelsim.ConsoleNote{{Title: "The internal API from a terminal", Text: demoCurl(d.public, d.secrets.InternalToken, inst, d.sim.Resources(inst))},
 				{Title: "Branches the demo's database service holds", Text: branchesNote(d.hook.Branches())}}
@@ -241,7 +257,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", path, err)
 		}
-		if s.HookSecret != "" && s.PushSecret != "" {
+		if s.HookSecret != "" && s.PushSecret != "" && s.ConsoleSecret != "" {
 			return s, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
@@ -256,6 +272,9 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 	}
 	if s.PushSecret == "" {
 		s.PushSecret = newWebhookSecret()
+	}
+	if s.ConsoleSecret == "" {
+		s.ConsoleSecret = rand.Text()
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return s, fmt.Errorf("demo: %w", err)
@@ -295,6 +314,9 @@ Demo is running.
   Open in Provider (admin):    %s
   Open in Provider (viewer):   %s
   Partner server:              %s
+  Staff console:               %[4]s/console
+                               (sign in as the demo operator %[5]s
+                                or the demo viewer %[6]s)
 
 The internal API, as your services call it:
 %s
@@ -302,7 +324,7 @@ The internal API, as your services call it:
 Stop with Ctrl-C. The database, the simulator's state and the generated
 secrets are kept in %s; start with -reset to begin afresh.
 `, d.sim.URL(), d.sim.OpenInProviderURL(demoInstallation, vercelsim.DefaultAdminUserID, nil),
-		d.sim.OpenInProviderURL(demoInstallation, demoViewer, nil), d.public,
+		d.sim.OpenInProviderURL(demoInstallation, demoViewer, nil), d.public, demoStaffOperator, demoStaffViewer,
 		indent(demoCurl(d.public, d.secrets.InternalToken, demoInstallation, d.sim.Resources(demoInstallation)), "  "), d.files.dir)
 }
 

@@ -190,7 +190,7 @@ func (sv *server) config(driver, dsn, publicURL string, key []byte) (*config.Con
 	if err != nil {
 		return nil, err
 	}
-	cfg.InternalAPI.Tokens = []string{internalToken}
+	cfg.InternalAPI.Tokens = config.Bare(internalToken)
 	return cfg, nil
 }
 

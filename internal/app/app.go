@@ -37,6 +37,7 @@ import (
 	"github.com/vercel-partner/partner-server/internal/metrics"
 	"github.com/vercel-partner/partner-server/internal/provisioning"
 	"github.com/vercel-partner/partner-server/internal/sso"
+	"github.com/vercel-partner/partner-server/internal/staff"
 	"github.com/vercel-partner/partner-server/internal/transfers"
 	"github.com/vercel-partner/partner-server/internal/vercelapi"
 	"github.com/vercel-partner/partner-server/internal/vercelauth"
@@ -74,6 +75,8 @@ type App struct {
 	Webhooks      *db.Webhooks
 	Balances      *db.Balances
 	Billing       *db.Billing
+	Audit         *db.Audit
+	Directory     *db.Directory
 	Deliveries    *deliveries.Service
 	Deployments   *deployments.Service
 	Pushes        *eventpush.Service
@@ -86,6 +89,7 @@ type App struct {
 	Handler http.Handler
 
 	sessionLife *sso.Sessions
+	staffLife   *staff.Sessions // nil without a console
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
 	interval    time.Duration
@@ -115,7 +119,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	a := &App{Log: log, DB: d, Vault: v, Metrics: metrics.New(),
 		Installations: db.NewInstallations(d, v), Resources: db.NewResources(d), Invoices: db.NewInvoices(d),
 		Events: db.NewEvents(d), Sessions: db.NewSessions(d), Webhooks: db.NewWebhooks(d), Balances: db.NewBalances(d),
-		Billing: db.NewBilling(d), interval: cfg.Billing.SubmitInterval}
+		Billing: db.NewBilling(d), Audit: db.NewAudit(d), Directory: db.NewDirectory(d), interval: cfg.Billing.SubmitInterval}
 	if err := a.build(cfg, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -147,7 +151,7 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		return err
 	}
 	life := lifecycle.New(lifecycle.Deps{Installations: a.Installations, Resources: a.Resources, Usage: a.Billing,
-		Balances: a.Balances, Billing: a.Billing, Tx: a.DB.InTx, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
+		Balances: a.Balances, Invoices: a.Invoices, Billing: a.Billing, Tx: a.DB.InTx, Catalog: cfg.Catalog(), Queue: a.Deliveries, Vercel: caller, Log: a.Log, Now: opts.Now,
 		LateUsageGrace: cfg.Billing.LateUsageGrace})
 	hook, err := provisioningHook(cfg)
 	if err != nil {
@@ -188,6 +192,11 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		cancel()
 		return err
 	}
+	staffConsole, err := a.console(cfg, res, life, productName(cfg))
+	if err != nil {
+		cancel()
+		return err
+	}
 	proxies, err := cfg.HTTP.Proxies()
 	if err != nil {
 		cancel()
@@ -203,8 +212,8 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 	sealedIdem := &handlers.Idempotency{Store: &vault.SealedIdempotency{Store: idem.Store, Vault: a.Vault}, Log: a.Log, Bound: idem.Bound}
 	r.Mount("/v1", partnerapi.New(partnerapi.Deps{Log: a.Log, Installations: life, Resources: res, Transfers: moves,
 		Catalog: cfg.Catalog(), Verifier: verifier, Idempotency: sealedIdem}))
-	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: cfg.InternalAPI.Tokens,
-		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Resources: res, Experimentation: res, Lifecycle: life,
+	r.Mount("/internal/v1", internalapi.New(internalapi.Deps{Log: a.Log, Tokens: internalTokens(cfg),
+		Installations: a.Installations, Invoices: a.Invoices, Events: a.Events, Audit: a.Audit, Resources: res, Experimentation: res, Lifecycle: life,
 		Deliveries: a.Deliveries, Deployments: a.Deployments, Pushes: a.Pushes, Notifications: a.Notifications, Credentials: a.Credentials,
 		Vercel: caller, Idempotency: idem, Autopilot: a.Autopilot,
 		AllowClockOverride: cfg.Billing.AllowClockOverride, Now: opts.Now}))
@@ -214,11 +223,23 @@ func (a *App) build(cfg *config.Config, opts Options) error {
 		wh.Dunning = a.Dunning
 	}
 	r.Mount("/webhooks", webhooks.New(wh))
+	if staffConsole != nil {
+		r.Mount("/console", staffConsole)
+	}
 	r.Mount("/", browser)
 	r.NotFound(handlers.NotFound)
 	r.MethodNotAllowed(handlers.MethodNotAllowed)
 	a.Handler = r
 	return nil
+}
+
+// internalTokens are internal_api.tokens, each named.
+func internalTokens(cfg *config.Config) []internalapi.Token {
+	var out []internalapi.Token
+	for _, t := range cfg.InternalAPI.Tokens.Named() {
+		out = append(out, internalapi.Token{Name: t.Name, Secret: t.Token})
+	}
+	return out
 }
 
 // queueOptions are the delivery queue's configured timings; the rest
@@ -264,17 +285,14 @@ func provisioningHook(cfg *config.Config) (*provisioning.Client, error) {
 func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, caller *vercelcall.Caller, client *vercelapi.Client,
 	res *resources.Service, now func() time.Time) (http.Handler, error) {
 	catalog := cfg.Catalog()
-	product := "Partner"
-	if len(catalog) > 0 && catalog[0].Name != "" {
-		product = catalog[0].Name
-	}
+	product := productName(cfg)
 	a.sessionLife = &sso.Sessions{Store: a.Sessions, IdleTimeout: cfg.Sessions.IdleTimeout, MaxAge: cfg.Sessions.MaxAge}
 	return dashboard.New(dashboard.Deps{
 		Log:         a.Log,
 		PublicURL:   cfg.PublicURL,
 		ProductName: product,
 		Flow: &sso.Flow{Exchanger: client.WithRetryPolicy(browserRetry), Vercel: caller, Verifier: verifier,
-			Installations: a.Installations, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
+			Installations: a.Installations, Members: a.Directory, ClientID: cfg.Vercel.ClientID, ClientSecret: cfg.Vercel.ClientSecret, Log: a.Log},
 		Sessions:        a.sessionLife,
 		Installations:   a.Installations,
 		Resources:       a.Resources,
@@ -294,6 +312,14 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 	})
 }
 
+// productName is the name pages show: the catalog's first product's.
+func productName(cfg *config.Config) string {
+	if c := cfg.Catalog(); len(c) > 0 && c[0].Name != "" {
+		return c[0].Name
+	}
+	return "Partner"
+}
+
 // Start runs the background delivery worker, the deployments worker, the
 // event push and the billing autopilot until Close.
 func (a *App) Start() {
@@ -304,6 +330,9 @@ func (a *App) Start() {
 	a.wg.Go(func() { a.Deployments.Run(ctx) })
 	a.wg.Go(func() { a.Pushes.Run(ctx) })
 	a.wg.Go(func() { a.sessionLife.Run(ctx, time.Minute) })
+	if a.staffLife != nil {
+		a.wg.Go(func() { a.staffLife.Run(ctx, time.Minute) })
+	}
 	a.wg.Go(func() { a.Autopilot.Run(ctx, a.interval) })
 	a.wg.Go(func() { a.Credentials.Run(ctx, time.Minute) })
 	if a.Dunning != nil {

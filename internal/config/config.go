@@ -41,6 +41,7 @@ type Config struct {
 	LogLevel               string       `yaml:"log_level"`
 	MaxBodyBytes           int64        `yaml:"max_body_bytes"`
 	HTTP                   HTTP         `yaml:"http"`
+	Console                Console      `yaml:"console"`
 
 	// catalog is Products in the domain's terms, built once by Load.
 	catalog installations.Catalog
@@ -91,7 +92,7 @@ type Vercel struct {
 
 // Internal configures the internal API for the partner's services.
 type Internal struct {
-	Tokens []string `yaml:"tokens" secret:"true"`
+	Tokens InternalTokens `yaml:"tokens" secret:"true"`
 }
 
 // Dashboard configures what the dashboard shows besides the installation.

@@ -66,7 +66,7 @@ internal_api:
 	if c.Listen != "0.0.0.0:9000" || c.Vercel.ClientID != "oac_fromEnv" || c.Vercel.ClientSecret != "secret-from-file" {
 		t.Errorf("got %+v", c.Vercel)
 	}
-	if len(c.InternalAPI.Tokens) != 2 || c.InternalAPI.Tokens[1] != "tok-two-bbbbbbbbbbbb" {
+	if len(c.InternalAPI.Tokens) != 2 || c.InternalAPI.Tokens[1].Token != "tok-two-bbbbbbbbbbbb" {
 		t.Errorf("tokens %q", c.InternalAPI.Tokens)
 	}
 	if c.Vercel.JWKSURL != "https://issuer.example/.well-known/jwks" || c.Database.Driver != "sqlite" || c.Database.DSN != "data/partner.db" {

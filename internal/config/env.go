@@ -112,7 +112,13 @@ func walk(v reflect.Value, prefix string, fn func(key string, v reflect.Value, s
 	}
 }
 
+// envSetter is a key type that reads its environment form itself.
+type envSetter interface{ setEnv(raw string) error }
+
 func setValue(v reflect.Value, raw string) error {
+	if s, ok := v.Addr().Interface().(envSetter); ok {
+		return s.setEnv(raw)
+	}
 	switch {
 	case v.Type() == reflect.TypeOf(time.Duration(0)):
 		d, err := time.ParseDuration(raw)

@@ -46,6 +46,9 @@ func (c *Config) Placeholders() []Placeholder {
 // stringsOf is the text of a string or list-of-strings leaf; the catalog
 // and other structured leaves are free text and not checked.
 func stringsOf(v reflect.Value) []string {
+	if t, ok := v.Interface().(InternalTokens); ok {
+		return t.values()
+	}
 	switch {
 	case v.Kind() == reflect.String:
 		return []string{v.String()}

@@ -52,11 +52,8 @@ func (c *Config) Validate() error {
 	checkURL(&p, "vercel.api_url", c.Vercel.APIURL)
 	checkURL(&p, "vercel.issuer", c.Vercel.Issuer)
 	checkURL(&p, "vercel.jwks_url", c.Vercel.JWKSURL)
-	for i, t := range c.InternalAPI.Tokens {
-		if len(t) < 16 {
-			add("internal_api.tokens[%d]: must be at least 16 characters", i)
-		}
-	}
+	c.validateTokens(add)
+	c.validateConsole(add)
 	c.validateProducts(add)
 	if c.Billing.SubmitInterval < time.Minute || c.Billing.SubmitInterval > 24*time.Hour {
 		add("billing.submit_interval: must be 1m..24h (Vercel wants usage at least daily)")

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -48,10 +47,11 @@ type deliveryRow struct {
 	CreatedAt      int64         `db:"created_at"`
 	UpdatedAt      int64         `db:"updated_at"`
 	FinishedAt     sql.NullInt64 `db:"finished_at"`
+	RetriedAt      int64         `db:"retried_at"`
 }
 
 const deliveryCols = `id, seq, installation_id, operation, target, order_key, latest_key, body, body_key_id,
-	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at`
+	status, attempts, next_attempt_at, last_error, leases, repeats, result_status, result, created_at, updated_at, finished_at, retried_at`
 
 func (r deliveryRow) domain() installations.Delivery {
 	d := installations.Delivery{
@@ -66,6 +66,9 @@ func (r deliveryRow) domain() installations.Delivery {
 	if r.FinishedAt.Valid {
 		t := FromMillis(r.FinishedAt.Int64)
 		d.FinishedAt = &t
+	}
+	if r.RetriedAt != 0 {
+		d.RetriedAt = FromMillis(r.RetriedAt)
 	}
 	return d
 }
@@ -248,8 +251,6 @@ func installationKnown(ctx context.Context, x *sqlx.Tx, id string) error {
 // The same round trip reads the installation and its sealed token, which
 // the recording transaction asks for next.
 func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey, installationID string) (int64, *prefetched, error) {
-	h := fnv.New64a()
-	h.Write([]byte(orderKey))
 	var r struct {
 		Seq   int64          `db:"seq"`
 		Found bool           `db:"found"`
@@ -265,7 +266,7 @@ func keyedSeq(ctx context.Context, x *sqlx.Tx, orderKey, installationID string) 
 		COALESCE(i.status, '') AS status, COALESCE(i.created_at, 0) AS created_at, COALESCE(i.updated_at, 0) AS updated_at,
 		i.deleted_at
 		FROM (SELECT nextval('deliveries_seq') AS seq FROM (SELECT pg_advisory_xact_lock($1)) l) s
-		LEFT JOIN installations i ON i.id = $2`, int64(h.Sum64()), installationID)
+		LEFT JOIN installations i ON i.id = $2`, orderKeyLock(orderKey), installationID)
 	if err != nil {
 		return 0, nil, fmt.Errorf("next delivery number: %w", err)
 	}
@@ -390,13 +391,6 @@ func (s *Deliveries) DeliveryBacklog(ctx context.Context) (int, time.Time, error
 		return 0, time.Time{}, err
 	}
 	return r.N, FromMillis(r.Oldest), nil
-}
-
-// RetryDelivery makes a pending delivery due now. It answers NotFound for
-// an unknown id and Conflict for a final one.
-func (s *Deliveries) RetryDelivery(ctx context.Context, id string, now time.Time) (installations.Delivery, error) {
-	return s.operate(ctx, id, `UPDATE deliveries SET next_attempt_at = ?, repeats = 0, updated_at = ?
-		WHERE id = ? AND status = ?`, Millis(now), Millis(now), id, installations.DeliveryPending)
 }
 
 // CancelDelivery gives up a pending delivery that no attempt holds: it

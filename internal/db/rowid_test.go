@@ -66,7 +66,7 @@ func TestRowidMigrationKeepsRows(t *testing.T) {
 	if err := d.Select(&indexes, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'deliveries') ORDER BY name`); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"deliveries_heads", "deliveries_idem", "deliveries_pending", "sqlite_autoindex_deliveries_1"}; !slices.Equal(indexes, want) {
+	if want := []string{"deliveries_heads", "deliveries_idem", "deliveries_installation", "deliveries_pending", "sqlite_autoindex_deliveries_1"}; !slices.Equal(indexes, want) {
 		t.Errorf("indexes %q, want %q", indexes, want)
 	}
 	var problems []string

@@ -201,3 +201,7 @@ func (t tx) PutExperimentationItem(ctx context.Context, it installations.Experim
 func (t tx) DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error {
 	return deleteExperimentationItem(ctx, t.x, installationID, resourceID, itemID)
 }
+
+func (t tx) AppendAudit(ctx context.Context, e installations.AuditEntry) error {
+	return appendAudit(ctx, t.x, e)
+}

@@ -80,7 +80,7 @@ func (s *Service) outcome(d Delivery, o op, result json.RawMessage, err error, c
 	case class.Retryable:
 		wait := backoff(d.Attempts, s.opts.BaseBackoff, s.opts.MaxBackoff, class.RetryAfter)
 		d.NextAttemptAt = now.Add(wait)
-		if d.NextAttemptAt.Sub(d.CreatedAt) > s.opts.MaxAge || d.Repeats+1 >= s.opts.DeadAfterRepeats {
+		if d.NextAttemptAt.Sub(d.AgeFrom()) > s.opts.MaxAge || d.Repeats+1 >= s.opts.DeadAfterRepeats {
 			d.Status = StatusDead
 		}
 	default:

@@ -43,4 +43,5 @@ type Store interface {
 	DeliveryBacklog(ctx context.Context) (int, time.Time, error)
 	RetryDelivery(ctx context.Context, id string, now time.Time) (Delivery, error)
 	CancelDelivery(ctx context.Context, id, reason string, now time.Time) (Delivery, error)
+	ListDeliveries(ctx context.Context, f installations.DeliveryFilter) ([]Delivery, error)
 }

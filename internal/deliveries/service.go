@@ -104,7 +104,11 @@ func (s *Service) Close() {
 	s.inflight.Wait()
 }
 
-// Retry makes a pending delivery due now (an operator's "retry now").
+// Retry is an operator's "retry now": a pending delivery becomes due now;
+// a dead one is brought back, due now, its age (Options.MaxAge) counted
+// afresh, unless its installation is finalized or a later write of its
+// ordering key reached Vercel since (an older write never overtakes a
+// newer one). A delivered or rejected one is final (Conflict).
 func (s *Service) Retry(ctx context.Context, id string) (Delivery, error) {
 	d, err := s.Store.RetryDelivery(ctx, id, s.now())
 	if err == nil {
@@ -112,6 +116,17 @@ func (s *Service) Retry(ctx context.Context, id string) (Delivery, error) {
 	}
 	return d, err
 }
+
+// List is the deliveries f selects, newest first, without bodies.
+func (s *Service) List(ctx context.Context, f installations.DeliveryFilter) ([]Delivery, error) {
+	if f.Limit <= 0 || f.Limit > maxList {
+		f.Limit = maxList
+	}
+	return s.Store.ListDeliveries(ctx, f)
+}
+
+// maxList bounds one listing of deliveries.
+const maxList = 200
 
 // Cancel gives up a pending delivery no attempt holds; it becomes dead.
 func (s *Service) Cancel(ctx context.Context, id string) (Delivery, error) {

@@ -52,6 +52,18 @@ type Delivery struct {
 	// Body is the stored request, sealed by a Vault when BodyKeyID is set.
 	Body      string
 	BodyKeyID string
+	// RetriedAt is when an operator last brought the delivery back after
+	// it died (zero if never); its age counts from then.
+	RetriedAt time.Time
+}
+
+// AgeFrom is when the delivery's age starts: its acceptance, or the
+// operator's latest retry of it after it died.
+func (d Delivery) AgeFrom() time.Time {
+	if d.RetriedAt.After(d.CreatedAt) {
+		return d.RetriedAt
+	}
+	return d.CreatedAt
 }
 
 // Final reports whether nothing more will happen to d.

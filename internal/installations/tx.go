@@ -60,6 +60,9 @@ type Tx interface {
 	PutExperimentationItem(ctx context.Context, it ExperimentationItem) error
 	// DeleteExperimentationItem forgets our copy of an item.
 	DeleteExperimentationItem(ctx context.Context, installationID, resourceID, itemID string) error
+	// AppendAudit records an action in the audit log with the change it
+	// made.
+	AppendAudit(ctx context.Context, e AuditEntry) error
 }
 
 // LocalChange runs inside the transaction that records a delivery.

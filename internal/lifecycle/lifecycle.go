@@ -23,6 +23,8 @@ type Deps struct {
 	Resources     installations.ResourceStore
 	Usage         installations.UsageStore
 	Balances      installations.BalanceStore
+	// Invoices bounds a refund by the invoice's total; optional.
+	Invoices installations.InvoiceStore
 	// Billing tells whether an uninstalled installation's final invoice
 	// was queued.
 	Billing installations.BillingStore

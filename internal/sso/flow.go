@@ -60,9 +60,12 @@ type Flow struct {
 	Vercel        *vercelcall.Caller
 	Verifier      Verifier
 	Installations installations.Store
-	ClientID      string
-	ClientSecret  string
-	Log           *slog.Logger
+	// Members, when set, remembers who signed in, so the partner's staff
+	// can find an installation by a member's e-mail.
+	Members      installations.Directory
+	ClientID     string
+	ClientSecret string
+	Log          *slog.Logger
 }
 
 // Identity is who signed in: a member of an installation we hold.
@@ -118,7 +121,21 @@ func (f *Flow) SignIn(ctx context.Context, code, state string) (*Identity, error
 	if err := f.resolveRole(ctx, id, claims.UserRole); err != nil {
 		return nil, err
 	}
+	f.remember(ctx, id)
 	return id, nil
+}
+
+// remember records the member for the staff's search; a failure does not
+// stop the sign-in.
+func (f *Flow) remember(ctx context.Context, id *Identity) {
+	if f.Members == nil {
+		return
+	}
+	err := f.Members.SeenMember(ctx, installations.Member{InstallationID: id.InstallationID, UserID: id.UserID,
+		Email: id.Email, Name: id.Name, Role: id.Role, LastSeenAt: time.Now()})
+	if err != nil {
+		f.Log.WarnContext(ctx, "sso: could not record the member", "installation_id", id.InstallationID, "err", err)
+	}
 }
 
 // exchange trades the code for an id_token and verifies it.

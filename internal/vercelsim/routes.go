@@ -91,6 +91,7 @@ func (s *Sim) routes() http.Handler {
 	s.handle(mux, RouteDiscovery, false, s.handleDiscovery)
 	s.handle(mux, RouteOpenInProvider, false, s.handleOpenInProvider)
 	s.consoleRoutes(mux)
+	s.staffRoutes(mux)
 	// The partner's receiver is not Vercel: its pushes are not recorded.
 	mux.HandleFunc(RoutePushReceiver, func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)

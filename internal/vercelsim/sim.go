@@ -70,6 +70,7 @@ type Sim struct {
 	background    sync.WaitGroup
 
 	console console
+	staff   staffState
 	push    pushReceiver            // guarded by mu
 	repl    map[string]replExchange // the last REPL exchange per resource; guarded by mu
 }

@@ -47,7 +47,21 @@ type Options struct {
 	EncryptionKey string
 	// TokenGrace is app.Options.TokenGrace.
 	TokenGrace time.Duration
+	// Console, when set, turns the staff console on with the simulator as
+	// the staff identity provider and these people.
+	Console *Console
 }
+
+// Console is who may use the staff console.
+type Console struct {
+	Operators, Viewers []string
+}
+
+// Staff client of the simulated identity provider.
+const (
+	ConsoleClientID     = "partner-console"
+	ConsoleClientSecret = "console-secret-0123456789"
+)
 
 // Env is one running server.
 type Env struct {
@@ -106,8 +120,13 @@ func (e *Env) Start(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.InternalAPI.Tokens = []string{"other-token-aaaaaaaaaaaa", InternalToken}
+	cfg.InternalAPI.Tokens = config.Bare("other-token-aaaaaaaaaaaa", InternalToken)
 	cfg.SetCatalog(e.opts.Catalog)
+	if c := e.opts.Console; c != nil {
+		cfg.Console = config.Console{OIDC: config.ConsoleOIDC{Issuer: e.Sim.StaffIssuer(), ClientID: ConsoleClientID,
+			ClientSecret: ConsoleClientSecret}, Operators: c.Operators, Viewers: c.Viewers}
+		e.Sim.SetStaffClient(ConsoleClientID, ConsoleClientSecret, cfg.PublicURL+"/console/callback")
+	}
 	if e.opts.MaxBodyBytes > 0 {
 		cfg.MaxBodyBytes = e.opts.MaxBodyBytes
 	}

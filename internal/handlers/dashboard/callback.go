@@ -27,7 +27,7 @@ func (b *Browser) handleCallback(w http.ResponseWriter, r *http.Request) {
 		b.renderError(w, r, http.StatusBadRequest, "This request could not be used", "This sign-in mode is not supported.")
 		return
 	}
-	if !b.exchanges.allow(r, time.Now()) {
+	if !b.exchanges.Allow(r, time.Now()) {
 		w.Header().Set("Retry-After", "10")
 		b.renderError(w, r, http.StatusTooManyRequests, "Too many sign-ins", "Too many sign-in attempts came from your address. Wait a moment and open the integration from Vercel again.")
 		return

@@ -74,7 +74,7 @@ type Browser struct {
 	accounts *accountCache
 	linker   *Linker
 	// exchanges bounds the code exchanges one address can start.
-	exchanges *exchangeLimiter
+	exchanges *handlers.RateLimiter
 }
 
 // New parses the templates once and returns the browser surface.
@@ -108,7 +108,7 @@ func New(d Deps) (http.Handler, error) {
 		secure:    origin.Scheme == "https",
 		pages:     p,
 		accounts:  newAccountCache(d.AccountTTL),
-		exchanges: newExchangeLimiter(20, 3*time.Second),
+		exchanges: handlers.NewRateLimiter(20, 3*time.Second),
 		linker:    &Linker{Origin: origin, Resources: d.Resources, Invoices: d.Invoices, Items: d.Items, Checks: d.Deployments},
 	}
 	return b.routes(), nil

@@ -1,6 +1,7 @@
 package internalapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
@@ -17,13 +18,22 @@ import (
 	"github.com/vercel-partner/partner-server/internal/vercelcall"
 )
 
+// Token is one accepted bearer token and the name the audit log records
+// for it (never the token).
+type Token struct {
+	Name   string
+	Secret string
+}
+
 // Deps are what the internal API needs; the app wires them.
 type Deps struct {
 	Log           *slog.Logger
-	Tokens        []string // internal_api.tokens; none refuses every request
+	Tokens        []Token // internal_api.tokens; none refuses every request
 	Installations installations.Store
 	Invoices      installations.InvoiceStore
 	Events        installations.EventStore
+	// Audit records every write and serves GET /audit.
+	Audit installations.AuditStore
 	// The use cases (usecases.go).
 	Resources       Resources
 	Experimentation Experimentation
@@ -46,7 +56,8 @@ type Deps struct {
 // without holding a Vercel token.
 type API struct {
 	Deps
-	tokenSums [][sha256.Size]byte
+	tokenSums  [][sha256.Size]byte
+	tokenNames []string
 }
 
 // New returns the internal API, to be mounted at /internal/v1.
@@ -56,8 +67,9 @@ func New(d Deps) http.Handler {
 	}
 	a := &API{Deps: d}
 	for _, t := range d.Tokens {
-		if t != "" {
-			a.tokenSums = append(a.tokenSums, sha256.Sum256([]byte(t)))
+		if t.Secret != "" {
+			a.tokenSums = append(a.tokenSums, sha256.Sum256([]byte(t.Secret)))
+			a.tokenNames = append(a.tokenNames, t.Name)
 		}
 	}
 	return a.routes()
@@ -67,7 +79,7 @@ func New(d Deps) http.Handler {
 // (TestOpenAPIDocumentsEveryRoute keeps the two in step).
 func (a *API) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(a.authenticate, handlers.CheckPath(a.Log))
+	r.Use(a.authenticate, handlers.CheckPath(a.Log), a.audit)
 	idem := a.Idempotency.Middleware(func(r *http.Request) string {
 		return "internal:" + chi.URLParam(r, "installationId")
 	})
@@ -89,6 +101,7 @@ func (a *API) routes() chi.Router {
 	r.Post("/deliveries/{deliveryId}/retry", a.handleRetryDelivery)
 	r.Post("/deliveries/{deliveryId}/cancel", a.handleCancelDelivery)
 	r.Get("/events", a.handleEvents)
+	r.Get("/audit", a.handleAudit)
 	r.Get("/installations/{installationId}/deployments/{deploymentId}", a.handleGetDeployment)
 	r.Group(func(r chi.Router) {
 		r.Use(idem)
@@ -121,22 +134,33 @@ func (a *API) routes() chi.Router {
 
 var errInternalAuth = apperr.New(apperr.Unauthorized, "unauthorized", "a valid internal API bearer token is required")
 
-// authenticate accepts one of internal_api.tokens as a bearer token. The
-// comparison is of SHA-256 sums, in constant time, against every
-// configured token, so neither length nor position leaks.
+// authenticate accepts one of internal_api.tokens as a bearer token and
+// puts its name on the request for the audit log. The comparison is of
+// SHA-256 sums, in constant time, against every configured token, so
+// neither length nor position leaks.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		match := 0
-		for _, t := range a.tokenSums {
-			match |= subtle.ConstantTimeCompare(sum[:], t[:])
+		match, which := 0, 0
+		for i, t := range a.tokenSums {
+			eq := subtle.ConstantTimeCompare(sum[:], t[:])
+			match |= eq
+			which = subtle.ConstantTimeSelect(eq, i, which)
 		}
 		if !strings.EqualFold(scheme, "Bearer") || token == "" || match != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="internal"`)
 			handlers.WriteError(w, r, a.Log, errInternalAuth)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey{}, a.tokenNames[which])))
 	})
+}
+
+type tokenNameKey struct{}
+
+// tokenName is the name of the token the request came with.
+func tokenName(r *http.Request) string {
+	n, _ := r.Context().Value(tokenNameKey{}).(string)
+	return n
 }

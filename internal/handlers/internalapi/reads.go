@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/installations"
@@ -126,25 +125,9 @@ type eventView struct {
 const maxEventsPage = 1000
 
 func (a *API) handleEvents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	after, limit := int64(0), 100
-	var fields []apperr.Field
-	if s := q.Get("after"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			fields = append(fields, apperr.Field{Key: "after", Message: "must be a cursor returned by this feed"})
-		}
-		after = n
-	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxEventsPage {
-			fields = append(fields, apperr.Field{Key: "limit", Message: "must be an integer from 1 to 1000"})
-		}
-		limit = n
-	}
-	if len(fields) > 0 {
-		handlers.WriteError(w, r, a.Log, apperr.InvalidFields("invalid query", fields...))
+	after, limit, err := pageQuery(r)
+	if err != nil {
+		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
 	evs, err := a.Events.EventsAfter(r.Context(), after, limit)

@@ -59,6 +59,7 @@ type (
 		AddUsage(ctx context.Context, installationID string, records []lifecycle.UsageRecord) (accepted, added int, err error)
 		OpenPeriod(ctx context.Context, installationID string) (billing.Statement, error)
 		Finalize(ctx context.Context, key, installationID string, also ...deliveries.Local) (deliveries.Delivery, error)
+		Refund(ctx context.Context, key, installationID, invoiceID, total, reason string, also ...deliveries.Local) (deliveries.Delivery, error)
 	}
 	// Deliveries forwards writes to Vercel and lets operators follow
 	// them (deliveries.Service).

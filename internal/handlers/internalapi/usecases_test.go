@@ -109,6 +109,10 @@ func (f *fakes) Finalize(_ context.Context, key, inst string, _ ...deliveries.Lo
 	return f.record("Finalize", key, inst), f.err
 }
 
+func (f *fakes) Refund(_ context.Context, key, inst, invoice, total, reason string, _ ...deliveries.Local) (deliveries.Delivery, error) {
+	return f.record("Refund", key, inst, invoice, total, reason), f.err
+}
+
 // memKeys is an idempotency store in memory: every key is new.
 type memKeys struct{}
 
@@ -150,6 +154,8 @@ func TestHandlersDecodeCallOnceAndEncode(t *testing.T) {
 			200, "AddUsage icfg_f", `{"accepted":2,"new":1}`},
 		{"a finalization", "POST", "/installations/icfg_f/finalize", ``, nil,
 			200, "Finalize internal:icfg_f k1 icfg_f", `"id":"dlv_fake"`},
+		{"a refund", "POST", "/installations/icfg_f/invoices/inv_1/refund", `{"total":"5.00","reason":"goodwill"}`, nil,
+			200, "Refund internal:icfg_f k1 icfg_f inv_1 5.00 goodwill", `"id":"dlv_fake"`},
 		{"an installation notification", "PUT", "/installations/icfg_f/notification", `{"level":"warn","title":"Disk almost full"}`, nil,
 			200, "SetInstallation internal:icfg_f k1 icfg_f warn Disk almost full", `"notification":{"level":"warn","title":"Disk almost full"}`},
 		{"an installation notification cleared", "DELETE", "/installations/icfg_f/notification", ``, nil,
@@ -170,7 +176,7 @@ func TestHandlersDecodeCallOnceAndEncode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := &fakes{err: tc.err}
-			srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []string{"tok"},
+			srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []internalapi.Token{{Name: "t", Secret: "tok"}},
 				Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f, Notifications: f, Credentials: f}))
 			defer srv.Close()
 			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
@@ -197,7 +203,7 @@ func TestHandlersDecodeCallOnceAndEncode(t *testing.T) {
 func TestUsageAndPatchReachTheUseCaseAsSent(t *testing.T) {
 	t.Parallel()
 	f := &fakes{}
-	srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []string{"tok"},
+	srv := httptest.NewServer(internalapi.New(internalapi.Deps{Tokens: []internalapi.Token{{Name: "t", Secret: "tok"}},
 		Idempotency: &handlers.Idempotency{Store: memKeys{}}, Resources: f, Lifecycle: f}))
 	defer srv.Close()
 	send := func(method, path, body string) {

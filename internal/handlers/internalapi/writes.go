@@ -145,14 +145,8 @@ func (a *API) handleRefundInvoice(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteError(w, r, a.Log, err)
 		return
 	}
-	total, reason, err := installations.Refund(string(req.Total), req.Reason, "")
-	if err != nil {
-		handlers.WriteError(w, r, a.Log, err)
-		return
-	}
-	wr := deliveries.RefundInvoice(chi.URLParam(r, "installationId"), chi.URLParam(r, "invoiceId"), reason, total)
-	wr.IdemKey = handlers.IdempotencyKey(r)
-	d, err := a.Deliveries.Enqueue(r.Context(), wr)
+	d, err := a.Lifecycle.Refund(r.Context(), handlers.IdempotencyKey(r), chi.URLParam(r, "installationId"),
+		chi.URLParam(r, "invoiceId"), string(req.Total), req.Reason)
 	a.writeDelivery(w, r, d, err, nil)
 }
 

@@ -1,0 +1,269 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vercel-partner/partner-server/internal/apperr"
+	"github.com/vercel-partner/partner-server/internal/db"
+	"github.com/vercel-partner/partner-server/internal/db/dbtest"
+	"github.com/vercel-partner/partner-server/internal/installations"
+)
+
+func TestAuditLogKeepsCommitOrderAndPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		s := db.NewAudit(d)
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				if err := s.AppendAudit(ctx, installations.AuditEntry{At: time.Now(), Actor: "token-1", ActorKind: installations.AuditToken,
+					Action: fmt.Sprintf("act-%02d", i), Target: "bad\x00text\xff"}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		all, err := s.AuditAfter(ctx, 0, 100)
+		if err != nil || len(all) != 20 {
+			t.Fatalf("%d entries, %v", len(all), err)
+		}
+		for i, e := range all {
+			if i > 0 && e.ID <= all[i-1].ID {
+				t.Errorf("ids out of order: %d after %d", e.ID, all[i-1].ID)
+			}
+			if e.Target != "bad\uFFFDtext\uFFFD" {
+				t.Errorf("target %q: text a database cannot store is replaced", e.Target)
+			}
+		}
+		page, _ := s.AuditAfter(ctx, all[4].ID, 3)
+		if len(page) != 3 || page[0].ID != all[5].ID {
+			t.Errorf("after %d: %+v", all[4].ID, page)
+		}
+		back, _ := s.AuditBefore(ctx, 0, 2)
+		if len(back) != 2 || back[0].ID != all[19].ID || back[1].ID != all[18].ID {
+			t.Errorf("newest first: %+v", back)
+		}
+		back, _ = s.AuditBefore(ctx, all[1].ID, 10)
+		if len(back) != 1 || back[0].ID != all[0].ID {
+			t.Errorf("before %d: %+v", all[1].ID, back)
+		}
+	})
+}
+
+func TestStaffSignInIsTakenOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		s := db.NewStaff(d)
+		now := time.Now().Truncate(time.Millisecond)
+		if err := s.PutStaffLogin(ctx, "state-hash", installations.StaffLogin{Nonce: "n", Verifier: "v", ExpiresAt: now.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		got := 0
+		for range 5 {
+			wg.Go(func() {
+				l, err := s.TakeStaffLogin(ctx, "state-hash")
+				if err == nil && l.Nonce == "n" && l.Verifier == "v" {
+					mu.Lock()
+					got++
+					mu.Unlock()
+				} else if apperr.KindOf(err) != apperr.NotFound {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if got != 1 {
+			t.Errorf("the sign-in was taken %d times", got)
+		}
+		se := installations.StaffSession{Email: "ops@partner.example", Role: installations.StaffOperator, CreatedAt: now,
+			LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.CreateStaffSession(ctx, "sid-hash", se); err != nil {
+			t.Fatal(err)
+		}
+		if back, err := s.GetStaffSession(ctx, "sid-hash"); err != nil || back.Email != se.Email || back.Role != se.Role ||
+			!back.ExpiresAt.Equal(se.ExpiresAt) || !back.LastSeenAt.Equal(se.LastSeenAt) {
+			t.Errorf("session %+v %v, want %+v", back, err, se)
+		}
+		s.PutStaffLogin(ctx, "old", installations.StaffLogin{ExpiresAt: now.Add(-time.Second)})
+		if n, err := s.DeleteExpiredStaff(ctx, now, now.Add(-time.Minute)); err != nil || n != 1 {
+			t.Errorf("swept %d, %v; want the expired sign-in only", n, err)
+		}
+		if n, _ := s.DeleteExpiredStaff(ctx, now.Add(2*time.Hour), now); n != 1 {
+			t.Errorf("swept %d, want the expired session", n)
+		}
+		if _, err := s.GetStaffSession(ctx, "sid-hash"); apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("expired session: %v", err)
+		}
+	})
+}
+
+func TestSearchFindsInstallationsByIdNameAndEmails(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		inst := db.NewInstallations(d, newVault(t))
+		for _, u := range []installations.Upsert{
+			{ID: "icfg_Alpha1", Account: installations.Account{Name: "Acme 100% Corp", ContactEmail: "ada@acme.dev"}},
+			{ID: "icfg_beta_2", Account: installations.Account{Name: "Globex", ContactEmail: "hank@globex.example"}},
+		} {
+			u.Credentials = installations.Credentials{AccessToken: "t", TokenType: "Bearer"}
+			if _, err := inst.Upsert(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir := db.NewDirectory(d)
+		if err := dir.SeenMember(ctx, installations.Member{InstallationID: "icfg_beta_2", UserID: "u1", Email: "Grace@Globex.example",
+			Role: "USER", LastSeenAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"", []string{"icfg_beta_2", "icfg_Alpha1"}},
+			{"icfg_alpha1", []string{"icfg_Alpha1"}},
+			{"  ACME ", []string{"icfg_Alpha1"}},
+			{"ada@acme.dev", []string{"icfg_Alpha1"}},
+			{"grace@globex", []string{"icfg_beta_2"}},
+			{"100%", []string{"icfg_Alpha1"}},
+			{"%", []string{"icfg_Alpha1"}},
+			{"icfg__", nil},
+			{`\`, nil},
+			{"'; DROP TABLE installations; --", nil},
+			{"a\x00b\xff\xfe", nil},
+			{strings.Repeat("é", 5000), nil},
+		} {
+			got, err := dir.SearchInstallations(ctx, tc.q, 10)
+			if err != nil {
+				t.Errorf("search %.40q: %v", tc.q, err)
+				continue
+			}
+			var ids []string
+			for _, in := range got {
+				ids = append(ids, in.ID)
+			}
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("search %.40q: %q, want %q", tc.q, ids, tc.want)
+			}
+		}
+	})
+}
+
+func TestRetryBringsADeadDeliveryBackUnlessOvertaken(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		installOne(t, d)
+		s := db.NewDeliveries(d)
+		now := time.Now().Truncate(time.Millisecond)
+		put := func(id, key, status string) installations.Delivery {
+			t.Helper()
+			dl, _, err := s.InsertDelivery(ctx, installations.Delivery{ID: id, InstallationID: "icfg_1", Operation: "createEvent",
+				OrderKey: key, Status: installations.DeliveryPending, CreatedAt: now, NextAttemptAt: now, Body: "{}"}, "o-"+id, now.Add(time.Minute), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status != installations.DeliveryPending {
+				dl.Status, dl.Attempts, dl.UpdatedAt, dl.FinishedAt = status, 1, now, &now
+				if ok, err := s.FinishDelivery(ctx, dl, "o-"+id, nil); !ok || err != nil {
+					t.Fatalf("finish %s: %v %v", id, ok, err)
+				}
+			}
+			return dl
+		}
+		put("d_dead", "k1", installations.DeliveryDead)
+		later := now.Add(time.Hour)
+		got, err := s.RetryDelivery(ctx, "d_dead", later)
+		if err != nil || got.Status != installations.DeliveryPending || !got.RetriedAt.Equal(later) ||
+			!got.NextAttemptAt.Equal(later) || got.FinishedAt != nil || !got.AgeFrom().Equal(later) {
+			t.Fatalf("retried dead delivery: %+v %v", got, err)
+		}
+
+		put("d_dead2", "k2", installations.DeliveryDead)
+		put("d_newer", "k2", installations.DeliveryDelivered)
+		if _, err := s.RetryDelivery(ctx, "d_dead2", later); apperr.KindOf(err) != apperr.Conflict || !strings.Contains(err.Error(), "undo") {
+			t.Errorf("a dead delivery overtaken by a delivered one: %v, want Conflict", err)
+		}
+		wiped := put("d_wiped", "k5", installations.DeliveryPending)
+		wiped.Status, wiped.Body, wiped.UpdatedAt, wiped.FinishedAt = installations.DeliveryDead, "", now, &now
+		if ok, err := s.FinishDelivery(ctx, wiped, "o-d_wiped", nil); !ok || err != nil {
+			t.Fatalf("finish d_wiped: %v %v", ok, err)
+		}
+		if _, err := s.RetryDelivery(ctx, "d_wiped", later); apperr.KindOf(err) != apperr.Conflict || !strings.Contains(err.Error(), "wiped") {
+			t.Errorf("a dead delivery whose secret values were wiped: %v, want Conflict", err)
+		}
+		put("d_rejected", "k3", installations.DeliveryRejected)
+		if _, err := s.RetryDelivery(ctx, "d_rejected", later); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("a rejected delivery: %v, want Conflict", err)
+		}
+		if _, err := s.RetryDelivery(ctx, "d_none", later); apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("an unknown delivery: %v, want NotFound", err)
+		}
+		put("d_dead3", "k4", installations.DeliveryDead)
+		if _, err := db.NewInstallations(d, newVault(t)).MarkDeleted(ctx, "icfg_1", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RetryDelivery(ctx, "d_dead3", later); err == nil || !strings.Contains(err.Error(), "finalized") {
+			t.Errorf("a dead delivery of a finalized installation: %v", err)
+		}
+
+		list, err := s.ListDeliveries(ctx, installations.DeliveryFilter{Status: installations.DeliveryDead, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, dl := range list {
+			ids = append(ids, dl.ID)
+			if dl.Body != "" {
+				t.Errorf("%s listed with its body", dl.ID)
+			}
+		}
+		if !slices.Equal(ids, []string{"d_dead3", "d_wiped", "d_dead2"}) {
+			t.Errorf("dead deliveries %q", ids)
+		}
+		list, _ = s.ListDeliveries(ctx, installations.DeliveryFilter{InstallationID: "icfg_1", Before: list[0].Seq, Limit: 2})
+		if len(list) != 2 || list[0].ID != "d_rejected" {
+			t.Errorf("a page back: %+v", list)
+		}
+	})
+}
+
+func TestWebhooksListNewestFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		s := db.NewWebhooks(d)
+		for i := range 5 {
+			typ := "a.type"
+			if i%2 == 1 {
+				typ = "b.type"
+			}
+			ev := installations.WebhookEvent{ID: fmt.Sprintf("evt_%d", i), Type: typ, InstallationID: "icfg_1", Body: []byte(`{}`)}
+			if _, err := s.RecordWebhook(context.Background(), ev, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := s.RecentWebhooks(ctx, installations.WebhookFilter{Limit: 10})
+		if err != nil || len(all) != 5 {
+			t.Fatalf("%d webhooks, %v", len(all), err)
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].ReceivedAt.After(all[i-1].ReceivedAt) {
+				t.Errorf("not newest first: %+v", all)
+			}
+		}
+		b, _ := s.RecentWebhooks(ctx, installations.WebhookFilter{Type: "b.type", Limit: 10})
+		if len(b) != 2 {
+			t.Errorf("b.type: %+v", b)
+		}
+		page, _ := s.RecentWebhooks(ctx, installations.WebhookFilter{BeforeAt: all[1].ReceivedAt, BeforeID: all[1].ID, Limit: 10})
+		if len(page) != 3 || page[0].ID != all[2].ID {
+			t.Errorf("a page back from %s: %+v", all[1].ID, page)
+		}
+	})
+}

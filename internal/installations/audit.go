@@ -1,0 +1,64 @@
+package installations
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Who acted, in an audit entry.
+const (
+	AuditStaff = "staff" // a person signed in to the staff console (Actor: their e-mail)
+	AuditToken = "token" // a service on the internal API (Actor: its token's name)
+)
+
+// Bounds of an audit entry's texts.
+const (
+	maxAuditText   = 512
+	maxAuditDetail = 1000
+)
+
+// AuditEntry is one recorded action. It never holds a token, a secret or
+// a request body: only who, what, on what, and the request's id.
+type AuditEntry struct {
+	ID             int64     `json:"-"`
+	At             time.Time `json:"at"`
+	Actor          string    `json:"actor"`
+	ActorKind      string    `json:"actorKind"`
+	Action         string    `json:"action"`
+	InstallationID string    `json:"installationId,omitempty"`
+	Target         string    `json:"target,omitempty"`
+	DeliveryID     string    `json:"deliveryId,omitempty"`
+	RequestID      string    `json:"requestId,omitempty"`
+	Detail         string    `json:"detail,omitempty"`
+}
+
+// Storable is e with every text storable and bounded.
+func (e AuditEntry) Storable() AuditEntry {
+	for _, f := range []*string{&e.Actor, &e.ActorKind, &e.Action, &e.InstallationID, &e.Target, &e.DeliveryID, &e.RequestID} {
+		*f = boundText(*f, maxAuditText)
+	}
+	e.Detail = boundText(e.Detail, maxAuditDetail)
+	return e
+}
+
+// boundText makes s storable and cuts it to at most n bytes on a rune
+// boundary.
+func boundText(s string, n int) string {
+	s = StorableText(s)
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// AuditStore keeps the audit log. Ids grow in commit order.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// AuditAfter is up to limit entries with an id above after, oldest
+	// first (a reader following the log).
+	AuditAfter(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+	// AuditBefore is up to limit entries with an id below before (0: from
+	// the newest), newest first (a person paging back).
+	AuditBefore(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+}
