@@ -301,7 +301,6 @@ func (a *App) dashboard(cfg *config.Config, verifier *vercelauth.Verifier, calle
 		Catalog:         catalog,
 		Vercel:          caller,
 		ResourceActions: res,
-		Deliveries:      a.Deliveries,
 		Deployments:     a.Deployments,
 		Support: dashboard.Support{Email: cfg.Dashboard.SupportEmail, URL: cfg.Dashboard.SupportURL,
 			VercelURL: cfg.Dashboard.VercelURL},

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 
-	"github.com/vercel-partner/partner-server/internal/deliveries"
 	"github.com/vercel-partner/partner-server/internal/handlers"
 	"github.com/vercel-partner/partner-server/internal/resources"
 
@@ -45,8 +44,6 @@ type Deps struct {
 	Vercel        *vercelcall.Caller // reads; writes go through the use cases below
 	// ResourceActions renames, changes plans and renews secrets.
 	ResourceActions *resources.Service
-	// Deliveries forwards refunds.
-	Deliveries *deliveries.Service
 	// Deployments finds check runs for their pages (optional).
 	Deployments CheckRuns
 	Support     Support
@@ -90,7 +87,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	switch {
 	case d.Flow == nil, d.Sessions == nil, d.Installations == nil, d.Resources == nil,
-		d.Invoices == nil, d.Vercel == nil, d.ResourceActions == nil, d.Deliveries == nil:
+		d.Invoices == nil, d.Vercel == nil, d.ResourceActions == nil:
 		return nil, errors.New("browser: missing dependency")
 	}
 	origin, err := url.Parse(d.PublicURL)
