@@ -20,18 +20,27 @@ func TestAuditLogKeepsCommitOrderAndPages(t *testing.T) {
 		ctx := t.Context()
 		s := db.NewAudit(d)
 		var wg sync.WaitGroup
-		for i := range 20 {
+		// More at once than one batch holds: they share transactions.
+		const n = 250
+		for i := range n {
 			wg.Go(func() {
 				if err := s.AppendAudit(ctx, installations.AuditEntry{At: time.Now(), Actor: "token-1", ActorKind: installations.AuditToken,
-					Action: fmt.Sprintf("act-%02d", i), Target: "bad\x00text\xff"}); err != nil {
+					Action: fmt.Sprintf("act-%03d", i), Target: "bad\x00text\xff"}); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		wg.Wait()
-		all, err := s.AuditAfter(ctx, 0, 100)
-		if err != nil || len(all) != 20 {
+		all, err := s.AuditAfter(ctx, 0, 1000)
+		if err != nil || len(all) != n {
 			t.Fatalf("%d entries, %v", len(all), err)
+		}
+		seen := map[string]bool{}
+		for _, e := range all {
+			seen[e.Action] = true
+		}
+		if len(seen) != n {
+			t.Errorf("%d distinct entries of %d", len(seen), n)
 		}
 		for i, e := range all {
 			if i > 0 && e.ID <= all[i-1].ID {
@@ -46,7 +55,7 @@ func TestAuditLogKeepsCommitOrderAndPages(t *testing.T) {
 			t.Errorf("after %d: %+v", all[4].ID, page)
 		}
 		back, _ := s.AuditBefore(ctx, 0, 2)
-		if len(back) != 2 || back[0].ID != all[19].ID || back[1].ID != all[18].ID {
+		if len(back) != 2 || back[0].ID != all[n-1].ID || back[1].ID != all[n-2].ID {
 			t.Errorf("newest first: %+v", back)
 		}
 		back, _ = s.AuditBefore(ctx, all[1].ID, 10)
