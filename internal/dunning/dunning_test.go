@@ -33,9 +33,14 @@ type env struct {
 // newEnv is the whole server in feed mode, with the clock override on,
 // an installation with a paid and a free resource, and an invoice both
 // sides know.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, configure ...func(*config.Config)) *env {
 	t.Helper()
-	a := apptest.New(t, apptest.Options{Catalog: catalog, Config: func(c *config.Config) { c.Billing.AllowClockOverride = true }})
+	a := apptest.New(t, apptest.Options{Catalog: catalog, Config: func(c *config.Config) {
+		c.Billing.AllowClockOverride = true
+		for _, f := range configure {
+			f(c)
+		}
+	}})
 	e := &env{Env: a, t: t}
 	ctx := context.Background()
 	if _, err := a.Sim.Install(ctx, a.URL, inst); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,7 +137,8 @@ func (st *settling) suspend(ctx context.Context, c installations.DunningCase) {
 			continue
 		}
 		rec := installations.DunningSuspension{InstallationID: st.in.ID, ResourceID: r.ID, InvoiceID: c.InvoiceID, SuspendedAt: st.now}
-		_, d, err := st.s.Suspender.Suspend(ctx, "", st.in.ID, r.ID, func(ctx context.Context, tx installations.Tx, _ string) error {
+		key := dunningKey("suspend", st.in.ID, r.ID, c.InvoiceID, r.UpdatedAt)
+		_, d, err := st.s.Suspender.Suspend(ctx, key, st.in.ID, r.ID, func(ctx context.Context, tx installations.Tx, _ string) error {
 			return tx.PutDunningSuspension(ctx, rec)
 		})
 		if err != nil {
@@ -147,6 +149,16 @@ func (st *settling) suspend(ctx context.Context, c installations.DunningCase) {
 			st.did(Action{InvoiceID: c.InvoiceID, Action: ActionSuspended, ResourceID: r.ID, DeliveryID: d.ID})
 		}
 	}
+}
+
+// dunningKey names one suspension or resumption dunning makes, as an
+// Idempotency-Key names a request: a run that failed, or died, after the
+// partner's hook heard of it makes the same call again under the same
+// webhook-id, so the hook can deduplicate. A suspension is named by the
+// resource as it stood (its last change) and a resumption by the
+// suspension it ends, so a later cycle is a new operation.
+func dunningKey(what, inst, res, invoice string, at time.Time) string {
+	return "dunning " + what + " " + inst + " " + res + " " + invoice + " " + strconv.FormatInt(at.UnixMilli(), 10)
 }
 
 // resume resumes what dunning suspended; a resource gone or resumed by
@@ -161,7 +173,8 @@ func (st *settling) resume(ctx context.Context) {
 		forget := func(ctx context.Context, tx installations.Tx, _ string) error {
 			return tx.DeleteDunningSuspension(ctx, su.InstallationID, su.ResourceID)
 		}
-		_, d, err := st.s.Suspender.Resume(ctx, "", su.InstallationID, su.ResourceID, forget)
+		key := dunningKey("resume", su.InstallationID, su.ResourceID, su.InvoiceID, su.SuspendedAt)
+		_, d, err := st.s.Suspender.Resume(ctx, key, su.InstallationID, su.ResourceID, forget)
 		switch {
 		case apperr.KindOf(err) == apperr.NotFound || (err == nil && d.ID == ""):
 			err = st.s.Tx(ctx, func(tx installations.Tx) error { return forget(ctx, tx, "") })
