@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -16,10 +17,13 @@ import (
 type Audit struct {
 	db    *DB
 	batch auditBatch
+	// wait bounds how long a PostgreSQL read waits for transactions that
+	// hold back entries committed before it began (feed.go).
+	wait time.Duration
 }
 
 // NewAudit returns the audit log store.
-func NewAudit(d *DB) *Audit { return &Audit{db: d} }
+func NewAudit(d *DB) *Audit { return &Audit{db: d, wait: feedWait} }
 
 var _ installations.AuditStore = (*Audit)(nil)
 
@@ -102,36 +106,24 @@ func appendAudit(ctx context.Context, x *sqlx.Tx, e installations.AuditEntry) er
 }
 
 // appendAudits adds entries inside the caller's transaction, in one
-// statement. Ids are numbered like events' used to be: the rowid on
-// SQLite, the locked 'audit' counter row on PostgreSQL (taken once for the
-// whole batch), so they commit in order and readers following ids never
-// skip one.
+// statement. Ids are numbered like events': the rowid on SQLite (one
+// writer, so in commit order), the audit_seq sequence on PostgreSQL with
+// the transaction's id beside it (migration 0102), so no lock is held to
+// the commit and readers follow the log as they follow the feed.
 func appendAudits(ctx context.Context, x *sqlx.Tx, entries []installations.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var first int64
-	if !rowidNumbers(x) {
-		if err := x.GetContext(ctx, &first, `UPDATE counters SET value = value + $1 WHERE name = 'audit' RETURNING value`,
-			len(entries)); err != nil {
-			return fmt.Errorf("append audit entry: number: %w", err)
-		}
-		first -= int64(len(entries)) - 1
-	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO audit_log (id, at, actor, actor_kind, action, installation_id, target, delivery_id, request_id, detail) VALUES `)
-	args := make([]any, 0, 10*len(entries))
+	q.WriteString(`INSERT INTO audit_log (at, actor, actor_kind, action, installation_id, target, delivery_id, request_id, detail) VALUES `)
+	args := make([]any, 0, 9*len(entries))
 	for i, e := range entries {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		var id any // NULL: the rowid on SQLite
-		if !rowidNumbers(x) {
-			id = first + int64(i)
-		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		e = e.Storable()
-		args = append(args, id, Millis(e.At), e.Actor, e.ActorKind, e.Action, e.InstallationID,
+		args = append(args, Millis(e.At), e.Actor, e.ActorKind, e.Action, e.InstallationID,
 			e.Target, e.DeliveryID, e.RequestID, e.Detail)
 	}
 	res, err := x.ExecContext(ctx, x.Rebind(q.String()), args...)
@@ -164,8 +156,17 @@ func (r auditRow) domain() installations.AuditEntry {
 
 const auditCols = `id, at, actor, actor_kind, action, installation_id, target, delivery_id, request_id, detail`
 
-// AuditAfter lists entries above after, oldest first.
+var auditFeed = feedOf("audit_log", `e.id, e.at, e.actor, e.actor_kind, e.action, e.installation_id, e.target,
+	e.delivery_id, e.request_id, e.detail`)
+
+// AuditAfter lists the entries that follow the entry whose id is after
+// (0: the start), in commit order: by id on SQLite, as the feed on
+// PostgreSQL (feed.go).
 func (s *Audit) AuditAfter(ctx context.Context, after int64, limit int) ([]installations.AuditEntry, error) {
+	if s.db.Driver == "postgres" {
+		rows, err := readFeed(ctx, s.db, s.wait, auditFeed, after, limit, func(r auditRow) int64 { return r.ID })
+		return domains(rows), err
+	}
 	var rows []auditRow
 	if err := s.db.Read.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+auditCols+` FROM audit_log
 		WHERE id > ? ORDER BY id LIMIT ?`), after, limit); err != nil {
@@ -174,11 +175,18 @@ func (s *Audit) AuditAfter(ctx context.Context, after int64, limit int) ([]insta
 	return domains(rows), nil
 }
 
-// AuditBefore lists entries below before (0: from the newest), newest first.
+// AuditBefore lists the entries before the entry whose id is before (0:
+// from the newest), newest first, in the order AuditAfter reads them.
 func (s *Audit) AuditBefore(ctx context.Context, before int64, limit int) ([]installations.AuditEntry, error) {
-	q, args := `SELECT `+auditCols+` FROM audit_log ORDER BY id DESC LIMIT ?`, []any{limit}
+	order := "id"
+	if s.db.Driver == "postgres" {
+		order = "xid, id"
+	}
+	q, args := `SELECT `+auditCols+` FROM audit_log e ORDER BY `+desc(order)+` LIMIT ?`, []any{limit}
 	if before > 0 {
-		q, args = `SELECT `+auditCols+` FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, []any{before, limit}
+		q = `SELECT ` + auditCols + ` FROM audit_log e WHERE (` + order + `) < (SELECT ` + order + ` FROM audit_log WHERE id = ?)
+			ORDER BY ` + desc(order) + ` LIMIT ?`
+		args = []any{before, limit}
 	}
 	var rows []auditRow
 	if err := s.db.Read.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
@@ -186,3 +194,6 @@ func (s *Audit) AuditBefore(ctx context.Context, before int64, limit int) ([]ins
 	}
 	return domains(rows), nil
 }
+
+// desc is an ORDER BY list of columns, each descending.
+func desc(cols string) string { return strings.ReplaceAll(cols, ",", " DESC,") + " DESC" }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/db"
 	"github.com/vercel-partner/partner-server/internal/db/dbtest"
@@ -42,10 +44,12 @@ func TestAuditLogKeepsCommitOrderAndPages(t *testing.T) {
 		if len(seen) != n {
 			t.Errorf("%d distinct entries of %d", len(seen), n)
 		}
-		for i, e := range all {
-			if i > 0 && e.ID <= all[i-1].ID {
-				t.Errorf("ids out of order: %d after %d", e.ID, all[i-1].ID)
+		ids := map[int64]bool{}
+		for _, e := range all {
+			if ids[e.ID] {
+				t.Errorf("id %d twice", e.ID)
 			}
+			ids[e.ID] = true
 			if e.Target != "bad\uFFFDtext\uFFFD" {
 				t.Errorf("target %q: text a database cannot store is replaced", e.Target)
 			}
@@ -63,6 +67,98 @@ func TestAuditLogKeepsCommitOrderAndPages(t *testing.T) {
 			t.Errorf("before %d: %+v", all[1].ID, back)
 		}
 	})
+}
+
+// An entry appended in a write's transaction that began first and
+// commits last is held back until it ends, then read before the entries
+// committed meanwhile; a rolled-back one never shows. Pages back agree.
+func TestAuditLogHoldsBackALateCommit(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Postgres(t)
+	s := db.NewAudit(d)
+	s.SetWait(10 * time.Second) // other tests' transactions may hold the log back for a moment
+	if err := s.AppendAudit(t.Context(), installations.AuditEntry{At: time.Now(), Actor: "a", Action: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	got, cursor := readAudit(t, s, 0)
+	if fmt.Sprint(got) != "[first]" {
+		t.Fatalf("read %v, want [first]", got)
+	}
+	slow := holdAudit(t, d, "slow-1", "slow-2")
+	undone := holdAudit(t, d, "undone")
+	if err := s.AppendAudit(t.Context(), installations.AuditEntry{At: time.Now(), Actor: "a", Action: "fast"}); err != nil {
+		t.Fatal(err)
+	}
+	undone.end(t, true)
+	s.SetWait(0)
+	if got, c := readAudit(t, s, cursor); len(got) != 0 || c != cursor {
+		t.Fatalf("read %v while an older transaction is open, want nothing", got)
+	}
+	s.SetWait(10 * time.Second)
+	slow.end(t, false)
+	got, cursor = readAudit(t, s, cursor)
+	if fmt.Sprint(got) != "[slow-1 slow-2 fast]" {
+		t.Fatalf("read %v, want [slow-1 slow-2 fast]", got)
+	}
+	if got, _ := readAudit(t, s, cursor); len(got) != 0 {
+		t.Fatalf("read %v again", got)
+	}
+	back, err := s.AuditBefore(t.Context(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range back {
+		names = append(names, e.Action)
+	}
+	if fmt.Sprint(names) != "[fast slow-2 slow-1 first]" {
+		t.Errorf("newest first: %v", names)
+	}
+}
+
+// holdAudit is hold for audit entries: a transaction that appended them
+// and stays open until it is ended.
+func holdAudit(t *testing.T, d *db.DB, actions ...string) *held {
+	t.Helper()
+	h := &held{release: make(chan bool), done: make(chan error, 1)}
+	written := make(chan struct{})
+	go func() {
+		h.done <- d.InTx(context.Background(), func(tx installations.Tx) error {
+			for _, a := range actions {
+				if err := tx.AppendAudit(context.Background(), installations.AuditEntry{At: time.Now(), Actor: "a", Action: a}); err != nil {
+					close(written)
+					return err
+				}
+			}
+			close(written)
+			if <-h.release {
+				return errRollback
+			}
+			return nil
+		})
+	}()
+	<-written
+	t.Cleanup(func() {
+		select {
+		case h.release <- true:
+		default:
+		}
+	})
+	return h
+}
+
+func readAudit(t *testing.T, s *db.Audit, after int64) ([]string, int64) {
+	t.Helper()
+	list, err := s.AuditAfter(t.Context(), after, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Action)
+		after = e.ID
+	}
+	return out, after
 }
 
 func TestStaffSignInIsTakenOnce(t *testing.T) {
@@ -275,4 +371,42 @@ func TestWebhooksListNewestFirst(t *testing.T) {
 			t.Errorf("a page back from %s: %+v", all[1].ID, page)
 		}
 	})
+}
+
+// Entries written before the audit log was numbered like the feed keep
+// their ids and come first; a cursor handed out then still works, and a
+// new entry continues the numbering.
+func TestAuditMigrationKeepsOldCursors(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := dbtest.PostgresDSN(t)
+	x, err := sqlx.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	old := &db.DB{DB: x, Read: x, Driver: "postgres"}
+	if err := old.MigrateFS(ctx, upTo(t, 101)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO audit_log (id, at, actor, actor_kind, action) VALUES
+		(5, 10, 'a', 'token', 'old-5'), (7, 11, 'a', 'token', 'old-7'), (9, 12, 'a', 'token', 'old-9')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`UPDATE counters SET value = 9 WHERE name = 'audit'`); err != nil {
+		t.Fatal(err)
+	}
+	d := open(t, "postgres", dsn)
+	s := db.NewAudit(d)
+	if err := s.AppendAudit(ctx, installations.AuditEntry{At: time.Now(), Actor: "a", Action: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readAudit(t, s, 7)
+	list, _ := s.AuditAfter(ctx, 9, 10)
+	if fmt.Sprint(got) != "[old-9 new]" || len(list) != 1 || list[0].ID != 10 {
+		t.Fatalf("after the old cursor 7: %v, after 9: %+v; want old-9 and new (id 10)", got, list)
+	}
+	if _, err := s.AuditAfter(ctx, 8, 10); apperr.KindOf(err) != apperr.Invalid {
+		t.Errorf("cursor 8 names no entry: %v, want Invalid", err)
+	}
 }

@@ -47,20 +47,32 @@ var feedHorizon = fmt.Sprintf(`snap AS (SELECT pg_current_snapshot() AS s),
 			WHERE CAST(CAST(x AS TEXT) AS BIGINT) %% 4294967296 NOT IN (SELECT xid32 FROM migrating)),
 		(SELECT pg_snapshot_xmax(s) FROM snap)) AS xmin)`, migrationLock)
 
-// feedPage reads the page after cursor $1 (0: the start) up to the
-// horizon. With a cursor, the cursor's own event comes first, which
-// proves the cursor names an event the feed handed out.
-var feedPage = `WITH ` + feedHorizon + `,
-	c AS (SELECT xid FROM events WHERE id = $1 UNION ALL SELECT CAST('0' AS xid8) WHERE $1 = 0)
-	SELECT e.id, e.type, e.installation_id, e.subject, e.data, e.created_at
-	FROM events e, h, c
-	WHERE (e.xid, e.id) >= (c.xid, $1) AND e.xid < h.xmin
-	ORDER BY e.xid, e.id LIMIT $2`
+// feedQueries read one table as a feed: the events, the audit log.
+type feedQueries struct {
+	// page reads the page after cursor $1 (0: the start) up to the
+	// horizon. With a cursor, the cursor's own row comes first, which
+	// proves the cursor names a row the feed handed out.
+	page string
+	// held is the newest transaction whose committed rows the horizon
+	// still holds back (empty when none).
+	held string
+}
 
-// feedHeld is the newest transaction whose committed events the horizon
-// still holds back (empty when none).
-var feedHeld = `WITH ` + feedHorizon + `
-	SELECT COALESCE(CAST(MAX(e.xid) AS TEXT), '') FROM events e, h WHERE e.xid >= h.xmin`
+// feedOf is the feed of table, reading cols (each prefixed "e.").
+func feedOf(table, cols string) feedQueries {
+	return feedQueries{
+		page: `WITH ` + feedHorizon + `,
+	c AS (SELECT xid FROM ` + table + ` WHERE id = $1 UNION ALL SELECT CAST('0' AS xid8) WHERE $1 = 0)
+	SELECT ` + cols + `
+	FROM ` + table + ` e, h, c
+	WHERE (e.xid, e.id) >= (c.xid, $1) AND e.xid < h.xmin
+	ORDER BY e.xid, e.id LIMIT $2`,
+		held: `WITH ` + feedHorizon + `
+	SELECT COALESCE(CAST(MAX(e.xid) AS TEXT), '') FROM ` + table + ` e, h WHERE e.xid >= h.xmin`,
+	}
+}
+
+var eventFeed = feedOf("events", `e.id, e.type, e.installation_id, e.subject, e.data, e.created_at`)
 
 // feedPassed reports whether every transaction up to $1 has ended.
 var feedPassed = `WITH ` + feedHorizon + ` SELECT h.xmin > CAST($1 AS xid8) FROM h`
@@ -69,49 +81,51 @@ var errUnknownCursor = apperr.InvalidFields("invalid query",
 	apperr.Field{Key: "after", Message: "must be 0 or a cursor returned by this feed"})
 
 func (s *Events) feedAfter(ctx context.Context, after int64, limit int) ([]installations.Event, error) {
-	// First what the horizon holds back now, then the page: once every
-	// transaction up to held has ended, the page's own horizon is past
-	// every event committed before this call.
+	rows, err := readFeed(ctx, s.db, s.wait, eventFeed, after, limit, func(r eventRow) int64 { return r.ID })
+	return domains(rows), err
+}
+
+// readFeed reads the page of q after cursor after: first what the horizon
+// holds back now, then the page; once every transaction up to held has
+// ended, the page's own horizon is past every row committed before this
+// call. A cursor naming no row the feed handed out is Invalid.
+func readFeed[R any](ctx context.Context, d *DB, wait time.Duration, q feedQueries, after int64, limit int,
+	id func(R) int64) ([]R, error) {
 	var held string
-	if err := s.db.GetContext(ctx, &held, feedHeld); err != nil {
-		return nil, fmt.Errorf("read event horizon: %w", err)
+	if err := d.GetContext(ctx, &held, q.held); err != nil {
+		return nil, fmt.Errorf("read horizon: %w", err)
 	}
 	if held != "" {
-		if err := s.waitPast(ctx, held); err != nil {
+		if err := waitPast(ctx, d, wait, held); err != nil {
 			return nil, err
 		}
 	}
-	return s.page(ctx, after, limit)
-}
-
-// page is one read of feedPage, without the cursor's own event.
-func (s *Events) page(ctx context.Context, after int64, limit int) ([]installations.Event, error) {
 	n := limit
 	if after != 0 {
 		n++
 	}
-	var rows []eventRow
-	if err := s.db.SelectContext(ctx, &rows, feedPage, after, n); err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
+	var rows []R
+	if err := d.SelectContext(ctx, &rows, q.page, after, n); err != nil {
+		return nil, fmt.Errorf("read feed: %w", err)
 	}
 	if after == 0 {
-		return domains(rows), nil
+		return rows, nil
 	}
-	if len(rows) == 0 || rows[0].ID != after {
+	if len(rows) == 0 || id(rows[0]) != after {
 		return nil, errUnknownCursor
 	}
-	return domains(rows[1:]), nil
+	return rows[1:], nil
 }
 
 // waitPast polls until every transaction up to xid has ended, for at most
-// s.wait or until ctx ends.
-func (s *Events) waitPast(ctx context.Context, xid string) error {
-	deadline := time.Now().Add(s.wait)
+// wait or until ctx ends.
+func waitPast(ctx context.Context, d *DB, wait time.Duration, xid string) error {
+	deadline := time.Now().Add(wait)
 	pause := time.Millisecond
 	for {
 		var passed bool
-		if err := s.db.GetContext(ctx, &passed, feedPassed, xid); err != nil {
-			return fmt.Errorf("read event horizon: %w", err)
+		if err := d.GetContext(ctx, &passed, feedPassed, xid); err != nil {
+			return fmt.Errorf("read horizon: %w", err)
 		}
 		if passed || !time.Now().Add(pause).Before(deadline) {
 			return nil

@@ -26,6 +26,9 @@ const MaxBatch = 100
 func (s *Service) EnqueueBatch(ctx context.Context, writes []Write) (out []Delivery, errs []error) {
 	out, errs = make([]Delivery, len(writes)), make([]error, len(writes))
 	defer s.Wake()
+	// A batch is many writes: the request's audit entry, if any, is
+	// appended once it is answered rather than with one of them.
+	ctx = installations.WithPendingAudit(ctx, nil)
 	for start := 0; start < len(writes); start += MaxBatch {
 		end := min(start+MaxBatch, len(writes))
 		s.recordBatch(ctx, writes[start:end], out[start:end], errs[start:end])
@@ -54,7 +57,7 @@ func (s *Service) recordBatch(ctx context.Context, writes []Write, out []Deliver
 			errs[i] = err
 			continue
 		}
-		ds, locals, at = append(ds, d), append(locals, local(w, d.ID, &sealedToken{})), append(at, i)
+		ds, locals, at = append(ds, d), append(locals, local(w, d.ID, &sealedToken{}, nil, nil)), append(at, i)
 	}
 	if len(ds) == 0 {
 		return

@@ -180,9 +180,15 @@ func (s *Service) record(ctx context.Context, w Write) (Delivery, string, string
 	if owner != "" {
 		sealed.want = true
 	}
-	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.lease()), local(w, d.ID, &sealed))
+	audit := installations.PendingAuditOf(ctx)
+	var audited bool
+	change := local(w, d.ID, &sealed, audit, &audited)
+	d, leased, err := s.Store.InsertDelivery(ctx, d, owner, now.Add(s.opts.lease()), change)
 	if err != nil {
 		return Delivery{}, "", "", err
+	}
+	if audited {
+		audit.MarkRecorded()
 	}
 	if !leased {
 		return d, "", "", nil
@@ -212,9 +218,12 @@ func (s *Service) openToken(installationID string, t sealedToken) string {
 }
 
 // local is the change recorded with the delivery: the installation must
-// take more (it is not finalized), then the write's own change. When
-// token.want, it also reads the installation's sealed token into token.
-func local(w Write, deliveryID string, token *sealedToken) installations.LocalChange {
+// take more (it is not finalized), then the write's own change, then the
+// request's audit entry when it has one not yet recorded (audited says it
+// was appended). When token.want, it also reads the installation's sealed
+// token into token.
+func local(w Write, deliveryID string, token *sealedToken, audit *installations.PendingAudit,
+	audited *bool) installations.LocalChange {
 	return func(ctx context.Context, tx installations.Tx) error {
 		in, err := tx.Installation(ctx, w.installationID)
 		if err != nil {
@@ -227,6 +236,17 @@ func local(w Write, deliveryID string, token *sealedToken) installations.LocalCh
 			if err := w.Local(ctx, tx, deliveryID); err != nil {
 				return err
 			}
+		}
+		if audit != nil && !audit.Recorded() {
+			e := audit.Entry()
+			e.DeliveryID = deliveryID
+			if e.InstallationID == "" {
+				e.InstallationID = w.installationID
+			}
+			if err := tx.AppendAudit(ctx, e); err != nil {
+				return err
+			}
+			*audited = true
 		}
 		if tt, ok := tx.(installations.TokenTx); ok && token.want {
 			token.ciphertext, token.keyID, err = tt.SealedToken(ctx, w.installationID)

@@ -3,6 +3,7 @@ package installations
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,4 +62,39 @@ type AuditStore interface {
 	// AuditBefore is up to limit entries with an id below before (0: from
 	// the newest), newest first (a person paging back).
 	AuditBefore(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+}
+
+// PendingAudit is the audit entry of a request under way. The transaction
+// that records the request's write to Vercel appends it there, so the
+// entry commits with the write; a request whose write took another way
+// has its entry appended once it is answered.
+type PendingAudit struct {
+	entry    func() AuditEntry
+	recorded atomic.Bool
+}
+
+// NewPendingAudit is the pending entry entry describes; it is called when
+// the entry is written, once the request knows its route.
+func NewPendingAudit(entry func() AuditEntry) *PendingAudit { return &PendingAudit{entry: entry} }
+
+// Entry is the entry as it stands.
+func (p *PendingAudit) Entry() AuditEntry { return p.entry() }
+
+// Recorded reports whether a committed transaction holds the entry.
+func (p *PendingAudit) Recorded() bool { return p.recorded.Load() }
+
+// MarkRecorded says a committed transaction holds the entry.
+func (p *PendingAudit) MarkRecorded() { p.recorded.Store(true) }
+
+type pendingAuditKey struct{}
+
+// WithPendingAudit carries p with a request's context.
+func WithPendingAudit(ctx context.Context, p *PendingAudit) context.Context {
+	return context.WithValue(ctx, pendingAuditKey{}, p)
+}
+
+// PendingAuditOf is the request's pending entry (nil for none).
+func PendingAuditOf(ctx context.Context) *PendingAudit {
+	p, _ := ctx.Value(pendingAuditKey{}).(*PendingAudit)
+	return p
 }

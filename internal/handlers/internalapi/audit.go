@@ -17,26 +17,29 @@ import (
 
 // audit records every write that was taken (any method but GET and HEAD,
 // not an idempotent replay, answered below 400 or refused by Vercel after
-// it was queued) in the audit log, before the answer leaves: the token's name, the route, the path's
-// installation, the path itself, the delivery it made and the request
-// id. Never the body or the token. One middleware covers every write,
-// including routes added later, without an actor argument on each use
-// case; the price is that the entry commits just after the write rather
-// than with it, so a crash between the two loses the entry of a write
-// whose caller got no answer.
+// it was queued) in the audit log, before the answer leaves: the token's
+// name, the route, the path's installation, the path itself, the delivery
+// it made and the request id. Never the body or the token. One middleware
+// covers every write, including routes added later, without an actor
+// argument on each use case. A write queued for Vercel commits its entry
+// in the transaction that records it (the request carries the entry as an
+// installations.PendingAudit); any other write's entry commits just after
+// it, so a crash between the two loses the entry of a write whose caller
+// got no answer.
 func (a *API) audit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
+		pending := installations.NewPendingAudit(func() installations.AuditEntry { return auditEntry(r) })
+		r = r.WithContext(installations.WithPendingAudit(r.Context(), pending))
 		held := &heldAnswer{ResponseWriter: w}
 		next.ServeHTTP(held, r)
-		if taken(held.status, held.body.Bytes()) && held.Header().Get("Idempotent-Replayed") == "" {
+		if !pending.Recorded() && taken(held.status, held.body.Bytes()) && held.Header().Get("Idempotent-Replayed") == "" {
 			d := deliveryOf(held.body.Bytes())
-			e := installations.AuditEntry{At: time.Now(), Actor: tokenName(r), ActorKind: installations.AuditToken,
-				Action: r.Method + " " + handlers.RoutePattern(r), InstallationID: chi.URLParam(r, "installationId"),
-				Target: r.URL.Path, DeliveryID: d.ID, RequestID: handlers.RequestID(r.Context())}
+			e := pending.Entry()
+			e.DeliveryID = d.ID
 			if e.InstallationID == "" {
 				e.InstallationID = d.InstallationID // a retry or cancel names the delivery only
 			}
@@ -47,6 +50,13 @@ func (a *API) audit(next http.Handler) http.Handler {
 		}
 		held.send()
 	})
+}
+
+// auditEntry is the audit entry of r as far as routing has gone.
+func auditEntry(r *http.Request) installations.AuditEntry {
+	return installations.AuditEntry{At: time.Now(), Actor: tokenName(r), ActorKind: installations.AuditToken,
+		Action: r.Method + " " + handlers.RoutePattern(r), InstallationID: chi.URLParam(r, "installationId"),
+		Target: r.URL.Path, RequestID: handlers.RequestID(r.Context())}
 }
 
 // queuedCodes are the error codes of a write that was queued and then
