@@ -35,17 +35,20 @@ const feedWait = 2 * time.Second
 // its transaction for seconds; migrations never append to the feed), or
 // the snapshot's xmax when none is left. A transaction that finished after
 // the snapshot is still counted as in progress, which only holds events
-// back a little longer. pg_locks gives a transaction's id in 32 bits.
+// back a little longer. pg_locks gives a transaction's id in 32 bits, and
+// an advisory lock's 64-bit key as two 32-bit halves (classid, objid),
+// compared one by one: other advisory locks (ordering keys) use the whole
+// 64-bit range.
 var feedHorizon = fmt.Sprintf(`snap AS (SELECT pg_current_snapshot() AS s),
 	migrating AS (SELECT CAST(CAST(t.transactionid AS TEXT) AS BIGINT) AS xid32
 		FROM pg_locks a JOIN pg_locks t ON t.virtualtransaction = a.virtualtransaction
 		WHERE a.locktype = 'advisory' AND a.granted AND a.objsubid = 1
-		AND CAST(a.classid AS BIGINT) * 4294967296 + CAST(a.objid AS BIGINT) = %d
+		AND CAST(a.classid AS BIGINT) = %d AND CAST(a.objid AS BIGINT) = %d
 		AND t.locktype = 'transactionid' AND t.granted),
 	h AS (SELECT COALESCE(
 		(SELECT MIN(x) FROM snap, pg_snapshot_xip(snap.s) AS x
 			WHERE CAST(CAST(x AS TEXT) AS BIGINT) %% 4294967296 NOT IN (SELECT xid32 FROM migrating)),
-		(SELECT pg_snapshot_xmax(s) FROM snap)) AS xmin)`, migrationLock)
+		(SELECT pg_snapshot_xmax(s) FROM snap)) AS xmin)`, uint64(migrationLock)>>32, uint64(migrationLock)&0xFFFFFFFF)
 
 // feedQueries read one table as a feed: the events, the audit log.
 type feedQueries struct {

@@ -330,6 +330,49 @@ func TestFeedDoesNotWaitForAMigration(t *testing.T) {
 	}
 }
 
+// Advisory locks with any key, such as ordering keys' hashes whose high
+// bit is set, may be held while the feed is read: the read is not thrown
+// by them.
+func TestFeedReadsBesideAnyAdvisoryLock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := dbtest.Postgres(t)
+	s := db.NewEvents(d)
+	s.SetWait(0)
+	holding, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holding.Rollback()
+	// A transaction id of its own, as a writer holding an ordering key's
+	// lock has; the writes below commit after it, so readers see it in
+	// progress and look at its locks.
+	if _, err := holding.ExecContext(ctx, `SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []int64{-1, -7346617001, 1 << 62} {
+		if _, err := holding.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.InTx(ctx, func(tx installations.Tx) error {
+		return tx.AppendEvent(ctx, installations.NewEvent{Type: "test", Subject: "one"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.NewAudit(d).AppendAudit(ctx, installations.AuditEntry{At: time.Now(), Actor: "a", Action: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EventsAfter(ctx, 0, 10); err != nil {
+		t.Fatalf("read beside advisory locks: %v", err)
+	}
+	audit := db.NewAudit(d)
+	audit.SetWait(0)
+	if _, err := audit.AuditAfter(ctx, 0, 10); err != nil {
+		t.Fatalf("audit read beside advisory locks: %v", err)
+	}
+}
+
 // readAll reads the feed from the start, retrying while other tests'
 // transactions (on the same PostgreSQL server) hold the event back.
 func readAll(t *testing.T, s *db.Events) ([]string, int64) {
