@@ -27,12 +27,12 @@ func NewAudit(d *DB) *Audit { return &Audit{db: d, wait: feedWait} }
 
 var _ installations.AuditStore = (*Audit)(nil)
 
-// AppendAudit records e in the audit log and returns once it is committed.
-// Entries written at the same moment (every internal-API write adds one)
-// share one transaction: the first caller writes every entry waiting, in
-// batches, while the others wait for the commit that holds theirs. One
-// commit, and on PostgreSQL one take of the counter row, per batch instead
-// of per entry.
+// AppendAudit records e in the audit log, in a transaction of its own,
+// and returns once it is committed. Entries written at the same moment
+// share one transaction: the oldest waiting caller writes up to
+// maxAuditBatch of them, in one statement, then hands the writing on; the
+// others wait for the commit that holds theirs. One commit per batch
+// instead of one per entry.
 func (s *Audit) AppendAudit(ctx context.Context, e installations.AuditEntry) error {
 	return s.batch.add(e, func(batch []installations.AuditEntry) error {
 		ctx := context.WithoutCancel(ctx) // the batch holds other callers' entries too
@@ -43,8 +43,8 @@ func (s *Audit) AppendAudit(ctx context.Context, e installations.AuditEntry) err
 // maxAuditBatch bounds the entries of one transaction.
 const maxAuditBatch = 100
 
-// auditBatch gathers entries waiting to be written; whoever finds no
-// writer at work becomes it until nothing is left waiting.
+// auditBatch gathers entries waiting to be written; a caller that finds
+// no writer at work, or is handed the writing, writes the next batch.
 type auditBatch struct {
 	mu      sync.Mutex
 	writing bool
