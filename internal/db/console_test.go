@@ -120,31 +120,14 @@ func TestAuditLogHoldsBackALateCommit(t *testing.T) {
 // and stays open until it is ended.
 func holdAudit(t *testing.T, d *db.DB, actions ...string) *held {
 	t.Helper()
-	h := &held{release: make(chan bool), done: make(chan error, 1)}
-	written := make(chan struct{})
-	go func() {
-		h.done <- d.InTx(context.Background(), func(tx installations.Tx) error {
-			for _, a := range actions {
-				if err := tx.AppendAudit(context.Background(), installations.AuditEntry{At: time.Now(), Actor: "a", Action: a}); err != nil {
-					close(written)
-					return err
-				}
+	return holdWith(t, d, func(tx installations.Tx) error {
+		for _, a := range actions {
+			if err := tx.AppendAudit(context.Background(), installations.AuditEntry{At: time.Now(), Actor: "a", Action: a}); err != nil {
+				return err
 			}
-			close(written)
-			if <-h.release {
-				return errRollback
-			}
-			return nil
-		})
-	}()
-	<-written
-	t.Cleanup(func() {
-		select {
-		case h.release <- true:
-		default:
 		}
+		return nil
 	})
-	return h
 }
 
 func readAudit(t *testing.T, s *db.Audit, after int64) ([]string, int64) {

@@ -28,17 +28,29 @@ type held struct {
 // returns once they are written, still uncommitted.
 func hold(t *testing.T, d *db.DB, subjects ...string) *held {
 	t.Helper()
+	return holdWith(t, d, func(tx installations.Tx) error {
+		for _, s := range subjects {
+			if err := tx.AppendEvent(context.Background(), installations.NewEvent{Type: "test", Subject: s}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// holdWith starts a transaction on d that runs write and returns once it
+// ran, the transaction still open.
+func holdWith(t *testing.T, d *db.DB, write func(installations.Tx) error) *held {
+	t.Helper()
 	h := &held{release: make(chan bool), done: make(chan error, 1)}
 	written := make(chan struct{})
 	go func() {
 		h.done <- d.InTx(context.Background(), func(tx installations.Tx) error {
-			for _, s := range subjects {
-				if err := tx.AppendEvent(context.Background(), installations.NewEvent{Type: "test", Subject: s}); err != nil {
-					close(written)
-					return err
-				}
-			}
+			err := write(tx)
 			close(written)
+			if err != nil {
+				return err
+			}
 			if <-h.release {
 				return errRollback
 			}
