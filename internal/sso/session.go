@@ -27,6 +27,20 @@ const touchEvery = time.Minute
 // validID matches ids made by crypto/rand.Text (26 base32 characters).
 var validID = regexp.MustCompile(`^[A-Z2-7]{26}$`)
 
+// ValidID reports whether id has the shape of a session id this package
+// makes; any other is no session, without a look-up.
+func ValidID(id string) bool { return validID.MatchString(id) }
+
+// Expired reports whether a session last seen at lastSeen and ending at
+// expiresAt is over at now: past its absolute expiry, or idle for idle.
+func Expired(now, expiresAt, lastSeen time.Time, idle time.Duration) bool {
+	return !now.Before(expiresAt) || !now.Before(lastSeen.Add(idle))
+}
+
+// DueTouch reports whether a live session last seen at lastSeen gets its
+// last-seen time written again at now (at most once per touchEvery).
+func DueTouch(now, lastSeen time.Time) bool { return now.Sub(lastSeen) >= touchEvery }
+
 // Sessions creates, finds and ends sessions with idle and absolute expiry.
 type Sessions struct {
 	Store       installations.SessionStore
@@ -83,7 +97,7 @@ func (m *Sessions) Run(ctx context.Context, every time.Duration) {
 
 // Lookup returns the live session of id, refreshing its idle clock.
 func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
-	if !validID.MatchString(id) {
+	if !ValidID(id) {
 		return Session{}, ErrNoSession
 	}
 	hash := HashID(id)
@@ -95,11 +109,11 @@ func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
 		return Session{}, err
 	}
 	now := m.now()
-	if !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(m.IdleTimeout)) {
+	if Expired(now, s.ExpiresAt, s.LastSeenAt, m.IdleTimeout) {
 		_ = m.Store.DeleteSession(ctx, hash)
 		return Session{}, ErrNoSession
 	}
-	if now.Sub(s.LastSeenAt) >= touchEvery {
+	if DueTouch(now, s.LastSeenAt) {
 		if err := m.Store.TouchSession(ctx, hash, now); err != nil {
 			return Session{}, err
 		}
@@ -110,7 +124,7 @@ func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
 
 // End deletes the session of id; an unknown id is not an error.
 func (m *Sessions) End(ctx context.Context, id string) error {
-	if !validID.MatchString(id) {
+	if !ValidID(id) {
 		return nil
 	}
 	err := m.Store.DeleteSession(ctx, HashID(id))

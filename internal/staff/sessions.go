@@ -3,15 +3,13 @@ package staff
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/vercel-partner/partner-server/internal/apperr"
 	"github.com/vercel-partner/partner-server/internal/installations"
+	"github.com/vercel-partner/partner-server/internal/sso"
 )
 
 // Session is a signed-in member of the partner's staff.
@@ -20,14 +18,9 @@ type Session = installations.StaffSession
 // ErrNoSession means the id names no live session.
 var ErrNoSession = apperr.New(apperr.Unauthorized, "no_session", "no session")
 
-// touchEvery limits last-seen writes to one per interval per session.
-const touchEvery = time.Minute
-
-// validID matches ids made by crypto/rand.Text.
-var validID = regexp.MustCompile(`^[A-Z2-7]{26}$`)
-
-// Sessions creates, finds and ends console sessions, with idle and
-// absolute expiry. The store keeps a hash of each id, never the id.
+// Sessions creates, finds and ends console sessions, with the customers'
+// sessions' rules (sso): id shape, idle and absolute expiry, last-seen
+// writes. The store keeps a hash of each id, never the id.
 type Sessions struct {
 	Store       installations.StaffStore
 	IdleTimeout time.Duration
@@ -42,11 +35,9 @@ func (m *Sessions) now() time.Time {
 	return time.Now()
 }
 
-// hash is the stored key of a session id or an OAuth state.
-func hash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
+// hash is the stored key of a session id or an OAuth state, as for the
+// customers' sessions.
+func hash(s string) string { return sso.HashID(s) }
 
 // Create starts a session and returns its fresh random id, the value of
 // the console's cookie.
@@ -62,7 +53,7 @@ func (m *Sessions) Create(ctx context.Context, s Session) (string, error) {
 
 // Lookup returns the live session of id, refreshing its idle clock.
 func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
-	if !validID.MatchString(id) {
+	if !sso.ValidID(id) {
 		return Session{}, ErrNoSession
 	}
 	h := hash(id)
@@ -74,11 +65,11 @@ func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
 		return Session{}, err
 	}
 	now := m.now()
-	if !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(m.IdleTimeout)) {
+	if sso.Expired(now, s.ExpiresAt, s.LastSeenAt, m.IdleTimeout) {
 		_ = m.Store.DeleteStaffSession(ctx, h)
 		return Session{}, ErrNoSession
 	}
-	if now.Sub(s.LastSeenAt) >= touchEvery {
+	if sso.DueTouch(now, s.LastSeenAt) {
 		if err := m.Store.TouchStaffSession(ctx, h, now); err != nil {
 			return Session{}, err
 		}
@@ -89,7 +80,7 @@ func (m *Sessions) Lookup(ctx context.Context, id string) (Session, error) {
 
 // End deletes the session of id; an unknown id is not an error.
 func (m *Sessions) End(ctx context.Context, id string) error {
-	if !validID.MatchString(id) {
+	if !sso.ValidID(id) {
 		return nil
 	}
 	err := m.Store.DeleteStaffSession(ctx, hash(id))

@@ -77,15 +77,15 @@ func New(d Deps) (http.Handler, error) {
 		d.Notifications == nil, d.Suspensions == nil, d.Credentials == nil:
 		return nil, errors.New("console: missing dependency")
 	}
-	origin, err := url.Parse(d.PublicURL)
-	if err != nil || (origin.Scheme != "http" && origin.Scheme != "https") || origin.Host == "" {
-		return nil, fmt.Errorf("console: public URL %q must be an absolute http(s) URL", d.PublicURL)
+	origin, err := handlers.OriginOf(d.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
 	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{Deps: d, origin: &url.URL{Scheme: origin.Scheme, Host: origin.Host}, secure: origin.Scheme == "https",
+	c := &Console{Deps: d, origin: origin, secure: origin.Scheme == "https",
 		pages: p, logins: handlers.NewRateLimiter(20, 3*time.Second)}
 	return c.routes(), nil
 }
@@ -125,23 +125,12 @@ func (c *Console) routes() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, http.StatusNotFound, "Not found", "There is no console page at this address.")
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		path := chi.RouteContext(req.Context()).RoutePath
-		if allowed := handlers.AllowedIn(r, path); len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-		}
+	r.MethodNotAllowed(handlers.MethodNotAllowedPage(r, func(w http.ResponseWriter, req *http.Request) {
 		c.renderError(w, req, http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request.")
-	})
-	cop := http.NewCrossOriginProtection()
-	if err := cop.AddTrustedOrigin(c.origin.String()); err != nil {
-		c.Log.Warn("console: trusted origin", "err", err)
-	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site.")
-		})).ServeHTTP(w, r)
 	}))
-	return cop.Handler(r)
+	return handlers.SameOriginForms(r, c.origin, c.Log, securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site.")
+	})))
 }
 
 // contentSecurityPolicy allows no script, styles from us, forms posting

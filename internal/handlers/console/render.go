@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"time"
 
@@ -53,21 +52,11 @@ type deliveryTable struct {
 }
 
 func parsePages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(web.Templates,
-			"templates/console/layout.html", "templates/console/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("console: templates: %w", err)
-		}
-		p.byName[name] = t
-	}
-	style, err := fs.ReadFile(web.Templates, "templates/console/console.css")
+	byName, style, err := handlers.ParsePages(web.Templates, "templates/console", pageNames, templateFuncs, "console.css")
 	if err != nil {
-		return nil, fmt.Errorf("console: stylesheet: %w", err)
+		return nil, fmt.Errorf("console: %w", err)
 	}
-	p.style = style
-	return p, nil
+	return &pages{byName: byName, style: style}, nil
 }
 
 // view is what every page template receives.

@@ -90,11 +90,10 @@ func New(d Deps) (http.Handler, error) {
 		d.Invoices == nil, d.Vercel == nil, d.ResourceActions == nil:
 		return nil, errors.New("browser: missing dependency")
 	}
-	origin, err := url.Parse(d.PublicURL)
-	if err != nil || (origin.Scheme != "http" && origin.Scheme != "https") || origin.Host == "" {
-		return nil, fmt.Errorf("browser: public URL %q must be an absolute http(s) URL", d.PublicURL)
+	origin, err := handlers.OriginOf(d.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("browser: %w", err)
 	}
-	origin = &url.URL{Scheme: origin.Scheme, Host: origin.Host}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -136,26 +135,12 @@ func (b *Browser) routes() http.Handler {
 		r.Get("/items/{itemId}", b.handleItem)
 	})
 	r.NotFound(b.handleNotFound)
-	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		path := chi.RouteContext(req.Context()).RoutePath
-		if path == "" {
-			path = req.URL.Path
-		}
-		if allowed := handlers.AllowedIn(r, path); len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-		}
+	r.MethodNotAllowed(handlers.MethodNotAllowedPage(r, func(w http.ResponseWriter, req *http.Request) {
 		b.renderError(w, req, http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request.")
-	})
-	cop := http.NewCrossOriginProtection()
-	if err := cop.AddTrustedOrigin(b.origin.String()); err != nil {
-		b.Log.Warn("browser: trusted origin", "err", err)
-	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site.")
-		})).ServeHTTP(w, r)
 	}))
-	return cop.Handler(r)
+	return handlers.SameOriginForms(r, b.origin, b.Log, securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site.")
+	})))
 }
 
 func (b *Browser) handleRoot(w http.ResponseWriter, r *http.Request) {

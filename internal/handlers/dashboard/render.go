@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"time"
 
@@ -37,20 +36,11 @@ var templateFuncs = template.FuncMap{
 }
 
 func parsePages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(web.Templates, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("browser: templates: %w", err)
-		}
-		p.byName[name] = t
-	}
-	style, err := fs.ReadFile(web.Templates, "templates/style.css")
+	byName, style, err := handlers.ParsePages(web.Templates, "templates", pageNames, templateFuncs, "style.css")
 	if err != nil {
-		return nil, fmt.Errorf("browser: stylesheet: %w", err)
+		return nil, fmt.Errorf("browser: %w", err)
 	}
-	p.style = style
-	return p, nil
+	return &pages{byName: byName, style: style}, nil
 }
 
 // view is what every page template receives.
